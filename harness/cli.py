@@ -1,0 +1,5 @@
+"""glue layer: the `miot` command."""
+
+
+def main() -> int:
+    raise SystemExit("miot: not built yet")

@@ -1,0 +1,1 @@
+"""glue layer: the pytest plugin (registered through the pytest11 entry point)."""
