@@ -1,4 +1,6 @@
-"""errors layer (bottom, no harness imports): metric names and the units they carry.
+"""errors layer (bottom, no harness imports): the metric vocabulary shared by plans, procedures and KPIs.
+
+Metric names and the units they carry, the limits a plan sets on them, and the value a procedure reports.
 
 DESIGN "Inputs": metric names carry their unit, `[ul_|dl_]<quantity>[_<statistic>]_<unit>`, e.g.
 `rtt_p95_ms`, `loss_pct`, `ul_goodput_kbps`. A name without a known unit suffix is rejected. The unit and
@@ -7,6 +9,7 @@ statistic vocabularies follow ../shared/reference/indicators.md §5.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -88,3 +91,55 @@ def min_samples_for(metric: MetricName) -> int:
     if q is None:
         return 1
     return math.ceil(round(1 / min(q, 1 - q), 9))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Limit:
+    """Limits a plan sets on one metric (DESIGN "Inputs": `limits.<metric> = {low, high, marginal_low,
+    marginal_high}`). Outside [low, high] fails; inside but below marginal_low or above marginal_high is
+    marginal. `source` says where the numbers come from (a spec clause, or "judgement")."""
+
+    low: float | None = None
+    high: float | None = None
+    marginal_low: float | None = None
+    marginal_high: float | None = None
+    source: str | None = None
+
+    def problems(self) -> list[str]:
+        """What is inconsistent about these limits (empty when they make sense)."""
+        found: list[str] = []
+        if all(v is None for v in (self.low, self.high, self.marginal_low, self.marginal_high)):
+            found.append("sets none of low, high, marginal_low, marginal_high")
+        ordered = [
+            (name, value)
+            for name, value in (
+                ("low", self.low),
+                ("marginal_low", self.marginal_low),
+                ("marginal_high", self.marginal_high),
+                ("high", self.high),
+            )
+            if value is not None
+        ]
+        for (name_a, a), (name_b, b) in itertools.pairwise(ordered):
+            if a > b:
+                found.append(f"{name_a} ({a:g}) is above {name_b} ({b:g})")
+        return found
+
+    def describe(self) -> str:
+        """`low ≤ x ≤ high` style text for reports."""
+        if self.low is not None and self.high is not None:
+            return f"{self.low:g} ≤ x ≤ {self.high:g}"
+        if self.high is not None:
+            return f"x ≤ {self.high:g}"
+        if self.low is not None:
+            return f"x ≥ {self.low:g}"
+        return "marginal band only"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MetricValue:
+    """A value a procedure reports for a metric: None when it could not be computed (e.g. every probe lost),
+    with the number of samples behind it where it is a statistic."""
+
+    value: float | None
+    n_samples: int | None = None
