@@ -1,0 +1,236 @@
+"""inputs layer: the rig file, *where* things are (DESIGN "Inputs"; fixtures/rigs/*.toml, README there).
+
+A rig names its modules (port URL, baud rate, dialect, RAT, test SIM), the test server (local, or remote
+with the NAME of the environment variable holding its token), the capture point and the site. Secrets
+(SIM PIN, server token) never appear in a rig: only the names of the environment variables that hold them.
+
+Checked here: the file's shape and values, unique module ids, remote-server completeness, and that a device
+path exists. Checked by the layers that own the vocabulary, through callbacks the CLI passes in (this layer
+must not import them): URL schemes and virtual-module options (`rig_port_problems` with
+harness.transport.check_url) and dialect names (`rig_dialect_problems`), so that a new dialect or scheme is
+a new module there, never an edit here (STYLE 3).
+
+Value rules from outside: PLMN = MCC (3 digits) + MNC (2 or 3 digits), 3GPP TS 23.003 §2.2; APN network
+identifier = dot-separated labels of letters, digits and hyphens, at most 100 octets, TS 23.003 §9.1
+(both recalled, not in ../shared/reference); ICCID 19-20 digits, ITU-T E.118 (the brief's rule).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from harness.errors import InputError, Problem
+from harness.rat import Rat
+from harness.table_builder import join, try_build
+from harness.toml_reader import read_toml
+
+ID_PATTERN = r"[a-z0-9][a-z0-9_.-]*"
+NAME_PATTERN = r"\S(.*\S)?"
+ENV_NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
+DIALECT_PATTERN = r"[a-z][a-z0-9_]*"
+PLMN_OR_NAME_PATTERN = r"\d{5,6}|(?!\d+$)\S(.*\S)?"
+APN_PATTERN = r"(?=.{0,100}$)([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*)?"
+ICCID_PATTERN = r"\d{19,20}"
+AUTO_DIALECT = "auto"
+LOCAL_HOST = "127.0.0.1"
+REPLAY_SCHEME = "replay://"
+DEFAULT_BAUDRATE = 115200
+
+
+def env_name_field(secret: str) -> Any:
+    """An optional field holding the NAME of an environment variable; the value is never echoed, because
+    a user who gets it wrong has probably written the secret itself."""
+    doc = f"the NAME of the environment variable holding the {secret}, never the {secret} itself"
+    return field(default=None, metadata={"pattern": ENV_NAME_PATTERN, "redact": True, "doc": doc})
+
+
+class ServerMode(StrEnum):
+    LOCAL = "local"
+    REMOTE = "remote"
+
+
+class CapturePoint(StrEnum):
+    SERVER = "server"
+    HOST = "host"
+    OFF = "off"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Site:
+    name: str = field(metadata={"pattern": NAME_PATTERN})
+    lat: float | None = field(default=None, metadata={"min": -90, "max": 90})
+    lon: float | None = field(default=None, metadata={"min": -180, "max": 180})
+
+    def problems(self) -> list[str]:
+        if (self.lat is None) != (self.lon is None):
+            return ["lat and lon go together: give both or neither"]
+        return []
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Server:
+    """The test server. Local: started by the harness on `host` (loopback unless set), `port` 0 = any free
+    port. Remote: an already running `miot server`, reached with the token read from `token_env`."""
+
+    mode: ServerMode = ServerMode.LOCAL
+    host: str = field(default="", metadata={"pattern": r"\S*"})
+    port: int = field(default=0, metadata={"min": 0, "max": 65535})
+    token_env: str | None = env_name_field("token")
+
+    def __post_init__(self) -> None:
+        # An empty host must stay visible to problems() for a remote server; a local one means loopback.
+        if self.mode is ServerMode.LOCAL and not self.host:
+            object.__setattr__(self, "host", LOCAL_HOST)
+
+    def problems(self) -> list[tuple[str, str]]:
+        if self.mode is not ServerMode.REMOTE:
+            return []
+        found = []
+        if not self.host:
+            found.append(("host", "a remote server needs host"))
+        if self.port == 0:
+            found.append(("port", "a remote server needs a port (1-65535); 0 (any free port) is for local"))
+        if self.token_env is None:
+            found.append(
+                ("token_env", "a remote server needs token_env, the NAME of the variable with its token")
+            )
+        return found
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Capture:
+    point: CapturePoint = CapturePoint.SERVER
+    interface: str | None = field(default=None, metadata={"pattern": r"\S+"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sim:
+    """The test SIM a module holds: what the harness expects and configures (no secret values)."""
+
+    operator: str | None = field(
+        default=None,
+        metadata={
+            "pattern": PLMN_OR_NAME_PATTERN,
+            "doc": "a PLMN of 5 or 6 digits (MCC+MNC) or an operator name",
+        },
+    )
+    apn: str = field(default="", metadata={"pattern": APN_PATTERN, "doc": "an APN such as iot.test"})
+    iccid: str | None = field(default=None, metadata={"pattern": ICCID_PATTERN, "doc": "19 or 20 digits"})
+    pin_env: str | None = env_name_field("PIN")
+    slot: int | None = field(default=None, metadata={"min": 0})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Module:
+    id: str = field(metadata={"pattern": ID_PATTERN})
+    port: str = field(metadata={"pattern": r"\S+", "doc": "a port URL or a device path"})
+    rat: Rat
+    baudrate: int = field(default=DEFAULT_BAUDRATE, metadata={"min": 1})
+    dialect: str = field(default=AUTO_DIALECT, metadata={"pattern": DIALECT_PATTERN})
+    sim: Sim | None = None
+
+    def problems(self) -> list[tuple[str, str]]:
+        if self.port.startswith("/") and not os.path.exists(self.port):
+            return [("port", f"{self.port} does not exist")]
+        return []
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rig:
+    """A loaded rig, with the file's path (as given) and sha256 for provenance."""
+
+    name: str
+    description: str
+    modules: tuple[Module, ...]
+    server: Server
+    capture: Capture
+    site: Site | None
+    path: Path
+    sha256: str
+
+    @property
+    def module_ids(self) -> tuple[str, ...]:
+        return tuple(module.id for module in self.modules)
+
+    def module(self, module_id: str) -> Module:
+        """The module with this id; KeyError naming the ids the rig has."""
+        for module in self.modules:
+            if module.id == module_id:
+                return module
+        raise KeyError(f"rig {self.path} has no module {module_id!r} (it has {', '.join(self.module_ids)})")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _RigSection:
+    name: str = field(metadata={"pattern": NAME_PATTERN})
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _RigFile:
+    """The file's layout: one table per TOML section, `[[module]]` as an array of tables."""
+
+    rig: _RigSection
+    site: Site | None = None
+    server: Server = Server()
+    capture: Capture = Capture()
+    module: tuple[Module, ...] = field(
+        metadata={"min_items": 1, "unique": "id", "doc": "one or more [[module]] tables"}
+    )
+
+
+def load_rig(path: str | os.PathLike[str]) -> Rig:
+    """Read and check a rig file; every problem in it is reported in one InputError."""
+    document = read_toml(path)
+    problems: list[Problem] = []
+    parsed = try_build(_RigFile, document.data, file=str(document.path), field="", problems=problems)
+    if parsed is None:
+        raise InputError(problems)
+    base_dir = document.path.absolute().parent
+    return Rig(
+        name=parsed.rig.name,
+        description=parsed.rig.description,
+        modules=tuple(replace(m, port=resolve_port(m.port, base_dir)) for m in parsed.module),
+        server=parsed.server,
+        capture=parsed.capture,
+        site=parsed.site,
+        path=document.path,
+        sha256=document.sha256,
+    )
+
+
+def resolve_port(port: str, base_dir: Path) -> str:
+    """A `replay://` transcript path relative to the rig's directory made absolute; other ports as written.
+
+    Device paths must be absolute anyway, and the other schemes name hosts or options, not files.
+    """
+    if not port.startswith(REPLAY_SCHEME):
+        return port
+    location, mark, options = port[len(REPLAY_SCHEME) :].partition("?")
+    if not location or Path(location).is_absolute():
+        return port
+    return f"{REPLAY_SCHEME}{base_dir / location}{mark}{options}"
+
+
+def rig_port_problems(rig: Rig, check: Callable[[str], str | None]) -> list[Problem]:
+    """Problems the transport layer finds in the module ports (the CLI passes transport.check_url)."""
+    return _module_problems(rig, "port", check)
+
+
+def rig_dialect_problems(rig: Rig, check: Callable[[str], str | None]) -> list[Problem]:
+    """Problems the dialects layer finds in the module dialect names; `auto` is never passed to `check`."""
+    return _module_problems(rig, "dialect", lambda name: None if name == AUTO_DIALECT else check(name))
+
+
+def _module_problems(rig: Rig, attribute: str, check: Callable[[str], str | None]) -> list[Problem]:
+    found = []
+    for i, module in enumerate(rig.modules):
+        message = check(getattr(module, attribute))
+        if message:
+            found.append(Problem(str(rig.path), join(join("module", i), attribute), message))
+    return found

@@ -1,0 +1,318 @@
+"""harness.rig: rig files load into frozen dataclasses; every problem named with its file and field."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from harness.errors import InputError
+from harness.rat import Rat
+from harness.rig import (
+    CapturePoint,
+    Module,
+    ServerMode,
+    Sim,
+    Site,
+    load_rig,
+    rig_dialect_problems,
+    rig_port_problems,
+)
+
+ProblemsOf = Callable[[Callable[[Path], object], Path], list[str]]
+WriteToml = Callable[..., Path]
+
+VIRTUAL_RIG = Path(__file__).resolve().parents[2] / "fixtures" / "rigs" / "virtual.toml"
+
+MODULE = """
+[[module]]
+id = "nb-ce0"
+port = "virtual://bc660k?ce=0"
+rat = "nbiot"
+"""
+MINIMAL = '[rig]\nname = "bench"\n' + MODULE
+
+
+def fields_of(lines: list[str]) -> list[str]:
+    return [line.split(": ")[1] for line in lines]
+
+
+def test_the_default_virtual_rig_loads() -> None:
+    rig = load_rig(VIRTUAL_RIG)
+    assert rig.name == "virtual"
+    assert rig.module_ids == ("nb-ce0", "nb-ce1")
+    assert [m.port for m in rig.modules] == ["virtual://bc660k?ce=0", "virtual://bc660k?ce=1"]
+    assert {m.rat for m in rig.modules} == {Rat.NB_IOT}
+    assert {m.dialect for m in rig.modules} == {"auto"}
+    assert {m.sim for m in rig.modules} == {Sim(operator="00101", apn="iot.test")}
+    assert (rig.server.mode, rig.server.host) == (ServerMode.LOCAL, "127.0.0.1")
+    assert (rig.capture.point, rig.capture.interface) == (CapturePoint.SERVER, "lo")
+    assert rig.sha256 == hashlib.sha256(VIRTUAL_RIG.read_bytes()).hexdigest()
+
+
+def test_a_full_rig_round_trips(write_toml: WriteToml, tmp_path: Path) -> None:
+    device = tmp_path / "ttyUSB0"
+    device.touch()
+    path = write_toml(
+        f"""
+        [rig]
+        name = "lab-a"
+        description = "two modules"
+
+        [site]
+        name = "Lab A"
+        lat = 31
+        lon = 121.5
+
+        [server]
+        mode = "remote"
+        host = "198.18.0.1"
+        port = 5201
+        token_env = "MIOT_SERVER_TOKEN"
+
+        [capture]
+        point = "off"
+
+        [[module]]
+        id = "cat1.0"
+        port = "{device}"
+        baudrate = 921600
+        dialect = "cmcc_cat1"
+        rat = "cat1"
+        [module.sim]
+        operator = "China Mobile"
+        apn = "cmiot.example"
+        iccid = "89860000000000000001"
+        pin_env = "MIOT_SIM_PIN"
+        slot = 1
+
+        [[module]]
+        id = "redcap"
+        port = "rfc2217://198.18.0.2:4001"
+        rat = "redcap"
+        """,
+        name="lab.toml",
+    )
+    rig = load_rig(path)
+    assert rig.path == path
+    assert rig.description == "two modules"
+    assert rig.site == Site(name="Lab A", lat=31.0, lon=121.5)
+    assert (rig.server.mode, rig.server.host, rig.server.port) == (ServerMode.REMOTE, "198.18.0.1", 5201)
+    assert rig.server.token_env == "MIOT_SERVER_TOKEN"
+    assert rig.capture.point is CapturePoint.OFF
+    assert rig.module("cat1.0") == Module(
+        id="cat1.0",
+        port=str(device),
+        baudrate=921600,
+        dialect="cmcc_cat1",
+        rat=Rat.CAT1,
+        sim=Sim(
+            operator="China Mobile",
+            apn="cmiot.example",
+            iccid="89860000000000000001",
+            pin_env="MIOT_SIM_PIN",
+            slot=1,
+        ),
+    )
+    assert rig.module("redcap").baudrate == 115200
+    assert rig.module("redcap").sim is None
+
+
+def test_defaults_for_the_optional_sections(write_toml: WriteToml) -> None:
+    rig = load_rig(write_toml(MINIMAL))
+    assert rig.site is None
+    assert (rig.server.mode, rig.server.host, rig.server.port) == (ServerMode.LOCAL, "127.0.0.1", 0)
+    assert rig.capture.point is CapturePoint.SERVER
+    assert rig.modules[0].dialect == "auto"
+
+
+def test_an_unknown_module_id_lookup_names_the_known_ones(write_toml: WriteToml) -> None:
+    with pytest.raises(KeyError, match="nb-ce0"):
+        load_rig(write_toml(MINIMAL)).module("nb-ce9")
+
+
+def test_a_rig_needs_a_module(write_toml: WriteToml, problems_of: ProblemsOf) -> None:
+    path = write_toml('[rig]\nname = "x"\n')
+    assert problems_of(load_rig, path) == [
+        f"{path}: module: missing (expected one or more [[module]] tables)"
+    ]
+    path = write_toml('module = []\n[rig]\nname = "x"\n')
+    assert problems_of(load_rig, path) == [f"{path}: module: needs at least 1 item(s), got 0"]
+
+
+def test_module_ids_are_unique_and_well_formed(write_toml: WriteToml, problems_of: ProblemsOf) -> None:
+    path = write_toml(MINIMAL + MODULE + MODULE.replace('"nb-ce0"', '"NB CE2"'))
+    assert problems_of(load_rig, path) == [
+        f'{path}: module[2].id: expected a string matching [a-z0-9][a-z0-9_.-]*, got "NB CE2" (a string)',
+        f"{path}: module[1].id: duplicate 'nb-ce0' (first at module[0])",
+    ]
+
+
+def test_a_missing_device_path_is_named(
+    write_toml: WriteToml, problems_of: ProblemsOf, tmp_path: Path
+) -> None:
+    missing = tmp_path / "ttyUSB9"
+    path = write_toml(MINIMAL.replace("virtual://bc660k?ce=0", str(missing)))
+    assert problems_of(load_rig, path) == [f"{path}: module[0].port: {missing} does not exist"]
+
+
+def test_a_remote_server_needs_host_port_and_token_env(
+    write_toml: WriteToml, problems_of: ProblemsOf
+) -> None:
+    path = write_toml(MINIMAL + '[server]\nmode = "remote"\n')
+    assert fields_of(problems_of(load_rig, path)) == ["server.host", "server.port", "server.token_env"]
+
+
+def test_a_local_server_takes_any_free_port_but_not_an_impossible_one(
+    write_toml: WriteToml, problems_of: ProblemsOf
+) -> None:
+    path = write_toml(MINIMAL + "[server]\nport = 65536\n")
+    assert problems_of(load_rig, path) == [
+        f"{path}: server.port: expected an integer >= 0 and <= 65535, got 65536 (an integer)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "form"),
+    [("[server]", "token", "token_env"), ("[module.sim]", "pin", "pin_env")],
+)
+def test_a_secret_written_directly_is_refused_and_not_echoed(
+    write_toml: WriteToml, problems_of: ProblemsOf, table: str, key: str, form: str
+) -> None:
+    path = write_toml(f'{MINIMAL}{table}\n{key} = "4711-secret"\n')
+    (line,) = problems_of(load_rig, path)
+    assert line.startswith(f"{path}: ")
+    assert f".{key}: holds a secret written directly" in line
+    assert form in line
+    assert "4711" not in line
+
+
+def test_a_pin_written_where_its_variable_name_goes_is_not_echoed(
+    write_toml: WriteToml, problems_of: ProblemsOf
+) -> None:
+    path = write_toml(MINIMAL + '[module.sim]\npin_env = "4711"\n')
+    (line,) = problems_of(load_rig, path)
+    assert line.startswith(f"{path}: module[0].sim.pin_env: expected the NAME of the environment variable")
+    assert "4711" not in line
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "is_good"),
+    [
+        ("operator", '"00101"', True),
+        ("operator", '"460001"', True),
+        ("operator", '"China Mobile"', True),
+        ("operator", '"0010"', False),
+        ("operator", '""', False),
+        ("apn", '"iot.test"', True),
+        ("apn", '""', True),
+        ("apn", '"bad apn"', False),
+        ("apn", '"a..b"', False),
+        ("iccid", '"8986000000000000000"', True),
+        ("iccid", '"898600000000000000"', False),
+        ("iccid", '"8986000000000000000F"', False),
+        ("slot", "-1", False),
+    ],
+)
+def test_sim_values(write_toml: WriteToml, key: str, value: str, is_good: bool) -> None:
+    path = write_toml(f"{MINIMAL}[module.sim]\n{key} = {value}\n")
+    if is_good:
+        assert load_rig(path).modules[0].sim is not None
+    else:
+        with pytest.raises(InputError, match=rf"module\[0\]\.sim\.{key}: expected"):
+            load_rig(path)
+
+
+def test_site_lat_and_lon_go_together(write_toml: WriteToml, problems_of: ProblemsOf) -> None:
+    path = write_toml(MINIMAL + '[site]\nname = "x"\nlat = 91\n')
+    assert problems_of(load_rig, path) == [
+        f"{path}: site.lat: expected a number >= -90 and <= 90, got 91 (an integer)"
+    ]
+    path = write_toml(MINIMAL + '[site]\nname = "x"\nlat = 10\n')
+    assert problems_of(load_rig, path) == [f"{path}: site: lat and lon go together: give both or neither"]
+
+
+def test_all_problems_of_a_file_are_reported_at_once(write_toml: WriteToml, problems_of: ProblemsOf) -> None:
+    path = write_toml(
+        """
+        [rig]
+        description = 3
+
+        [server]
+        mode = "cloud"
+
+        [capture]
+        point = "server"
+        interfce = "lo"
+
+        [[module]]
+        id = "a"
+        rat = "gsm"
+
+        [[module]]
+        id = "b"
+        port = "socket://127.0.0.1:7000"
+        rat = "nbiot"
+        baudrate = true
+        """
+    )
+    assert fields_of(problems_of(load_rig, path)) == [
+        "rig.name",
+        "rig.description",
+        "server.mode",
+        "capture.interfce",
+        "module[0].port",
+        "module[0].rat",
+        "module[1].baudrate",
+    ]
+
+
+def test_a_relative_replay_path_resolves_against_the_rig_folder(
+    write_toml: WriteToml, tmp_path: Path
+) -> None:
+    path = write_toml(MINIMAL.replace("virtual://bc660k?ce=0", "replay://at/lab.log?speed=0"))
+    assert load_rig(path).modules[0].port == f"replay://{tmp_path}/at/lab.log?speed=0"
+    absolute = write_toml(MINIMAL.replace("virtual://bc660k?ce=0", "replay:///srv/at.log"))
+    assert load_rig(absolute).modules[0].port == "replay:///srv/at.log"
+
+
+def test_port_problems_come_from_the_check_the_caller_passes(write_toml: WriteToml) -> None:
+    rig = load_rig(write_toml(MINIMAL + MODULE.replace("nb-ce0", "nb-ce1").replace("ce=0", "ce=7")))
+    seen: list[str] = []
+
+    def check(url: str) -> str | None:
+        seen.append(url)
+        return "ce must be 0, 1 or 2" if url.endswith("ce=7") else None
+
+    problems = rig_port_problems(rig, check)
+    assert seen == ["virtual://bc660k?ce=0", "virtual://bc660k?ce=7"]
+    assert [str(p) for p in problems] == [f"{rig.path}: module[1].port: ce must be 0, 1 or 2"]
+
+
+def test_dialect_problems_never_ask_about_auto(write_toml: WriteToml) -> None:
+    text = MINIMAL + MODULE.replace("nb-ce0", "nb-ce1") + 'dialect = "quectel_nbiot2"\n'
+    rig = load_rig(write_toml(text))
+    asked: list[str] = []
+
+    def check(name: str) -> str | None:
+        asked.append(name)
+        return f"unknown dialect {name}"
+
+    assert [p.field for p in rig_dialect_problems(rig, check)] == ["module[1].dialect"]
+    assert asked == ["quectel_nbiot2"]
+
+
+_MODULE_KEYS = {"id", "port", "rat", "baudrate", "dialect", "sim"}
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(key=st.from_regex(r"[a-z][a-z_]{0,11}", fullmatch=True).filter(lambda k: k not in _MODULE_KEYS))
+def test_an_unknown_module_key_is_always_reported(write_toml: WriteToml, key: str) -> None:
+    path = write_toml(MINIMAL + f"{key} = 1\n")
+    with pytest.raises(InputError) as caught:
+        load_rig(path)
+    assert [p.field for p in caught.value.problems] == [f"module[0].{key}"]
