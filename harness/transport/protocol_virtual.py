@@ -1,0 +1,58 @@
+"""transport layer: the `virtual://<model>?<options>` scheme: a virtual module process behind a pty.
+
+Found by pyserial's `serial_for_url` through `protocol_handler_packages` (see harness.transport). `open()`
+starts the module (harness.virtual.process), opens the tty side of its pseudo-terminal as a device with
+pyserial's posix Serial, and only then lets the module boot, so its RDY is not flushed away by the open.
+`close()` closes the port and ends the process (waiting for it; terminate, then kill if it lingers).
+"""
+
+from __future__ import annotations
+
+import serial
+
+from harness.errors import UrlError
+from harness.virtual import VirtualModuleProcess, parse_virtual_url, start_virtual_module
+
+
+class Serial(serial.Serial):
+    """pyserial's posix Serial on the tty of a virtual module it starts on open() and stops on close()."""
+
+    _module: VirtualModuleProcess | None = None
+
+    @property
+    def virtual_module(self) -> VirtualModuleProcess | None:
+        """The running module process (pid, tty path) while the port is open."""
+        return self._module
+
+    def open(self) -> None:
+        url = self.port
+        if url is None:
+            raise serial.SerialException("Port must be configured before it can be used.")
+        module = start_virtual_module(url)
+        # posix Serial.open() opens `portstr`; the URL stays the port's name
+        self.portstr = module.tty_path
+        try:
+            super().open()
+        except BaseException:
+            module.stop()
+            raise
+        finally:
+            self.portstr = url
+        self._module = module
+        module.go()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            module, self._module = self._module, None
+            if module is not None:
+                module.stop()
+
+
+def check_url(url: str) -> str | None:
+    try:
+        parse_virtual_url(url)
+    except UrlError as exc:
+        return str(exc)
+    return None

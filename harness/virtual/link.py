@@ -1,0 +1,201 @@
+"""virtual layer: the NB-IoT link model of a virtual module (delay, jitter, rate, loss, half-duplex air, RRC).
+
+A plain object: it is told the time and answers when a packet arrives, so tests drive it without a loop or
+sockets. `tc` on this machine has no netem (../shared/reference/this-machine.md), so the radio's delay, jitter
+and loss live here, in user space.
+
+A packet of `payload_bytes` (UDP payload) sent at `at_s`:
+  airtime_ms = (payload_bytes + 28) * 8 / rate_kbps      28 = IPv4 (20) + UDP (8) header bytes; 1 kbit/s
+                                                        is 1 bit/ms
+  network_ms = delay_ms + U(0, jitter_ms)
+  uplink:    wait for an RRC connection (rrc_setup_ms when idle) and for a free slot on the air, send for
+             airtime_ms (ul_kbps), then network_ms to the far end.
+  downlink:  network_ms to the cell, wait for the connection (paging and setup: rrc_setup_ms when idle) and a
+             free slot on the air, then airtime_ms (dl_kbps) to the module.
+NB-IoT is half-duplex (cellular-iot.md §4.1): both directions share one air schedule; a packet takes the
+first gap long enough for it. Packets keep their order per direction: none arrives before the one sent
+before it in the same direction. A packet is lost with probability loss_pct / 100; it still uses the air.
+The RRC connection is released inactivity_s after the air was last used (the network's inactivity timer).
+Random draws come from one seeded generator, two per packet in a fixed order, so a run is reproducible.
+
+In the connected state with nothing else queued, an echo of N bytes has the RTT
+  2 * delay_ms + U(0, jitter_ms) + U(0, jitter_ms) + airtime_ms(N, ul_kbps) + airtime_ms(N, dl_kbps);
+the sum of two U(0, j) is symmetric around j, so its median is `expected_rtt_median_ms` and its range
+`rtt_bounds_ms` (both exclude the far end's and the AT exchange's own time).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+IPV4_UDP_HEADER_BYTES = 28
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkProfile:
+    """Link figures for one coverage-enhancement level; every field can be overridden from the URL."""
+
+    delay_ms: float
+    jitter_ms: float
+    ul_kbps: float
+    dl_kbps: float
+    loss_pct: float
+    rrc_setup_ms: float
+    inactivity_s: float
+
+
+# Defaults per CE level. Anchors (cellular-iot.md §4.1 [S21][S22], indicators.md §4.1): RTT medians
+# CE0 ≈ 1 s, CE1 ≈ 4 s, CE2 ≈ 8 s, plus 1-3 s when an RRC connection must be set up first; Cat-NB1
+# sustained rates ≈ 62.5 kbit/s UL (multi-tone) / 26 kbit/s DL; single-tone UL ≈ 16.9 kbit/s; field
+# RLC/MAC rates ≈ 2 kbit/s UL / 0.5 kbit/s DL [R20]. Our judgement: CE0 takes the NB1 sustained rates, CE1
+# single-tone UL and a third of the DL, CE2 the field rates; delay and jitter are then chosen so a 64-byte
+# echo has the median RTT above; loss is low because RLC AM and HARQ retransmit (every echo came back in
+# [R20]); rrc_setup_ms spans the 1-3 s; inactivity_s ≈ the usual 10-20 s network timer (§5.1).
+CE_PROFILES: Mapping[int, LinkProfile] = MappingProxyType(
+    {
+        0: LinkProfile(
+            delay_ms=380.0, jitter_ms=200.0, ul_kbps=62.5, dl_kbps=26.0,
+            loss_pct=0.0, rrc_setup_ms=1000.0, inactivity_s=20.0,
+        ),
+        1: LinkProfile(
+            delay_ms=1630.0, jitter_ms=600.0, ul_kbps=16.9, dl_kbps=8.0,
+            loss_pct=0.5, rrc_setup_ms=2000.0, inactivity_s=20.0,
+        ),
+        2: LinkProfile(
+            delay_ms=2600.0, jitter_ms=1000.0, ul_kbps=2.0, dl_kbps=0.5,
+            loss_pct=2.0, rrc_setup_ms=3000.0, inactivity_s=20.0,
+        ),
+    }
+)  # fmt: skip
+
+
+class Direction(StrEnum):
+    UL = "ul"
+    DL = "dl"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Transfer:
+    """What happens to one packet: when it arrives (None: lost) and, when it had to set up an RRC
+    connection first, when that connection came up."""
+
+    direction: Direction
+    payload_bytes: int
+    arrive_at_s: float | None
+    connected_at_s: float | None
+
+
+def airtime_ms(payload_bytes: int, rate_kbps: float) -> float:
+    """Time on the air of a UDP payload of `payload_bytes` with its IPv4 and UDP headers."""
+    return (payload_bytes + IPV4_UDP_HEADER_BYTES) * 8 / rate_kbps
+
+
+def expected_rtt_median_ms(profile: LinkProfile, payload_bytes: int) -> float:
+    """Median RTT of an echo of `payload_bytes` each way, connected, nothing else queued (see module doc)."""
+    low_ms, high_ms = rtt_bounds_ms(profile, payload_bytes)
+    return (low_ms + high_ms) / 2
+
+
+def rtt_bounds_ms(profile: LinkProfile, payload_bytes: int) -> tuple[float, float]:
+    """Least and greatest RTT of such an echo: the jitter of both directions at 0 and at jitter_ms."""
+    fixed_ms = (
+        2 * profile.delay_ms
+        + airtime_ms(payload_bytes, profile.ul_kbps)
+        + airtime_ms(payload_bytes, profile.dl_kbps)
+    )
+    return fixed_ms, fixed_ms + 2 * profile.jitter_ms
+
+
+class LinkModel:
+    """One module's radio link: the air schedule, the RRC connection and the random draws."""
+
+    def __init__(self, profile: LinkProfile, *, seed: int) -> None:
+        self.profile = profile
+        self._rng = random.Random(seed)
+        # busy (start_s, end_s) intervals on the shared air, sorted, none overlapping
+        self._air: list[tuple[float, float]] = []
+        self._connected_at_s: float | None = None
+        self._last_air_end_s = -math.inf
+        self._last_arrival_s = {Direction.UL: -math.inf, Direction.DL: -math.inf}
+
+    @property
+    def release_at_s(self) -> float | None:
+        """When the current connection goes idle if nothing else is sent; None when there is none."""
+        if self._connected_at_s is None:
+            return None
+        return max(self._connected_at_s, self._last_air_end_s) + self.profile.inactivity_s
+
+    def is_connected(self, at_s: float) -> bool:
+        release_at_s = self.release_at_s
+        return (
+            self._connected_at_s is not None
+            and release_at_s is not None
+            and self._connected_at_s <= at_s < release_at_s
+        )
+
+    def signal(self, at_s: float) -> bool:
+        """Signalling (an attach) used the connection at `at_s`; True when that set up a new one."""
+        is_new = self._is_idle(at_s)
+        if is_new:
+            self._connected_at_s = at_s
+        self._last_air_end_s = max(self._last_air_end_s, at_s)
+        return is_new
+
+    def release(self) -> None:
+        """The connection is gone at once (deregistration, reboot)."""
+        self._connected_at_s = None
+
+    def send(self, direction: Direction, payload_bytes: int, *, at_s: float) -> Transfer:
+        """Send a packet at `at_s`; successive calls must not go back in time."""
+        p = self.profile
+        # no packet sent from now on can be ready before now: earlier air bookings no longer matter
+        while self._air and self._air[0][1] <= at_s:
+            self._air.pop(0)
+        is_lost = self._rng.random() * 100 < p.loss_pct
+        network_s = (p.delay_ms + self._rng.uniform(0.0, p.jitter_ms)) / 1000
+        rate_kbps = p.ul_kbps if direction is Direction.UL else p.dl_kbps
+        duration_s = airtime_ms(payload_bytes, rate_kbps) / 1000
+        if direction is Direction.UL:
+            ready_s, connected_at_s = self._connection_ready(at_s)
+            arrive_s = self._occupy_air(ready_s, duration_s) + network_s
+        else:
+            ready_s, connected_at_s = self._connection_ready(at_s + network_s)
+            arrive_s = self._occupy_air(ready_s, duration_s)
+        arrive_s = max(arrive_s, self._last_arrival_s[direction])
+        self._last_arrival_s[direction] = arrive_s
+        return Transfer(
+            direction=direction,
+            payload_bytes=payload_bytes,
+            arrive_at_s=None if is_lost else arrive_s,
+            connected_at_s=connected_at_s,
+        )
+
+    def _is_idle(self, at_s: float) -> bool:
+        release_at_s = self.release_at_s
+        return release_at_s is None or at_s >= release_at_s
+
+    def _connection_ready(self, at_s: float) -> tuple[float, float | None]:
+        """When a packet that needs the air at `at_s` can have it, and when a new connection came up."""
+        if self._is_idle(at_s):
+            self._connected_at_s = at_s + self.profile.rrc_setup_ms / 1000
+            return self._connected_at_s, self._connected_at_s
+        assert self._connected_at_s is not None
+        # a connection still being set up makes later packets wait for it too
+        return max(at_s, self._connected_at_s), None
+
+    def _occupy_air(self, ready_s: float, duration_s: float) -> float:
+        """Book the first gap of `duration_s` on the air at or after `ready_s`; return when it ends."""
+        start_s = ready_s
+        for busy_start_s, busy_end_s in self._air:
+            if start_s + duration_s <= busy_start_s:
+                break
+            start_s = max(start_s, busy_end_s)
+        bisect.insort(self._air, (start_s, start_s + duration_s))
+        self._last_air_end_s = max(self._last_air_end_s, start_s + duration_s)
+        return start_s + duration_s

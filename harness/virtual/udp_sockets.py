@@ -1,0 +1,158 @@
+"""virtual layer: the virtual module's IP stack for via="module": real UDP sockets, one per connect id.
+
+Each socket is a real, connected UDP socket bound to the module's address (loopback by default), so the
+test server sees real datagrams. What the link model says happens in between: an uplink datagram leaves the
+socket when it arrives at the far end of the radio link; a downlink datagram read from the socket enters the
+module's receive queue when it has crossed the link; lost ones never do. Remote hosts are refused unless
+they are IPv4 literals inside the network rule (address_policy). The AT syntax on top is a dialect's
+(quectel_sockets); this table knows none of it. UDP only: TCP is not modelled yet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import socket
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from harness.virtual.address_policy import is_allowed_address, parse_ipv4
+from harness.virtual.event_loop import EventLoop
+from harness.virtual.link import Direction, Transfer
+
+# Judgement: a module keeps a few datagrams per socket (12 on NB parts of a comparable family,
+# cellular-iot.md §3.4 [S11]); the host is expected to read them with AT+QIRD.
+MAX_QUEUED_DATAGRAMS = 12
+MAX_DATAGRAM_BYTES = 65_535
+
+
+class OpenResult(StrEnum):
+    OPENED = "opened"
+    IN_USE = "in use"
+    NOT_AN_ADDRESS = "not an IPv4 literal"
+    REFUSED_ADDRESS = "outside the network rule"
+    BIND_FAILED = "bind failed"
+
+
+class SocketListener(Protocol):
+    def on_datagram(self, connect_id: int) -> None:
+        """A datagram entered the receive queue of `connect_id`."""
+
+    def on_closed(self, connect_id: int) -> None:
+        """The network side closed `connect_id` (deregistration)."""
+
+
+@dataclass(slots=True, eq=False)
+class ModuleSocket:
+    connect_id: int
+    sock: socket.socket
+    queue: deque[bytes] = field(default_factory=deque)
+    sent_bytes: int = 0
+    received_bytes: int = 0
+    read_bytes: int = 0
+    dropped_datagrams: int = 0
+
+
+class SocketTable:
+    def __init__(
+        self,
+        *,
+        loop: EventLoop,
+        transfer: Callable[[Direction, int], Transfer],
+        local_ip: str,
+    ) -> None:
+        self._loop = loop
+        self._transfer = transfer
+        self._local_ip = local_ip
+        self._sockets: dict[int, ModuleSocket] = {}
+        self.listener: SocketListener | None = None
+
+    def get(self, connect_id: int) -> ModuleSocket | None:
+        return self._sockets.get(connect_id)
+
+    def open(self, connect_id: int, host: str, remote_port: int, local_port: int) -> OpenResult:
+        if connect_id in self._sockets:
+            return OpenResult.IN_USE
+        if parse_ipv4(host) is None:
+            return OpenResult.NOT_AN_ADDRESS
+        if not is_allowed_address(host):
+            return OpenResult.REFUSED_ADDRESS
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.bind((self._local_ip, local_port))
+            sock.connect((host, remote_port))
+        except OSError:
+            sock.close()
+            return OpenResult.BIND_FAILED
+        sock.setblocking(False)
+        entry = ModuleSocket(connect_id=connect_id, sock=sock)
+        self._sockets[connect_id] = entry
+        self._loop.add_reader(sock.fileno(), lambda: self._receive(entry))
+        return OpenResult.OPENED
+
+    def send(self, connect_id: int, payload: bytes) -> bool:
+        """Hand a datagram to the link; False when the socket is not open."""
+        entry = self._sockets.get(connect_id)
+        if entry is None:
+            return False
+        entry.sent_bytes += len(payload)
+        transfer = self._transfer(Direction.UL, len(payload))
+        if transfer.arrive_at_s is not None:
+            self._loop.call_at(transfer.arrive_at_s, lambda: self._put_on_wire(entry, payload))
+        return True
+
+    def pop(self, connect_id: int) -> bytes | None:
+        """The oldest queued datagram of `connect_id`, or None when nothing is queued."""
+        entry = self._sockets.get(connect_id)
+        if entry is None or not entry.queue:
+            return None
+        datagram = entry.queue.popleft()
+        entry.read_bytes += len(datagram)
+        return datagram
+
+    def close(self, connect_id: int) -> bool:
+        entry = self._sockets.pop(connect_id, None)
+        if entry is None:
+            return False
+        self._loop.remove_reader(entry.sock.fileno())
+        entry.sock.close()
+        return True
+
+    def close_all(self, *, is_network_side: bool) -> None:
+        for connect_id in sorted(self._sockets):
+            self.close(connect_id)
+            if is_network_side and self.listener is not None:
+                self.listener.on_closed(connect_id)
+
+    def _put_on_wire(self, entry: ModuleSocket, payload: bytes) -> None:
+        if self._sockets.get(entry.connect_id) is not entry:
+            return  # closed while the datagram crossed the link
+        # an ICMP error from an earlier datagram (nobody listening) must not stop the module
+        with contextlib.suppress(OSError):
+            entry.sock.send(payload)
+
+    def _receive(self, entry: ModuleSocket) -> None:
+        while True:
+            try:
+                datagram = entry.sock.recv(MAX_DATAGRAM_BYTES)
+            except BlockingIOError:
+                return
+            except OSError:
+                return  # ICMP port unreachable for an earlier send: UDP carries on
+            transfer = self._transfer(Direction.DL, len(datagram))
+            if transfer.arrive_at_s is not None:
+                self._loop.call_at(transfer.arrive_at_s, functools.partial(self._arrive, entry, datagram))
+
+    def _arrive(self, entry: ModuleSocket, datagram: bytes) -> None:
+        if self._sockets.get(entry.connect_id) is not entry:
+            return
+        if len(entry.queue) >= MAX_QUEUED_DATAGRAMS:
+            entry.dropped_datagrams += 1
+            return
+        entry.queue.append(datagram)
+        entry.received_bytes += len(datagram)
+        if self.listener is not None:
+            self.listener.on_datagram(entry.connect_id)

@@ -1,0 +1,56 @@
+"""harness.virtual.radio: CE level from RSRP and the 27.007 signal index codings."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from harness.virtual.radio import ce_level_for, conditions_for, rsrp_index, rsrq_index, rssi_index
+
+
+@pytest.mark.parametrize(
+    ("rsrp_dbm", "ce_level"),
+    [(-60.0, 0), (-108.0, 0), (-108.1, 1), (-112.0, 1), (-118.0, 1), (-118.1, 2), (-140.0, 2)],
+)
+def test_ce_level_follows_the_r19_thresholds(rsrp_dbm: float, ce_level: int) -> None:
+    assert ce_level_for(rsrp_dbm) == ce_level
+
+
+@pytest.mark.parametrize("ce_level", [0, 1, 2])
+def test_default_rsrp_of_each_level_lies_in_its_band(ce_level: int) -> None:
+    assert ce_level_for(conditions_for(ce_level).rsrp_dbm) == ce_level
+
+
+def test_given_rsrp_replaces_the_default() -> None:
+    assert conditions_for(1, -110.5).rsrp_dbm == -110.5
+
+
+@given(st.integers(min_value=1, max_value=96), st.floats(min_value=0.0, max_value=0.999))
+def test_rsrp_index_covers_its_one_db_range(index: int, fraction: float) -> None:
+    # n covers -141+n <= RSRP < -140+n (DESIGN: rsrp_dbm = rsrp - 141 is the lower edge)
+    assert rsrp_index(index - 141 + fraction) == index
+
+
+@given(st.integers(min_value=1, max_value=33), st.floats(min_value=0.0, max_value=0.499))
+def test_rsrq_index_covers_its_half_db_range(index: int, fraction: float) -> None:
+    assert rsrq_index(index / 2 - 20 + fraction) == index
+
+
+@given(st.integers(min_value=0, max_value=31))
+def test_rssi_index_round_trips(index: int) -> None:
+    rssi_dbm = -113 + 2 * index
+    assert rssi_index(rssi_dbm) == index
+
+
+@given(st.floats(min_value=-200.0, max_value=0.0))
+def test_indices_stay_in_their_ranges(value: float) -> None:
+    assert 0 <= rsrp_index(value) <= 97
+    assert 0 <= rsrq_index(value) <= 34
+    assert 0 <= rssi_index(value) <= 31
+
+
+def test_indices_clamp_at_both_ends() -> None:
+    assert (rsrp_index(-150.0), rsrp_index(-44.0), rsrp_index(-20.0)) == (0, 97, 97)
+    assert (rsrq_index(-25.0), rsrq_index(-3.0), rsrq_index(0.0)) == (0, 34, 34)
+    assert (rssi_index(-120.0), rssi_index(-51.0), rssi_index(-30.0)) == (0, 31, 31)
