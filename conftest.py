@@ -1,1 +1,2 @@
-"""Root conftest: the harness's own test suite. The harness plugin itself comes from the pytest11 entry point."""
+"""Root conftest of the harness's own test suite; the harness plugin itself comes from its pytest11
+entry point."""

@@ -217,6 +217,12 @@ def overall_outcome(outcomes: Iterable[Outcome]) -> Outcome:
     return Outcome.UNCHECKED if worst is None else OUTCOME_SEVERITY[worst]
 
 
+def case_outcome(measurements: Iterable[Measurement]) -> Outcome:
+    """A case's outcome: the worst over the metrics the plan set limits on. Metrics recorded without a
+    limit are reported, not judged, so they do not make a case `unchecked`; a case with no limit at all is."""
+    return overall_outcome(m.outcome for m in measurements if m.limit is not None)
+
+
 def violations(measurements: Iterable[Measurement]) -> tuple[Measurement, ...]:
     """The measurements that fail a test: failing or missing ones."""
     return tuple(m for m in measurements if m.outcome in VIOLATIONS)

@@ -1,1 +1,141 @@
-"""glue layer: the pytest plugin (registered through the pytest11 entry point)."""
+"""glue layer: the pytest plugin (registered through the `pytest11` entry point as `miot`).
+
+The only package that imports pytest. It is inert unless a plan runs: `--plan` (or MIOT_PLAN) was given, or
+pytest was pointed at testplans/. Then it loads the rig and plan, creates results/<run-id>/, parametrises the
+plan-driven tests (harness.pytest_plugin.cases), provides their fixtures (…fixtures), judges KPIs after each
+test body (…verdicts) and fills the pytest-html report (…html_report). Every hook here stays short: the work
+is in those modules and in the library layers below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from harness.errors import InputError
+from harness.kpi import Outcome
+from harness.pytest_plugin import cases, html_report, settings, verdicts
+from harness.pytest_plugin.fixtures import (  # noqa: F401 - fixtures are found by name on this module
+    capture,
+    echo_server,
+    evidence,
+    kpis,
+    modem_pool,
+    plan_run,
+    registered_modem,
+)
+from harness.pytest_plugin.plan_run import PLAN_RUN, PlanRun, start_plan_run
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    settings.add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-html and junitxml read their output paths
+def pytest_configure(config: pytest.Config) -> None:
+    for marker in cases.MARKERS:
+        config.addinivalue_line("markers", marker)
+    if not settings.is_plan_run(config) or hasattr(config, "workerinput"):
+        return
+    run = start_plan_run(config)
+    config.stash[PLAN_RUN] = run
+    if not config.option.htmlpath:
+        config.option.htmlpath = str(run.run_dir.report_html)
+        config.option.self_contained_html = True
+    if not config.option.xmlpath:
+        config.option.xmlpath = str(run.run_dir.junit_xml)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    run = metafunc.config.stash.get(PLAN_RUN, None)
+    if run is None or cases.CASE_ARG not in metafunc.fixturenames:
+        return
+    try:
+        params = cases.case_params(metafunc, run.plan, run.rig.modules)
+    except InputError as error:
+        run.collection_problems.extend(error.problems)
+        params = [pytest.param(None, id=cases.NO_CASE_ID)]
+    metafunc.parametrize(cases.CASE_ARG, params)
+
+
+@pytest.hookimpl(tryfirst=True)  # before -k/-m deselect anything, so a case's test name is checked
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    run = config.stash.get(PLAN_RUN, None)
+    if run is None:
+        return
+    problems = [*run.collection_problems, *cases.uncollected_case_problems(run.plan, items)]
+    if problems:
+        raise pytest.UsageError(str(InputError(problems)))
+    placeholders = [item for item in items if cases.is_placeholder(item)]
+    if placeholders:
+        config.hook.pytest_deselected(items=placeholders)
+        items[:] = [item for item in items if not cases.is_placeholder(item)]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    run, case = _plan_case(item)
+    if run is None or case is None:
+        return (yield)
+    try:
+        result = yield
+    except BaseException:
+        verdicts.judge(item, run, case, body_failed=True)
+        raise
+    message = verdicts.failure_message(verdicts.judge(item, run, case, body_failed=False))
+    if message:
+        pytest.fail(message, pytrace=False)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report: pytest.TestReport = yield
+    run, case = _plan_case(item)
+    if run is None or case is None or (report.when != "call" and report.passed):
+        return report
+    verdict = item.stash.get(verdicts.VERDICT, None)
+    outcome = verdict.outcome if verdict else (Outcome.FAIL if report.failed else None)
+    report.user_properties.append((html_report.MODULE_PROPERTY, case.module.id))
+    report.user_properties.append((html_report.OUTCOME_PROPERTY, str(outcome or report.outcome)))
+    if verdict is not None and report.when == "call":
+        test_dir = run.run_dir.test_dir(case.test_id)
+        report.extras = [  # type: ignore[attr-defined]  # pytest-html's attribute
+            *getattr(report, "extras", []),
+            *html_report.extras_for(verdict, test_dir, case.test_id),
+        ]
+    if report.when == "setup" and not report.passed:
+        run.count_unjudged(report.outcome)
+    return report
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_header(cells: list[str]) -> None:
+    html_report.add_columns(cells)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
+    html_report.fill_columns(report, cells)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    run = session.config.stash.get(PLAN_RUN, None)
+    if run is not None:
+        run.finish()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    run = config.stash.get(PLAN_RUN, None)
+    if run is not None:
+        terminalreporter.write_line(f"miot: results in {run.run_dir.path}")
+        terminalreporter.write_line(f"miot: report: {run.run_dir.report_html}")
+
+
+def _plan_case(item: pytest.Item) -> tuple[PlanRun | None, cases.CaseRun | None]:
+    run = item.config.stash.get(PLAN_RUN, None)
+    callspec = getattr(item, "callspec", None)
+    case = callspec.params.get(cases.CASE_ARG) if callspec is not None else None
+    return run, case if isinstance(case, cases.CaseRun) else None

@@ -10,6 +10,7 @@ UrlError naming it.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import pkgutil
 import re
 from collections.abc import Callable
@@ -52,10 +53,12 @@ class ModuleOptions:
     max_sockets: int
 
 
-# Defaults. IMEI: a made-up TAC with a valid Luhn check digit; IMSI and ICCID on the test PLMN 001/01.
-DEFAULT_IMEI = "350000110000011"
-DEFAULT_IMSI = "001010123456789"
-DEFAULT_ICCID = "89001010000000000018"
+# Default identities: a made-up IMEI TAC, and IMSI/ICCID on the test PLMN 001/01 (3GPP TS 23.003). The rest
+# of each number is derived from the URL, so two virtual modules on one rig never share an IMEI while the
+# same URL always gives the same module.
+IMEI_TAC = "35000011"
+IMSI_PLMN = "00101"
+ICCID_ISSUER = "8900101"
 DEFAULT_IP = "127.0.0.1"
 # A real attach takes 6-50 s on live networks (indicators.md §4.1 [R20]); 3 s keeps virtual runs short.
 DEFAULT_ATTACH_S = 3.0
@@ -111,6 +114,7 @@ def _build(url: str, model: str, query: _Query) -> ModuleOptions:
         rrc_setup_ms=query.get("rrc_setup_ms", _number(0.0, 600_000.0), profile.rrc_setup_ms),
         inactivity_s=query.get("inactivity_s", _number(0.001, 86_400.0), profile.inactivity_s),
     )
+    default_identity = derived_identity(url)
     return ModuleOptions(
         url=url,
         model=model,
@@ -120,9 +124,9 @@ def _build(url: str, model: str, query: _Query) -> ModuleOptions:
         seed=query.get("seed", _integer(0, 2**63 - 1), DEFAULT_SEED),
         is_echo_on=query.get("echo", _integer(0, 1), 1) == 1,
         identity=Identity(
-            imei=query.get("imei", _imei, DEFAULT_IMEI),
-            imsi=query.get("imsi", _digits(14, 15), DEFAULT_IMSI),
-            iccid=query.get("iccid", _digits(18, 20), DEFAULT_ICCID),
+            imei=query.get("imei", _imei, default_identity.imei),
+            imsi=query.get("imsi", _digits(14, 15), default_identity.imsi),
+            iccid=query.get("iccid", _digits(18, 20), default_identity.iccid),
         ),
         ip_address=query.get("ip", _allowed_ip, DEFAULT_IP),
         active_time_bits=query.get("active_time", _bits, DEFAULT_ACTIVE_TIME_BITS),
@@ -206,6 +210,22 @@ def _allowed_ip(text: str) -> str:
     if not is_allowed_address(text):
         raise ValueError(f"must be an IPv4 address in {describe_allowed()}")
     return text
+
+
+def derived_identity(url: str) -> Identity:
+    """Valid identities derived from the URL (see IMEI_TAC)."""
+    number = int.from_bytes(hashlib.sha256(url.encode("utf-8")).digest()[:8], "big")
+    serial = f"{number % 10**12:012d}"
+    return Identity(
+        imei=with_luhn_digit(IMEI_TAC + serial[:6]),
+        imsi=IMSI_PLMN + serial[:10],
+        iccid=with_luhn_digit(ICCID_ISSUER + serial),
+    )
+
+
+def with_luhn_digit(digits: str) -> str:
+    """`digits` followed by the Luhn check digit that makes the whole valid."""
+    return next(digits + check for check in "0123456789" if is_luhn_valid(digits + check))
 
 
 def is_luhn_valid(digits: str) -> bool:

@@ -13,6 +13,7 @@ from harness.kpi import (
     KpiRecorder,
     Measurement,
     Outcome,
+    case_outcome,
     describe_violations,
     evaluate,
     format_value,
@@ -241,3 +242,14 @@ def test_format_value_is_short_and_close(value: float) -> None:
     text = format_value(value)
     assert len(text) <= 13
     assert math.isclose(float(text), value, rel_tol=1e-5, abs_tol=0)
+
+
+def test_case_outcome_judges_only_metrics_with_limits() -> None:
+    judged = evaluate("rtt_p95_ms", MetricValue(value=100.0, n_samples=50), Limit(high=200.0))
+    report_only = evaluate("rtt_min_ms", MetricValue(value=50.0, n_samples=50), None)
+    assert case_outcome([judged, report_only]) is Outcome.PASS
+    assert case_outcome([report_only]) is Outcome.UNCHECKED
+    too_few = evaluate("rtt_p95_ms", MetricValue(value=100.0, n_samples=5), Limit(high=200.0))
+    assert case_outcome([judged, too_few]) is Outcome.UNCHECKED
+    failing = evaluate("loss_pct", MetricValue(value=5.0, n_samples=50), Limit(high=1.0))
+    assert case_outcome([judged, report_only, failing]) is Outcome.FAIL

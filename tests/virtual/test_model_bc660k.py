@@ -23,7 +23,8 @@ PSM = f"{LOCATION},,,{TIMERS}"  # n=4/5: the two cause fields empty, then T3324 
 @pytest.fixture(scope="module")
 def registered() -> Iterator[Terminal]:
     """One module shared by the read-only tests: echo off, registered."""
-    port = open_port("virtual://bc660k?attach_s=0&echo=0&imsi=001019876543210", timeout=READ_TIMEOUT_S)
+    url = "virtual://bc660k?attach_s=0&echo=0&imsi=001019876543210&imei=350000110000011&iccid=89001010000000000018"
+    port = open_port(url, timeout=READ_TIMEOUT_S)
     terminal = Terminal(port)
     try:
         terminal.read_until(b"\r\nRDY\r\n")

@@ -9,9 +9,6 @@ from hypothesis import strategies as st
 from harness.errors import UrlError
 from harness.virtual.link import CE_PROFILES
 from harness.virtual.options import (
-    DEFAULT_ICCID,
-    DEFAULT_IMEI,
-    DEFAULT_IMSI,
     is_luhn_valid,
     known_models,
     parse_virtual_url,
@@ -30,11 +27,19 @@ def test_defaults_are_ce0_with_valid_identities() -> None:
     assert options.is_echo_on
     assert is_luhn_valid(options.identity.imei)
     assert options.identity.imsi.startswith("00101")
-    assert (options.identity.imei, options.identity.imsi, options.identity.iccid) == (
-        DEFAULT_IMEI,
-        DEFAULT_IMSI,
-        DEFAULT_ICCID,
-    )
+    assert is_luhn_valid(options.identity.iccid)
+    assert options.identity.iccid.startswith("8900101")
+    assert len(options.identity.iccid) == 20
+
+
+def test_default_identities_differ_between_urls_and_repeat_for_one() -> None:
+    first = parse_virtual_url("virtual://bc660k?ce=0").identity
+    again = parse_virtual_url("virtual://bc660k?ce=0").identity
+    other = parse_virtual_url("virtual://bc660k?ce=1").identity
+    assert first == again
+    assert first.imei != other.imei
+    assert first.imsi != other.imsi
+    assert first.iccid != other.iccid
 
 
 @pytest.mark.parametrize("ce_level", [0, 1, 2])

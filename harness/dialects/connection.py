@@ -1,0 +1,102 @@
+"""dialects layer: from a port URL to a Modem ready for commands, usable from a REPL:
+
+    with connect("virtual://bc660k?ce=1") as link:
+        link.modem.attach(None, timeout_s=60)
+
+Opens the port (harness.transport), starts an ATSession with its transcript, waits until the module answers
+`AT` (a module that just powered up prints RDY and ignores commands for a moment; BC660K also loses the
+first character after deep sleep, cellular-iot.md §3.1), asks for numeric +CME errors (AT+CMEE=1, 27.007
+§9.1) and picks the dialect.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import cast
+
+import serial
+
+from harness.at import ATCommandError, ATSession, ATTimeout, SerialPort
+from harness.dialects.detection import AUTO, detect, open_modem
+from harness.dialects.modem import Modem
+from harness.errors import ModemError
+from harness.transport import open_port
+
+READY_TIMEOUT_S = 10.0
+_READY_ATTEMPT_S = 0.5
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectOptions:
+    dialect: str = AUTO
+    baudrate: int = 115200
+    transcript_path: Path | None = None
+    ready_timeout_s: float = READY_TIMEOUT_S
+    default_timeout_s: float = 5.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModemLink:
+    """An open port, its AT session and the Modem driving it; closing it closes all three."""
+
+    port: serial.SerialBase
+    session: ATSession
+    modem: Modem
+    dialect: str
+
+    def close(self) -> None:
+        try:
+            self.session.close()
+        finally:
+            self.port.close()
+
+    def __enter__(self) -> ModemLink:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def connect(url: str, options: ConnectOptions | None = None) -> ModemLink:
+    options = options or ConnectOptions()
+    port = open_port(url, baudrate=options.baudrate)
+    try:
+        # pyserial's stubs declare in_waiting on the concrete port classes only; every port
+        # serial_for_url returns has it.
+        session = ATSession(
+            cast(SerialPort, port),
+            default_timeout_s=options.default_timeout_s,
+            transcript_path=options.transcript_path,
+        ).open()
+    except BaseException:
+        port.close()
+        raise
+    try:
+        wait_until_responsive(session, options.ready_timeout_s)
+        session.send("AT+CMEE=1")
+        dialect = detect(session) if options.dialect == AUTO else options.dialect
+        modem = open_modem(session, dialect)
+    except BaseException:
+        session.close()
+        port.close()
+        raise
+    return ModemLink(port=port, session=session, modem=modem, dialect=dialect)
+
+
+def wait_until_responsive(session: ATSession, timeout_s: float) -> None:
+    """Send `AT` until the module answers OK."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            session.send("AT", timeout_s=_READY_ATTEMPT_S)
+            return
+        except (ATTimeout, ATCommandError) as error:
+            if time.monotonic() + _READY_ATTEMPT_S > deadline:
+                raise ModemError(
+                    f"{session.port_name}: no OK to AT within {timeout_s:g} s ({error})"
+                ) from error

@@ -1,0 +1,126 @@
+"""glue layer: the fixtures plan-driven tests receive. Nouns for what the test gets (STYLE "What a
+plan-driven test should look like"): `case`, `registered_modem`, `echo_server`, `capture`, `kpis`,
+`evidence`. `case` itself comes from parametrisation (harness.pytest_plugin.cases).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from harness.capture import CaptureRecord, CaptureSpec, capture_problem
+from harness.capture import capture as start_capture
+from harness.dialects import Modem
+from harness.kpi import KpiRecorder
+from harness.pytest_plugin.cases import CaseRun
+from harness.pytest_plugin.modems import ModemPool
+from harness.pytest_plugin.plan_run import PLAN_RUN, PlanRun
+from harness.pytest_plugin.verdicts import KPIS
+from harness.results import append_jsonl, write_samples
+from harness.rig import CapturePoint, ServerMode
+from harness.server import UdpReflector
+
+CaptureFactory = Callable[[str, str], AbstractContextManager[CaptureRecord | None]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    """Where a test's files go: results/<run>/tests/<test_id>/."""
+
+    dir: Path
+
+    def write_samples(self, engine: str, frame: pd.DataFrame) -> Path:
+        return write_samples(self.dir, engine, frame)
+
+
+@pytest.fixture(scope="session")
+def plan_run(request: pytest.FixtureRequest) -> PlanRun:
+    run = request.config.stash.get(PLAN_RUN, None)
+    if run is None:
+        pytest.skip("not a plan run: give --plan or run the tests in testplans/")
+    return run
+
+
+@pytest.fixture(scope="session")
+def modem_pool(plan_run: PlanRun) -> Iterator[ModemPool]:
+    pool = ModemPool(id_key=plan_run.id_key)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def evidence(plan_run: PlanRun, case: CaseRun) -> Evidence:
+    return Evidence(dir=plan_run.run_dir.test_dir(case.test_id))
+
+
+@pytest.fixture
+def registered_modem(plan_run: PlanRun, modem_pool: ModemPool, case: CaseRun, evidence: Evidence) -> Modem:
+    """The case's module, registered to the network; its AT transcript goes to this test's at.log."""
+    failure = modem_pool.failure(case.module.id)
+    if failure is not None:
+        pytest.skip(f"module {failure.module_id} bring-up failed: {failure.reason}")
+    modem, record = modem_pool.registered(case.module, evidence.dir / "at.log")
+    if record is not None:
+        plan_run.add_module(record)
+    return modem
+
+
+@pytest.fixture(scope="session")
+def echo_server(plan_run: PlanRun) -> Iterator[UdpReflector]:
+    server = plan_run.rig.server
+    if server.mode is not ServerMode.LOCAL:
+        pytest.skip("remote test servers come with issue 5; this rig names one")
+    with UdpReflector(host=server.host, port=server.port) as reflector:
+        yield reflector
+
+
+@pytest.fixture
+def kpis(request: pytest.FixtureRequest, case: CaseRun) -> KpiRecorder:
+    recorder = KpiRecorder(case.case.limits)
+    request.node.stash[KPIS] = recorder
+    return recorder
+
+
+@pytest.fixture
+def capture(plan_run: PlanRun, evidence: Evidence, case: CaseRun) -> CaptureFactory:
+    """`with capture("server", bpf):` records the block's packets into capture-server.pcap; where capture
+    cannot run (no privileges, or the rig turns it off) the block runs uncaptured, with a warning and an
+    event in events.jsonl saying why."""
+
+    @contextlib.contextmanager
+    def factory(point: str, bpf: str) -> Iterator[CaptureRecord | None]:
+        setting = plan_run.rig.capture
+        reason = capture_problem()
+        if setting.point is CapturePoint.OFF or setting.point != point:
+            reason = f"the rig captures at {setting.point.value!r}"
+        if reason is not None:
+            _capture_off(plan_run, case, point, reason)
+            yield None
+            return
+        spec = CaptureSpec(point=point, interface=setting.interface or "lo", bpf=bpf)
+        with start_capture(spec, evidence.dir / f"capture-{point}.pcap") as record:
+            yield record
+
+    return factory
+
+
+def _capture_off(run: PlanRun, case: CaseRun, point: str, reason: str) -> None:
+    warnings.warn(f"{case.test_id}: no packet capture at {point}: {reason}", stacklevel=3)
+    append_jsonl(
+        run.run_dir.events_jsonl,
+        {
+            "t_utc": datetime.now(UTC).isoformat(),
+            "event": "capture_off",
+            "test_id": case.test_id,
+            "point": point,
+            "reason": reason,
+        },
+    )

@@ -1,0 +1,53 @@
+"""glue layer: what the pytest-html report shows for a plan case.
+
+Per case: its module and KPI outcome (pass, marginal, fail, unchecked, missing) as columns, and as extras
+the KPI table and, where the test wrote UDP echo samples, the RTT CDF. The figures come from harness.report;
+this module only hands them to pytest-html.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.pytest_plugin.verdicts import Verdict
+from harness.results import read_samples
+from harness.results.samples import samples_path
+
+MODULE_PROPERTY = "miot_module"
+OUTCOME_PROPERTY = "miot_outcome"
+
+
+def add_columns(cells: list[str]) -> None:
+    cells.insert(2, "<th>Module</th>")
+    cells.insert(3, '<th class="sortable" data-column-type="miot-outcome">KPI outcome</th>')
+
+
+def fill_columns(report: pytest.TestReport, cells: list[str]) -> None:
+    properties = dict(getattr(report, "user_properties", ()))
+    module = html.escape(str(properties.get(MODULE_PROPERTY, "")))
+    outcome = html.escape(str(properties.get(OUTCOME_PROPERTY, "")))
+    cells.insert(2, f"<td>{module}</td>")
+    cells.insert(3, f'<td class="miot-{outcome}">{outcome}</td>')
+
+
+def extras_for(verdict: Verdict, test_dir: Path, title: str) -> list[Any]:
+    """pytest-html extras: the KPI table, and the RTT CDF when udp_echo samples exist."""
+    # Imported here: matplotlib and pytest-html load only when a plan case has something to show.
+    from pytest_html import extras
+
+    from harness.report import KPI_TABLE_CSS, kpi_table_html, rtt_cdf_png
+
+    found: list[Any] = [extras.html(f"<style>{KPI_TABLE_CSS}</style>{kpi_table_html(verdict.measurements)}")]
+    echo_samples = samples_path(test_dir, "udp_echo")
+    if echo_samples.exists():
+        samples = read_samples(echo_samples)
+        rtts = samples.loc[~samples["is_warmup"], "rtt_ms"].dropna()
+        if len(rtts):
+            png = rtt_cdf_png(rtts.tolist(), title=f"RTT CDF, {title}")
+            found.append(extras.png(base64.b64encode(png).decode("ascii"), name="RTT CDF"))
+    return found

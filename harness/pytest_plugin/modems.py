@@ -1,0 +1,97 @@
+"""glue layer: the rig's modules, brought up once per run and shared by the tests that use them.
+
+Bring-up of a module: open its port, start the AT session, pick the dialect, read the identity (recorded
+hashed in run.json), check the SIM and register. A module whose bring-up failed is latched broken: later
+tests that need it skip naming the cause instead of failing again (STYLE 11). Each test gets its own
+at.log: the transcript moves to the test's directory while the port stays open.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.dialects import ConnectOptions, Modem, ModemLink, SimState, connect
+from harness.errors import HarnessError, ModemError
+from harness.results import ModuleRecord, hash_identifier
+from harness.rig import Module
+
+# NB-IoT attach can take minutes in the field (indicators.md §5.1: p95 up to 60 s, 180 s attempt timeout).
+ATTACH_TIMEOUT_S = 180.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BringUpFailure:
+    module_id: str
+    reason: str
+
+
+class ModemPool:
+    """Open modules by id; close them all at the end of the run."""
+
+    def __init__(self, *, id_key: bytes) -> None:
+        self._id_key = id_key
+        self._links: dict[str, ModemLink] = {}
+        self._failures: dict[str, BringUpFailure] = {}
+        self._lock = threading.Lock()
+
+    def failure(self, module_id: str) -> BringUpFailure | None:
+        return self._failures.get(module_id)
+
+    def registered(self, module: Module, at_log: Path) -> tuple[Modem, ModuleRecord | None]:
+        """The module's Modem, registered; the ModuleRecord is returned on first bring-up only.
+
+        Raises ModemError (and latches the failure) when bring-up fails."""
+        with self._lock:
+            failure = self._failures.get(module.id)
+            if failure is not None:
+                raise ModemError(f"module {module.id} bring-up failed earlier: {failure.reason}")
+            link = self._links.get(module.id)
+            if link is not None:
+                link.session.transcript.retarget(at_log)
+                return link.modem, None
+            try:
+                link = connect(
+                    module.port,
+                    ConnectOptions(dialect=module.dialect, baudrate=module.baudrate, transcript_path=at_log),
+                )
+                try:
+                    record = self._bring_up(module, link)
+                except BaseException:
+                    link.close()
+                    raise
+            except HarnessError as error:
+                reason = str(error).splitlines()[0]
+                self._failures[module.id] = BringUpFailure(module_id=module.id, reason=reason)
+                raise
+            self._links[module.id] = link
+            return link.modem, record
+
+    def close(self) -> None:
+        with self._lock:
+            links, self._links = self._links, {}
+        for link in links.values():
+            link.close()
+
+    def _bring_up(self, module: Module, link: ModemLink) -> ModuleRecord:
+        identity = link.modem.identity()
+        sim = link.modem.sim()
+        if sim is not SimState.READY:
+            raise ModemError(f"SIM state is {sim.value}, not READY (PIN entry comes with issue 11)")
+        link.modem.attach(None, timeout_s=ATTACH_TIMEOUT_S)
+        return ModuleRecord(
+            module_id=module.id,
+            rat=str(module.rat),
+            dialect=link.dialect,
+            model=identity.model,
+            firmware=identity.firmware,
+            imei_hash=self._hashed(identity.imei),
+            imsi_hash=self._hashed(identity.imsi),
+            iccid_hash=self._hashed(identity.iccid),
+            operator=module.sim.operator if module.sim else None,
+            apn=module.sim.apn if module.sim else None,
+        )
+
+    def _hashed(self, value: str | None) -> str | None:
+        return None if value is None else hash_identifier(value, self._id_key)

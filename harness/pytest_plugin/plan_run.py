@@ -1,0 +1,98 @@
+"""glue layer: what one plan run shares, kept in `config.stash` (STYLE 10), never in module globals.
+
+The rig and plan as loaded, the run directory, measurements.csv, and run.json, which is written when the run
+starts, rewritten as modules report their identity, and finished with the end time and outcome counts, so a
+run killed midway still says what it was.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from harness import __version__
+from harness.errors import InputError, Problem
+from harness.kpi import Outcome
+from harness.plan import Plan, load_plan, plan_rig_problems
+from harness.pytest_plugin import settings
+from harness.results import (
+    FileRef,
+    MeasurementsWriter,
+    ModuleRecord,
+    RunDirectory,
+    RunRecord,
+    SiteRecord,
+    git_commit,
+    load_id_key,
+    write_run_record,
+)
+from harness.rig import Rig, load_rig
+
+PLAN_RUN = pytest.StashKey["PlanRun"]()
+
+
+class PlanRun:
+    def __init__(self, *, rig: Rig, plan: Plan, run_dir: RunDirectory, checkout: Path) -> None:
+        self.rig = rig
+        self.plan = plan
+        self.run_dir = run_dir
+        self.measurements = MeasurementsWriter(run_dir.measurements_csv)
+        self.id_key = load_id_key(run_dir.root)
+        self.outcomes: Counter[str] = Counter()
+        # problems found while parametrising (a case's params against its procedure's spec)
+        self.collection_problems: list[Problem] = []
+        self._lock = threading.Lock()
+        site = rig.site
+        self.record = RunRecord(
+            harness_version=__version__,
+            commit=git_commit(checkout),
+            invocation=tuple(sys.argv),
+            started_utc=datetime.now(UTC),
+            rig=FileRef.of(rig.path),
+            plan=FileRef.of(plan.path),
+            site=SiteRecord(name=site.name, lat_deg=site.lat, lon_deg=site.lon) if site else None,
+        )
+        write_run_record(run_dir.run_json, self.record)
+
+    def add_module(self, module: ModuleRecord) -> None:
+        with self._lock:
+            others = tuple(m for m in self.record.modules if m.module_id != module.module_id)
+            self.record = replace(self.record, modules=(*others, module))
+            write_run_record(self.run_dir.run_json, self.record)
+
+    def count(self, outcome: Outcome) -> None:
+        """Count a judged case (run.json `outcome_counts`: the KPI outcomes, plus `skipped` and `error` for
+        cases that never reached their body)."""
+        with self._lock:
+            self.outcomes[str(outcome)] += 1
+
+    def count_unjudged(self, pytest_outcome: str) -> None:
+        with self._lock:
+            self.outcomes["skipped" if pytest_outcome == "skipped" else "error"] += 1
+
+    def finish(self) -> None:
+        with self._lock:
+            self.record = self.record.finished(ended_utc=datetime.now(UTC), outcome_counts=self.outcomes)
+            write_run_record(self.run_dir.run_json, self.record)
+
+
+def start_plan_run(config: pytest.Config) -> PlanRun:
+    """Load and cross-check the rig and plan, then create the run directory; input problems become a
+    UsageError listing every one of them."""
+    try:
+        rig = load_rig(settings.resolve_path(config, "rig"))
+        plan = load_plan(settings.resolve_path(config, "plan"))
+        problems = plan_rig_problems(plan, rig)
+        if problems:
+            raise InputError(problems)
+    except InputError as error:
+        raise pytest.UsageError(str(error)) from None
+    run_id = settings.resolve(config, "run_id").value or None
+    run_dir = RunDirectory.create(settings.resolve_path(config, "results"), run_id)
+    return PlanRun(rig=rig, plan=plan, run_dir=run_dir, checkout=config.rootpath)

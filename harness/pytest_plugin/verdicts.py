@@ -1,0 +1,56 @@
+"""glue layer: KPIs are judged after the test body, all of them, and every violation is reported at once.
+
+The test records values through the `kpis` fixture; once the body has run (or failed) the declared limits
+decide each value's outcome (harness.kpi), the rows go to measurements.csv at once (a killed run keeps them)
+and a violation fails the test with one line per metric. A limit the test never recorded is `missing`, which
+fails too: a number the plan asked for may not silently vanish (STYLE 7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from harness.kpi import KpiRecorder, Measurement, Outcome, case_outcome, describe_violations, violations
+from harness.pytest_plugin.cases import CaseRun
+from harness.pytest_plugin.plan_run import PlanRun
+from harness.results import MeasurementContext, tabulate_measurements
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verdict:
+    outcome: Outcome
+    measurements: tuple[Measurement, ...]
+
+
+KPIS = pytest.StashKey[KpiRecorder]()
+VERDICT = pytest.StashKey[Verdict]()
+
+
+def judge(item: pytest.Item, run: PlanRun, case: CaseRun, *, body_failed: bool) -> Verdict:
+    """Evaluate what the test recorded against the case's limits and write the rows."""
+    recorder = item.stash.setdefault(KPIS, KpiRecorder(case.case.limits))
+    measurements = recorder.evaluate_all()
+    outcome = Outcome.FAIL if body_failed else case_outcome(measurements)
+    context = MeasurementContext(
+        run_id=run.run_dir.run_id,
+        test_id=case.test_id,
+        case_id=case.case.id,
+        iteration=case.iteration,
+        module_id=case.module.id,
+        rat=str(case.module.rat),
+        operator=case.module.sim.operator if case.module.sim else None,
+    )
+    run.measurements.append(tabulate_measurements(context, measurements))
+    verdict = Verdict(outcome=outcome, measurements=measurements)
+    item.stash[VERDICT] = verdict
+    run.count(outcome)
+    return verdict
+
+
+def failure_message(verdict: Verdict) -> str | None:
+    """The test failure text when KPIs were violated, or None."""
+    if not violations(verdict.measurements):
+        return None
+    return "KPI limits not met:\n" + describe_violations(verdict.measurements)
