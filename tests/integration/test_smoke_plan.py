@@ -1,0 +1,126 @@
+"""The whole pipeline: `miot run` of the smoke plan on the virtual rig, checked from the files it writes.
+
+Runs once (about 35 s) in a subprocess, as a user runs it, into a temporary results root; every test below
+reads that run's results.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from harness.at import Direction, read_transcript
+from harness.capture import capture_problem, pcap_table
+from harness.plan import load_plan
+from harness.results import read_measurements, read_samples
+from harness.rig import load_rig
+from harness.virtual import expected_rtt_median_ms, parse_virtual_url
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+RIG = CHECKOUT / "fixtures/rigs/virtual.toml"
+PLAN = CHECKOUT / "testplans/smoke.toml"
+RUN_ID = "smoke-under-test"
+RUN_TIMEOUT_S = 240
+# The median of 20 probes through the link model lands within a few standard errors of the model's median
+# (CE0: triangular jitter, SD of the median ~ 22 ms; CE1 ~ 67 ms); 10 % holds both with room to spare for
+# the AT exchange's own milliseconds.
+MEDIAN_TOLERANCE = 0.10
+SUMMARY_METRICS = ("rtt_min_ms", "rtt_p50_ms", "rtt_p95_ms", "rtt_p99_ms", "rtt_max_ms", "loss_pct")
+
+
+@dataclass(frozen=True)
+class SmokeRun:
+    returncode: int
+    output: str
+    run_dir: Path
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> SmokeRun:
+    results = tmp_path_factory.mktemp("results")
+    completed = subprocess.run(
+        [sys.executable, "-m", "harness", "run", f"--results={results}", f"--run-id={RUN_ID}"],
+        cwd=CHECKOUT,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        check=False,
+    )
+    return SmokeRun(completed.returncode, completed.stdout + completed.stderr, results / RUN_ID)
+
+
+def test_the_run_passes_and_prints_the_report_path(smoke: SmokeRun) -> None:
+    assert smoke.returncode == 0, smoke.output
+    assert f"miot: report: {smoke.run_dir / 'report.html'}" in smoke.output
+    assert (smoke.run_dir.parent / "latest").resolve() == smoke.run_dir.resolve()
+
+
+def test_every_case_has_its_samples_and_kpis(smoke: SmokeRun) -> None:
+    plan = load_plan(PLAN)
+    measurements = read_measurements(smoke.run_dir / "measurements.csv")
+    for case in plan.cases:
+        test_id = f"{case.id}@{case.modules[0]}"
+        samples = read_samples(smoke.run_dir / "tests" / test_id / "samples-udp_echo.parquet")
+        probes = int(case.params["probes"]) + int(case.params["warmup_probes"])
+        assert len(samples) == probes
+        assert samples.columns[0] == "t_s"
+        assert samples["seq"].tolist() == list(range(probes))
+        rows = measurements[measurements["test_id"] == test_id].set_index("metric")
+        assert set(SUMMARY_METRICS) <= set(rows.index)
+        for metric, limit in case.limits.items():
+            assert rows.loc[metric, "high"] == limit.high
+            assert rows.loc[metric, "outcome"] in {"pass", "marginal"}
+
+
+def test_rtts_follow_the_configured_link_model(smoke: SmokeRun) -> None:
+    rig = load_rig(RIG)
+    measurements = read_measurements(smoke.run_dir / "measurements.csv").set_index(["module_id", "metric"])
+    for module in rig.modules:
+        profile = parse_virtual_url(module.port).link
+        expected_ms = expected_rtt_median_ms(profile, 64)
+        measured_ms = measurements.loc[(module.id, "rtt_p50_ms"), "value"]
+        assert measured_ms == pytest.approx(expected_ms, rel=MEDIAN_TOLERANCE), module.port
+
+
+def test_run_json_records_the_run_and_hashes_identities(smoke: SmokeRun) -> None:
+    record = json.loads((smoke.run_dir / "run.json").read_text())
+    assert record["outcome_counts"] == {"pass": 2}
+    assert record["ended_utc"] is not None
+    assert len(record["plan"]["sha256"]) == len(record["rig"]["sha256"]) == 64
+    modules = {m["module_id"]: m for m in record["modules"]}
+    assert set(modules) == {"nb-ce0", "nb-ce1"}
+    for module in modules.values():
+        assert module["dialect"] == "quectel_nbiot"
+        assert module["imei_hash"].startswith("h:")
+    assert len({module["imei_hash"] for module in modules.values()}) == 2
+
+
+def test_each_test_has_its_own_at_transcript(smoke: SmokeRun) -> None:
+    for test_dir in (smoke.run_dir / "tests").iterdir():
+        entries = read_transcript(test_dir / "at.log")
+        sent = [entry.text for entry in entries if entry.direction is Direction.WRITTEN]
+        assert any(text.startswith("AT+QISEND=") for text in sent)
+        assert any(text.startswith("AT+QIOPEN=") for text in sent)
+
+
+@pytest.mark.skipif(capture_problem() is not None, reason=f"live capture unavailable: {capture_problem()}")
+def test_the_server_capture_holds_every_probe_and_echo(smoke: SmokeRun) -> None:
+    for test_dir in (smoke.run_dir / "tests").iterdir():
+        samples = read_samples(test_dir / "samples-udp_echo.parquet")
+        packets = pcap_table(test_dir / "capture-server.pcap")
+        echoed = samples.loc[~samples["is_lost"], "seq"].tolist()
+        # one probe towards the reflector and one echo back per answered probe
+        assert sorted(packets["seq"].dropna().astype(int).tolist()) == sorted(echoed * 2)
+
+
+def test_the_report_names_every_case(smoke: SmokeRun) -> None:
+    report = (smoke.run_dir / "report.html").read_text()
+    for case in load_plan(PLAN).cases:
+        assert f"{case.id}@{case.modules[0]}" in report
+    assert "KPI outcome" in report
+    assert report.count("data:image/png") + report.count("image/png") >= 2
