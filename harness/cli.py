@@ -43,12 +43,12 @@ def run(args: argparse.Namespace) -> int:
     """Check the inputs, then hand over to pytest on testplans/."""
     rig = checked_rig(args.rig)
     plan = load_plan(args.plan)
-    if problems := plan_rig_problems(plan, rig):
-        raise InputError(problems)
     if not args.testplans.is_dir():
-        raise UserError(
-            f"no test plan directory {args.testplans} (run from the checkout or pass --testplans)"
-        )
+        raise UserError(f"no test plan directory {args.testplans}: run miot from the checkout")
+    from harness.pytest_plugin.cases import plan_problems, procedures_in
+
+    if problems := [*plan_rig_problems(plan, rig), *plan_problems(plan, procedures_in(args.testplans))]:
+        raise InputError(problems)
     run_id = args.run_id or new_run_id()
     import pytest  # only now: pytest's start-up is not needed to report bad input
 

@@ -8,7 +8,10 @@ mistyped parameter stops the run before anything starts. Items get a marker per 
 
 from __future__ import annotations
 
+import importlib.util
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -79,10 +82,52 @@ def is_placeholder(item: pytest.Item) -> bool:
 def uncollected_case_problems(plan: Plan, items: list[pytest.Item]) -> list[Problem]:
     """Cases naming a test function that was not collected: a typo would otherwise silently skip them."""
     collected = {getattr(item, "originalname", item.name) for item in items}
-    return [
-        Problem(
-            str(plan.path), f"{plan.field_of(case)}.test", f"no test function {case.test!r} was collected"
-        )
-        for case in plan.cases
-        if case.test not in collected
-    ]
+    return [_no_test_problem(plan, case) for case in plan.cases if case.test not in collected]
+
+
+def procedures_in(directory: Path) -> dict[str, type | None]:
+    """The test functions of `directory`/test_*.py by name, each with the spec class its procedure marker
+    names (None without one). Lets `miot run` check a plan's cases before pytest starts."""
+    found: dict[str, type | None] = {}
+    for path in sorted(directory.glob("test_*.py")):
+        for name, value in vars(_import_file(path)).items():
+            if name.startswith("test_") and callable(value):
+                found[name] = _spec_of(value)
+    return found
+
+
+def plan_problems(plan: Plan, procedures: Mapping[str, type | None]) -> list[Problem]:
+    """Cases naming no known test function, and case params that do not fit their procedure's spec."""
+    problems: list[Problem] = []
+    for case in plan.cases:
+        if case.test not in procedures:
+            problems.append(_no_test_problem(plan, case))
+            continue
+        spec_class = procedures[case.test]
+        if spec_class is not None:
+            try:
+                plan.build_params(case, spec_class)
+            except InputError as error:
+                problems.extend(error.problems)
+    return problems
+
+
+def _no_test_problem(plan: Plan, case: Case) -> Problem:
+    return Problem(str(plan.path), f"{plan.field_of(case)}.test", f"no test function {case.test} was found")
+
+
+def _spec_of(function: Callable[..., Any]) -> type | None:
+    for mark in getattr(function, "pytestmark", []):
+        if mark.name == PROCEDURE_MARKER:
+            spec: type | None = mark.kwargs.get("spec")
+            return spec
+    return None
+
+
+def _import_file(path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(f"_miot_procedures_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
