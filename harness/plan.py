@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from harness.errors import InputError, Problem
 from harness.metrics import Limit, parse_metric_name
 from harness.rat import Rat
-from harness.rig import ID_PATTERN, NAME_PATTERN, Module, Rig
+from harness.rig import ID_PATTERN, Heading, Module, Rig
 from harness.table_builder import build, join, try_build
 from harness.toml_reader import read_toml
 
@@ -94,14 +94,8 @@ class Plan:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class _PlanSection:
-    name: str = field(metadata={"pattern": NAME_PATTERN})
-    description: str = ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class _PlanFile:
-    plan: _PlanSection
+    plan: Heading
     case: tuple[Case, ...] = field(
         metadata={"min_items": 1, "unique": "id", "doc": "one or more [[case]] tables"}
     )

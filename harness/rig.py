@@ -166,7 +166,9 @@ class Rig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class _RigSection:
+class Heading:
+    """The `[rig]` or `[plan]` table that names a file."""
+
     name: str = field(metadata={"pattern": NAME_PATTERN})
     description: str = ""
 
@@ -175,7 +177,7 @@ class _RigSection:
 class _RigFile:
     """The file's layout: one table per TOML section, `[[module]]` as an array of tables."""
 
-    rig: _RigSection
+    rig: Heading
     site: Site | None = None
     server: Server = Server()
     capture: Capture = Capture()
