@@ -41,7 +41,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     run = start_plan_run(config)
     config.stash[PLAN_RUN] = run
-    if not config.option.htmlpath:
+    if config.pluginmanager.hasplugin("html") and not config.option.htmlpath:
         config.option.htmlpath = str(run.run_dir.report_html)
         config.option.self_contained_html = True
     if not config.option.xmlpath:
@@ -81,6 +81,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         return (yield)
     try:
         result = yield
+    except pytest.skip.Exception:
+        run.count_unjudged("skipped")
+        raise
     except BaseException:
         verdicts.judge(item, run, case, body_failed=True)
         raise
