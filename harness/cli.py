@@ -15,10 +15,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.errors import InputError, Problem, UserError
+from harness.errors import InputError, UserError
 from harness.plan import load_plan, plan_rig_problems
 from harness.results import RunDirectory, new_run_id
-from harness.rig import Rig, load_rig, rig_dialect_problems, rig_port_problems
+from harness.rig import Rig, load_rig
 
 EXIT_USER_ERROR = 2
 _PYTEST_USAGE_ERROR = 4
@@ -81,12 +81,10 @@ def rig_check(args: argparse.Namespace) -> int:
 
 def checked_rig(path: Path) -> Rig:
     """Load a rig and check what can be checked without opening anything: port URLs and dialect names."""
-    from harness.dialects import check_dialect
-    from harness.transport import check_url
+    from harness.dialects import rig_connection_problems
 
     rig = load_rig(path)
-    problems: list[Problem] = [*rig_port_problems(rig, check_url), *rig_dialect_problems(rig, check_dialect)]
-    if problems:
+    if problems := rig_connection_problems(rig):
         raise InputError(problems)
     return rig
 

@@ -6,7 +6,7 @@ detection      dialects found by name; detect(session) from +CGMI/+CGMM
 connection     connect(url) -> ModemLink: port, AT session and Modem, ready for commands
 """
 
-from harness.dialects.connection import ConnectOptions, ModemLink, connect
+from harness.dialects.connection import ConnectOptions, ModemLink, connect, rig_connection_problems
 from harness.dialects.detection import AUTO, check_dialect, detect, dialect_names, open_modem
 from harness.dialects.modem import (
     UDP_SOCKET,
@@ -36,4 +36,5 @@ __all__ = [
     "detect",
     "dialect_names",
     "open_modem",
+    "rig_connection_problems",
 ]

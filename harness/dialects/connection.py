@@ -20,10 +20,11 @@ from typing import cast
 import serial
 
 from harness.at import ATCommandError, ATSession, ATTimeout, SerialPort
-from harness.dialects.detection import AUTO, detect, open_modem
+from harness.dialects.detection import AUTO, check_dialect, detect, open_modem
 from harness.dialects.modem import Modem
-from harness.errors import ModemError
-from harness.transport import open_port
+from harness.errors import ModemError, Problem
+from harness.rig import Rig, rig_dialect_problems, rig_port_problems
+from harness.transport import check_url, open_port
 
 READY_TIMEOUT_S = 10.0
 _READY_ATTEMPT_S = 0.5
@@ -86,6 +87,11 @@ def connect(url: str, options: ConnectOptions | None = None) -> ModemLink:
         port.close()
         raise
     return ModemLink(port=port, session=session, modem=modem, dialect=dialect)
+
+
+def rig_connection_problems(rig: Rig) -> list[Problem]:
+    """What can be found wrong with a rig's modules without opening anything: port URLs and dialects."""
+    return [*rig_port_problems(rig, check_url), *rig_dialect_problems(rig, check_dialect)]
 
 
 def wait_until_responsive(session: ATSession, timeout_s: float) -> None:

@@ -44,7 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("html") and not config.option.htmlpath:
         config.option.htmlpath = str(run.run_dir.report_html)
         config.option.self_contained_html = True
-    if not config.option.xmlpath:
+    if config.pluginmanager.hasplugin("junitxml") and not config.option.xmlpath:
         config.option.xmlpath = str(run.run_dir.junit_xml)
 
 

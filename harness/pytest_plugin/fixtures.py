@@ -19,6 +19,7 @@ import pytest
 from harness.capture import CaptureRecord, CaptureSpec, capture_problem
 from harness.capture import capture as start_capture
 from harness.dialects import Modem
+from harness.errors import HarnessError
 from harness.kpi import KpiRecorder
 from harness.pytest_plugin.cases import CaseRun
 from harness.pytest_plugin.modems import ModemPool
@@ -67,7 +68,14 @@ def registered_modem(plan_run: PlanRun, modem_pool: ModemPool, case: CaseRun, ev
     failure = modem_pool.failure(case.module.id)
     if failure is not None:
         pytest.skip(f"module {failure.module_id} bring-up failed: {failure.reason}")
-    modem, record = modem_pool.registered(case.module, evidence.dir / "at.log")
+    try:
+        modem, record = modem_pool.registered(case.module, evidence.dir / "at.log")
+    except HarnessError as error:
+        # STYLE 8: what went wrong and where the full log is, not a traceback through the harness
+        pytest.fail(
+            f"module {case.module.id} bring-up failed: {error}; transcript: {evidence.dir / 'at.log'}",
+            pytrace=False,
+        )
     if record is not None:
         plan_run.add_module(record)
     return modem

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from harness import __version__
+from harness.dialects import rig_connection_problems
 from harness.errors import InputError, Problem
 from harness.kpi import Outcome
 from harness.plan import Plan, load_plan, plan_rig_problems
@@ -83,16 +84,22 @@ class PlanRun:
 
 
 def start_plan_run(config: pytest.Config) -> PlanRun:
-    """Load and cross-check the rig and plan, then create the run directory; input problems become a
-    UsageError listing every one of them."""
+    """Load and cross-check the rig and plan, then create the run directory; every input problem becomes
+    one line of a UsageError."""
     try:
         rig = load_rig(settings.resolve_path(config, "rig"))
         plan = load_plan(settings.resolve_path(config, "plan"))
-        problems = plan_rig_problems(plan, rig)
+        problems = [*rig_connection_problems(rig), *plan_rig_problems(plan, rig)]
         if problems:
             raise InputError(problems)
     except InputError as error:
         raise pytest.UsageError(str(error)) from None
-    run_id = settings.resolve(config, "run_id").value or None
-    run_dir = RunDirectory.create(settings.resolve_path(config, "results"), run_id)
+    run_id = settings.resolve(config, "run_id")
+    results = settings.resolve_path(config, "results")
+    try:
+        run_dir = RunDirectory.create(results, run_id.value or None)
+    except (FileExistsError, ValueError) as error:
+        raise pytest.UsageError(
+            f"{run_id.source} {run_id.value}: cannot create the run directory in {results}: {error}"
+        ) from None
     return PlanRun(rig=rig, plan=plan, run_dir=run_dir, checkout=config.rootpath)

@@ -8,7 +8,7 @@ fails too: a number the plan asked for may not silently vanish (STYLE 7).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -32,6 +32,13 @@ def judge(item: pytest.Item, run: PlanRun, case: CaseRun, *, body_failed: bool) 
     """Evaluate what the test recorded against the case's limits and write the rows."""
     recorder = item.stash.setdefault(KPIS, KpiRecorder(case.case.limits))
     measurements = recorder.evaluate_all()
+    if body_failed:
+        # A value recorded before the body failed must not read as a pass when measurements.csv is
+        # aggregated: the whole case failed, and so does each of its rows.
+        measurements = tuple(
+            replace(m, outcome=Outcome.FAIL, reason=f"the test body failed ({m.reason})")
+            for m in measurements
+        )
     outcome = Outcome.FAIL if body_failed else case_outcome(measurements)
     context = MeasurementContext(
         run_id=run.run_dir.run_id,

@@ -1,0 +1,90 @@
+"""The fixtures plan-driven tests receive (harness/pytest_plugin/fixtures.py), seen through pytest runs in
+pytester. `registered_modem` is tested with the module pool, in test_modems.py."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .plan_tester import PlanTester
+
+ONE_CASE = """
+    [[case]]
+    id = "fixed"
+    test = "test_fixture"
+    modules = ["nb-a"]
+"""
+
+
+def test_plan_run_skips_outside_a_plan_run(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_plain="def test_needs_a_run(plan_run):\n    pass\n")
+
+    result = pytester.runpytest("-rs")
+
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*not a plan run: give --plan or run the tests in testplans/*"])
+
+
+def test_evidence_is_the_test_directory_of_the_case(plan_tester: PlanTester) -> None:
+    plan_tester.write_plan(ONE_CASE)
+    plan_tester.write_tests("""
+        import pandas as pd
+
+        def test_fixture(case, evidence):
+            assert evidence.dir.name == case.test_id
+            evidence.write_samples("fixed", pd.DataFrame({"t_s": [0.0, 0.5], "rtt_ms": [40.0, 41.0]}))
+    """)
+
+    plan_tester.run().assert_outcomes(passed=1)
+
+    test_dir = plan_tester.run_dir.tests_path / "fixed@nb-a"
+    assert (test_dir / "samples-fixed.parquet").is_file()
+
+
+def test_a_capture_the_rig_turns_off_runs_the_block_uncaptured_and_says_why(plan_tester: PlanTester) -> None:
+    plan_tester.write_plan(ONE_CASE)  # the plan tester's rig has [capture] point = "off"
+    plan_tester.write_tests("""
+        def test_fixture(case, capture):
+            with capture("server", "udp port 9") as record:
+                assert record is None
+    """)
+
+    result = plan_tester.run()
+
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*fixed@nb-a: no packet capture at server: the rig captures at 'off'*"])
+    (event,) = [
+        json.loads(line) for line in plan_tester.run_dir.events_jsonl.read_text(encoding="utf-8").splitlines()
+    ]
+    assert (event["event"], event["test_id"], event["point"]) == ("capture_off", "fixed@nb-a", "server")
+    assert "pcap" not in " ".join(path.name for path in plan_tester.run_dir.tests_path.rglob("*"))
+
+
+def test_echo_server_runs_locally_on_loopback(plan_tester: PlanTester) -> None:
+    plan_tester.write_plan(ONE_CASE)
+    plan_tester.write_tests("""
+        def test_fixture(case, echo_server):
+            host, port = echo_server.address
+            assert host == "127.0.0.1"
+            assert port > 0
+            assert echo_server.bpf == f"udp port {port}"
+    """)
+
+    plan_tester.run().assert_outcomes(passed=1)
+
+
+def test_echo_server_skips_for_a_remote_server(plan_tester: PlanTester) -> None:
+    rig = plan_tester.rig_path.read_text(encoding="utf-8")
+    remote = '[server]\nmode = "remote"\nhost = "127.0.0.1"\nport = 7\ntoken_env = "MIOT_SERVER_TOKEN"\n'
+    plan_tester.rig_path.write_text(remote + rig, encoding="utf-8")
+    plan_tester.write_plan(ONE_CASE)
+    plan_tester.write_tests("""
+        def test_fixture(case, echo_server):
+            raise AssertionError("must not run")
+    """)
+
+    result = plan_tester.run("-rs")
+
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*SKIPPED*remote*"])

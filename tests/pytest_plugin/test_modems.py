@@ -1,0 +1,78 @@
+"""The rig's modules brought up once per run and shared (harness/pytest_plugin/modems.py, through the
+`registered_modem` fixture), seen through pytest runs in pytester.
+
+The bring-up failure uses a module whose port is /dev/null: a device path that exists, so the rig is valid,
+but not a terminal, so opening it as a serial port fails at once (termios refuses it). That is the honest
+cheap case of "the rig names the wrong device": no timeout to wait for and no virtual module to start.
+"""
+
+from __future__ import annotations
+
+from harness.results import read_run_record
+from harness.virtual import parse_virtual_url
+
+from .plan_tester import PlanTester
+
+VIRTUAL_PORT = "virtual://bc660k?ce=0&attach_s=0"
+
+TWO_CASES = """
+    [[case]]
+    id = "first"
+    test = "test_needs_modem"
+
+    [[case]]
+    id = "second"
+    test = "test_needs_modem"
+"""
+
+NEEDS_MODEM = """
+    def test_needs_modem(case, registered_modem):
+        registered_modem.registration()
+"""
+
+
+def test_a_failed_bring_up_errors_once_then_skips_naming_the_cause(plan_tester: PlanTester) -> None:
+    plan_tester.write_rig('[[module]]\nid = "wrong-device"\nport = "/dev/null"\nrat = "nbiot"\n')
+    plan_tester.write_plan(TWO_CASES)
+    plan_tester.write_tests(NEEDS_MODEM)
+
+    result = plan_tester.run("-rs")
+
+    result.assert_outcomes(errors=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_needs_modem[[]first@wrong-device[]]*",
+            "*SKIPPED*module wrong-device bring-up failed: cannot open /dev/null*",
+        ]
+    )
+    assert dict(plan_tester.run_record().outcome_counts) == {"error": 1, "skipped": 1}
+
+
+def test_one_bring_up_serves_every_test_of_the_module(plan_tester: PlanTester) -> None:
+    """Starts one virtual module (attach_s=0 keeps it quick): recorded once in run.json, hashed, and each
+    test's AT transcript in its own at.log."""
+    plan_tester.write_rig(
+        f'[[module]]\nid = "nb-a"\nport = "{VIRTUAL_PORT}"\nrat = "nbiot"\n'
+        '[module.sim]\noperator = "00101"\napn = "iot.test"\n'
+    )
+    plan_tester.write_plan(TWO_CASES)
+    plan_tester.write_tests(NEEDS_MODEM)
+
+    plan_tester.run().assert_outcomes(passed=2)
+
+    (module,) = read_run_record(plan_tester.run_dir.run_json).modules
+    assert module.module_id == "nb-a"
+    assert module.dialect == "quectel_nbiot"
+    assert module.operator == "00101"
+    assert module.imei_hash is not None
+    assert module.imei_hash.startswith("h:")
+    identity = parse_virtual_url(VIRTUAL_PORT).identity
+    run_json = plan_tester.run_dir.run_json.read_text(encoding="utf-8")
+    assert not any(raw in run_json for raw in (identity.imei, identity.imsi, identity.iccid))
+    first_log = (plan_tester.run_dir.test_dir("first@nb-a") / "at.log").read_text(encoding="utf-8")
+    second_log = (plan_tester.run_dir.test_dir("second@nb-a") / "at.log").read_text(encoding="utf-8")
+    # bring-up (identity, attach) belongs to the first test only; both tests' own commands are logged
+    assert "AT+CGSN" in first_log
+    assert "AT+CGSN" not in second_log
+    assert "AT+CEREG?" in first_log
+    assert "AT+CEREG?" in second_log
