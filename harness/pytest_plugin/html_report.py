@@ -24,7 +24,7 @@ OUTCOME_PROPERTY = "miot_outcome"
 
 def add_columns(cells: list[str]) -> None:
     cells.insert(2, "<th>Module</th>")
-    cells.insert(3, '<th class="sortable" data-column-type="miot-outcome">KPI outcome</th>')
+    cells.insert(3, "<th>KPI outcome</th>")
 
 
 def fill_columns(report: pytest.TestReport, cells: list[str]) -> None:
