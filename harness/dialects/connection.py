@@ -95,14 +95,15 @@ def rig_connection_problems(rig: Rig) -> list[Problem]:
 
 
 def wait_until_responsive(session: ATSession, timeout_s: float) -> None:
-    """Send `AT` until the module answers OK."""
+    """Send `AT` until the module answers OK, using the whole of timeout_s."""
     deadline = time.monotonic() + timeout_s
     while True:
+        attempt_s = min(_READY_ATTEMPT_S, deadline - time.monotonic())
         try:
-            session.send("AT", timeout_s=_READY_ATTEMPT_S)
+            session.send("AT", timeout_s=max(attempt_s, 0.0))
             return
         except (ATTimeout, ATCommandError) as error:
-            if time.monotonic() + _READY_ATTEMPT_S > deadline:
+            if time.monotonic() >= deadline:
                 raise ModemError(
                     f"{session.port_name}: no OK to AT within {timeout_s:g} s ({error})"
                 ) from error

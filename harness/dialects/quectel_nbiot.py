@@ -57,7 +57,7 @@ class QuectelNbiotModem(Ts27007Modem):
         self._lock = threading.Lock()
         self._open_ids: set[int] = set()
         session.add_urc_prefix("+QIURC")
-        session.add_data_rule("+QIRD", data_length_field(0))
+        session.add_data_rule("+QIRD", _qird_data_bytes)
         session.add_data_rule('+QIURC: "recv"', data_length_field(2))
 
     @property
@@ -94,6 +94,7 @@ class QuectelUdpSocket:
         self._id = connect_id
         self._arrivals: queue.Queue[_Arrival] = queue.Queue()
         self._closed_by_network = threading.Event()
+        self._last_read_s = float("-inf")
         self._unsubscribe = self._session.subscribe("+QIURC", self._on_qiurc)
         try:
             self._open(host, port)
@@ -161,13 +162,20 @@ class QuectelUdpSocket:
 
     def _read_buffered(self, arrival: _Arrival) -> Datagram | None:
         """Buffer mode: AT+QIRD fetches one datagram. The module announces only data that lands in an empty
-        buffer, so after a read there may be more: another read is queued until +QIRD: 0. A datagram that
-        had its own announcement is timed by it; the others by the read that found them."""
+        buffer, so after a read there may be more: another read is queued until +QIRD: 0.
+
+        Times: an announcement that came after the previous read ended names the first datagram in the
+        buffer, which then carries the announcement's time. Any other datagram (found by a queued re-read,
+        or after an announcement that arrived while a read was under way and may already have been
+        served) carries the time of the read that returned it: later than its arrival, never earlier."""
+        previous_read_s = self._last_read_s
         response = self._session.send(f"AT+QIRD={self._id},{READ_BYTES}")
+        self._last_read_s = response.ended_s
         if not response.data:
             return None
         self._arrivals.put(_Arrival(data=b"", t_s=None))
-        t_s = arrival.t_s if arrival.t_s is not None else response.ended_s
+        is_announced = arrival.t_s is not None and arrival.t_s > previous_read_s
+        t_s = arrival.t_s if is_announced and arrival.t_s is not None else response.ended_s
         return Datagram(data=response.data, t_s=t_s)
 
 
@@ -177,6 +185,14 @@ class _Arrival:
 
     data: bytes
     t_s: float | None
+
+
+def _qird_data_bytes(line: str) -> int | None:
+    """Bytes that follow a `+QIRD: <read_length>[,<unread>]` line; none after the statistics answer of
+    AT+QIRD=<id>,0, `+QIRD: <total_received>,<have_read>,<unread>`, which has three fields."""
+    if len(_fields(line)) > 2:
+        return None
+    return data_length_field(0)(line)
 
 
 def _fields(line: str) -> list[str]:

@@ -12,9 +12,9 @@ import contextlib
 import time
 
 from harness.at import ATCommandError, ATSession, Urc
-from harness.at.responses import Cereg, Cesq, Cpin
+from harness.at.responses import Cereg, Cesq, Cpin, parse_as
 from harness.dialects.modem import Identity, ModuleSocket, RadioSnapshot, Registration, SimState
-from harness.errors import ATTimeout, ModemError
+from harness.errors import ATTimeout, ModemError, ParseError
 
 CFUN_TIMEOUT_S = 25.0  # BC660K AT manual §9.3 maximum response time [S5]
 CME_SIM_NOT_INSERTED = 10  # 27.007 §9.2 [S5 Table 5]
@@ -68,10 +68,15 @@ class Ts27007Modem:
 
     def registration(self) -> Registration:
         response = self.session.send("AT+CEREG?")
-        cereg = response.parsed("+CEREG")
-        if not isinstance(cereg, Cereg):
-            raise ModemError(f"AT+CEREG? gave no +CEREG line: {response.lines}")
-        return Registration(stat=cereg.stat, tac=cereg.tac, ci=cereg.ci, act=cereg.act)
+        # A +CEREG URC that crossed the command on the wire lands among the response lines (harness.at.urcs
+        # names that limit); the answer is the line in read form.
+        for line in response.matching("+CEREG"):
+            try:
+                cereg = parse_as(line, Cereg, solicited=True)
+            except ParseError:
+                continue
+            return Registration(stat=cereg.stat, tac=cereg.tac, ci=cereg.ci, act=cereg.act)
+        raise ModemError(f"AT+CEREG? gave no +CEREG line in read form: {response.lines}")
 
     def attach(self, apn: str | None, *, timeout_s: float) -> Registration:
         """Switch the radio on and wait until registered (home or roaming).
