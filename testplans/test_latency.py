@@ -8,11 +8,23 @@ from __future__ import annotations
 
 import pytest
 
+from harness.dialects import Modem
+from harness.kpi import KpiRecorder
+from harness.pytest_plugin.cases import CaseRun
+from harness.pytest_plugin.fixtures import CaptureFactory, Evidence
+from harness.server import UdpReflector
 from harness.traffic import UdpEchoSpec, run_udp_echo
 
 
 @pytest.mark.procedure(spec=UdpEchoSpec)
-def test_udp_echo(case, registered_modem, echo_server, capture, kpis, evidence):
+def test_udp_echo(
+    case: CaseRun,
+    registered_modem: Modem,
+    echo_server: UdpReflector,
+    capture: CaptureFactory,
+    kpis: KpiRecorder,
+    evidence: Evidence,
+) -> None:
     """Round-trip latency and loss of UDP echo probes through the module's own sockets."""
     with capture("server", echo_server.bpf):
         result = run_udp_echo(registered_modem, echo_server.address, case.spec)

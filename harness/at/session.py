@@ -257,6 +257,10 @@ class ATSession:
         chunk = self._port.read(self._port.in_waiting or 1)
         if not chunk:
             return
+        # A read that waited for its first byte returns that byte alone; what came with it is taken now,
+        # so a whole answer is routed (and its waiter woken) once, not byte by byte.
+        if waiting := self._port.in_waiting:
+            chunk += self._port.read(waiting)
         with self._changed:
             urcs = self._router.take(chunk, self.now_s())
             self._changed.notify_all()
