@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.at import ATSession
+from harness.at import ATSession, Urc
 from harness.dialects import UDP_SOCKET, ConnectOptions, Datagram, ModemLink, ModuleSocket
 from harness.dialects.quectel_nbiot import AccessMode, QuectelNbiotModem, matches
 from harness.errors import ModemError
@@ -63,9 +63,9 @@ def seq_of(datagram: Datagram | None) -> int:
     return header.seq
 
 
-def wait_announced(session: ATSession, since_s: float) -> None:
+def wait_announced(session: ATSession, since_s: float) -> Urc:
     """Until the module announces (buffer mode) a datagram that entered its empty receive queue."""
-    session.wait_for_urc(
+    return session.wait_for_urc(
         '+QIURC: "recv"',
         timeout_s=RECEIVE_TIMEOUT_S,
         match=lambda urc: urc.line.endswith(",0"),
@@ -190,11 +190,13 @@ def test_every_echo_in_buffer_mode_is_timed_after_its_send(link: ModemLink, refl
     sock = open_to(quectel(link, AccessMode.BUFFER), reflector)
     for seq in range(3):
         sent_s = sock.send(probe(seq))
-        wait_announced(link.session, sent_s)  # the echo is in the module's queue
+        announced = wait_announced(link.session, sent_s)  # the echo is in the module's queue
         datagram = sock.receive(RECEIVE_TIMEOUT_S)
         assert seq_of(datagram) == seq
         assert datagram is not None
-        assert datagram.t_s > sent_s, f"echo {seq} timed before its send"
+        assert datagram.t_s >= announced.t_s > sent_s, f"echo {seq} timed before it was announced"
+        if seq == 0:  # nothing read before: the announcement times its datagram
+            assert datagram.t_s == announced.t_s
 
 
 @MODES

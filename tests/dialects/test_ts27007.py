@@ -169,10 +169,13 @@ def test_registration_flags() -> None:
     ]
 
 
-def test_registration_without_a_cereg_line_is_a_modem_error(
-    fake_module: FakeModule, fake_session: ATSession
+@pytest.mark.parametrize(
+    "answer", [lines("OK"), lines('+CEREG: 1,"1A2B","0123ABCD",9', "OK")], ids=["no-line", "only-a-urc"]
+)
+def test_registration_without_a_read_form_line_is_a_modem_error(
+    fake_module: FakeModule, fake_session: ATSession, answer: bytes
 ) -> None:
-    fake_module.script["AT+CEREG?"] = lines("OK")
+    fake_module.script["AT+CEREG?"] = answer
     with pytest.raises(ModemError, match=r"AT\+CEREG\? gave no \+CEREG line"):
         Ts27007Modem(fake_session).registration()
 
