@@ -55,6 +55,7 @@ class QuectelNbiotModem(Ts27007Modem):
         super().__init__(session)
         self.access_mode = access_mode
         self._lock = threading.Lock()
+        self.send_lock = threading.Lock()
         self._open_ids: set[int] = set()
         session.add_urc_prefix("+QIURC")
         session.add_data_rule("+QIRD", _qird_data_bytes)
@@ -105,10 +106,12 @@ class QuectelUdpSocket:
     def send(self, payload: bytes) -> float:
         if self._closed_by_network.is_set():
             raise ModemError(f"socket {self._id} was closed by the network")
-        response = self._session.send_payload(
-            f"AT+QISEND={self._id},{len(payload)}", payload, timeout_s=SEND_TIMEOUT_S
-        )
-        result = self._session.wait_for_urc("SEND", timeout_s=SEND_TIMEOUT_S, since_s=response.started_s)
+        # SEND OK / SEND FAIL name no socket: one send at a time per module keeps each result with its send.
+        with self._modem.send_lock:
+            response = self._session.send_payload(
+                f"AT+QISEND={self._id},{len(payload)}", payload, timeout_s=SEND_TIMEOUT_S
+            )
+            result = self._session.wait_for_urc("SEND", timeout_s=SEND_TIMEOUT_S, since_s=response.started_s)
         if result.line != "SEND OK":
             raise ModemError(f"AT+QISEND={self._id},{len(payload)} ended with {result.line!r}")
         return response.started_s
@@ -119,9 +122,10 @@ class QuectelUdpSocket:
             try:
                 arrival = self._arrivals.get(timeout=max(deadline - time.monotonic(), 0.0))
             except queue.Empty:
-                if self._closed_by_network.is_set():
-                    raise ModemError(f"socket {self._id} was closed by the network") from None
                 return None
+            if arrival is _CLOSED:
+                self._arrivals.put(_CLOSED)  # every later receive() raises too
+                raise ModemError(f"socket {self._id} was closed by the network")
             if self._modem.access_mode is AccessMode.DIRECT_PUSH and arrival.t_s is not None:
                 return Datagram(data=arrival.data, t_s=arrival.t_s)
             datagram = self._read_buffered(arrival)
@@ -159,6 +163,7 @@ class QuectelUdpSocket:
             self._arrivals.put(_Arrival(data=urc.data, t_s=urc.t_s))
         elif fields[0] == '"closed"':
             self._closed_by_network.set()
+            self._arrivals.put(_CLOSED)
 
     def _read_buffered(self, arrival: _Arrival) -> Datagram | None:
         """Buffer mode: AT+QIRD fetches one datagram. The module announces only data that lands in an empty
@@ -185,6 +190,10 @@ class _Arrival:
 
     data: bytes
     t_s: float | None
+
+
+# Queued when the network closes the socket: data that came before it is still delivered first.
+_CLOSED = _Arrival(data=b"", t_s=None)
 
 
 def _qird_data_bytes(line: str) -> int | None:

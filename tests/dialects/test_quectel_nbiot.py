@@ -257,6 +257,23 @@ def test_socket_closed_by_the_network_refuses_send_and_receive(
     sock.close()
 
 
+def test_a_waiting_receive_ends_when_the_network_closes_the_socket(
+    fake_module: FakeModule, fake_session: ATSession
+) -> None:
+    fake_module.script[OPEN_COMMAND] = lines("OK", "+QIOPEN: 0,0")
+    sock = QuectelNbiotModem(fake_session).open_udp("127.0.0.1", 9)
+    fake_module.send(b'\r\n+QIURC: "recv",0,2\r\nhi\r\n\r\n+QIURC: "closed",0\r\n')
+    first = sock.receive(RECEIVE_TIMEOUT_S)
+    assert first is not None
+    assert first.data == b"hi"  # data that came before the close is still delivered
+    started = time.monotonic()
+    with pytest.raises(ModemError, match="socket 0 was closed by the network"):
+        sock.receive(30.0)
+    assert time.monotonic() - started < 5.0  # raised on the close, not after waiting out the 30 s
+    with pytest.raises(ModemError, match="closed by the network"):
+        sock.receive(0.0)
+
+
 # --- failures only a scripted module gives ----------------------------------------------------------------
 
 OPEN_COMMAND = 'AT+QIOPEN=0,0,"UDP","127.0.0.1",9,0,1'
