@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from harness.errors import InputError, Problem
+from harness.errors import Problem
 from harness.metrics import Limit, parse_metric_name
 from harness.rat import Rat
 from harness.rig import ID_PATTERN, Heading, Module, Rig
-from harness.table_builder import build, join, try_build
+from harness.table_builder import build, join
 from harness.toml_reader import read_toml
 
 T = TypeVar("T")
@@ -104,10 +104,7 @@ class _PlanFile:
 def load_plan(path: str | os.PathLike[str]) -> Plan:
     """Read and check a plan file; every problem in it is reported in one InputError."""
     document = read_toml(path)
-    problems: list[Problem] = []
-    parsed = try_build(_PlanFile, document.data, file=str(document.path), field="", problems=problems)
-    if parsed is None:
-        raise InputError(problems)
+    parsed = build(_PlanFile, document.data, file=str(document.path))
     return Plan(
         name=parsed.plan.name,
         description=parsed.plan.description,

@@ -24,9 +24,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from harness.errors import InputError, Problem
+from harness.errors import Problem
 from harness.rat import Rat
-from harness.table_builder import join, try_build
+from harness.table_builder import build, join
 from harness.toml_reader import read_toml
 
 ID_PATTERN = r"[a-z0-9][a-z0-9_.-]*"
@@ -189,10 +189,7 @@ class _RigFile:
 def load_rig(path: str | os.PathLike[str]) -> Rig:
     """Read and check a rig file; every problem in it is reported in one InputError."""
     document = read_toml(path)
-    problems: list[Problem] = []
-    parsed = try_build(_RigFile, document.data, file=str(document.path), field="", problems=problems)
-    if parsed is None:
-        raise InputError(problems)
+    parsed = build(_RigFile, document.data, file=str(document.path))
     base_dir = document.path.absolute().parent
     return Rig(
         name=parsed.rig.name,
