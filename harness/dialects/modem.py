@@ -1,8 +1,11 @@
 """dialects layer: the `Modem` protocol every module family implements, and the data it returns.
 
 DESIGN "Public names": `identity()`, `sim()`, `set_radio(on)`, `attach(apn, *, timeout_s)`,
-`registration()`, `radio_snapshot() -> RadioSnapshot`, the socket subset for via="module", `capabilities`.
-Still to come with issue 3: `psm()/set_psm()`, `edrx()/set_edrx()`, `ping()`, `data_interface()`.
+`registration()`, `radio_snapshot() -> RadioSnapshot`, `psm()/set_psm()`, `edrx()/set_edrx()`, `ping()`, the
+socket subset for via="module", `data_interface()`, `capabilities`; plus the SIM controls of issue 3 item 4
+(`enter_pin`, `select_operator`, `select_sim_slot`). The protocol is composed of small ones (STYLE 4), each a
+group a procedure may need; `capabilities` says which optional groups a module really has, so a procedure
+skips with a reason instead of failing on a module that cannot do it (STYLE 11).
 """
 
 from __future__ import annotations
@@ -13,6 +16,11 @@ from typing import Protocol
 
 # Capabilities a procedure can ask for before it starts (STYLE 11: skip with a reason, do not cascade).
 UDP_SOCKET = "udp_socket"
+PING = "ping"
+PSM = "psm"
+EDRX = "edrx"
+DATA_INTERFACE = "data_interface"
+SIM_SLOTS = "sim_slots"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,6 +76,59 @@ class RadioSnapshot:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PsmTimers:
+    """PSM timers as coded on the air (TS 24.008 §10.5.7.4/§10.5.7.4a) and in seconds; None = not present,
+    or (for the seconds) deactivated."""
+
+    periodic_tau_bits: str | None
+    active_time_bits: str | None
+    periodic_tau_s: int | None
+    active_time_s: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PsmState:
+    """What was requested (+CPSMS?) and what the network granted (+CEREG n=4/5, or a vendor command);
+    cellular-iot.md §1.5 and §5.1. `granted` is None when the module has not reported it."""
+
+    is_enabled: bool
+    requested: PsmTimers | None
+    granted: PsmTimers | None
+
+    @property
+    def is_granted(self) -> bool:
+        """PSM granted: an active time (T3324) that is not deactivated (`111xxxxx`)."""
+        return self.granted is not None and self.granted.active_time_s is not None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EdrxState:
+    """+CEDRXRDP (TS 27.007 §7.41): AcT-type 0 means the cell does not use eDRX; values in seconds."""
+
+    act_type: int
+    requested_edrx_s: float | None
+    nw_edrx_s: float | None
+    ptw_s: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PingResult:
+    """A module's own ping (AT+QPING, +MPING, +NPING...): one RTT per answered echo request."""
+
+    host: str
+    sent: int
+    rtts_ms: tuple[float, ...]
+
+    @property
+    def received(self) -> int:
+        return len(self.rtts_ms)
+
+    @property
+    def loss_pct(self) -> float | None:
+        return None if self.sent == 0 else 100.0 * (self.sent - self.received) / self.sent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Datagram:
     """Data a module socket received; `t_s` is when the harness learned of it (session clock)."""
 
@@ -89,17 +150,26 @@ class ModuleSocket(Protocol):
     def close(self) -> None: ...
 
 
-class Modem(Protocol):
-    """What procedures need from a module, whatever its family (STYLE 4: a small interface)."""
-
-    @property
-    def capabilities(self) -> frozenset[str]: ...
-
+class Identification(Protocol):
     def identity(self) -> Identity: ...
 
     def sim(self) -> SimState: ...
 
+    def enter_pin(self, pin: str) -> None:
+        """Unlock the SIM; the PIN never reaches a transcript or an error message."""
+        ...
+
+    def select_sim_slot(self, slot: int) -> None:
+        """Switch to another SIM slot on a dual-SIM module (capability SIM_SLOTS)."""
+        ...
+
+
+class NetworkAccess(Protocol):
     def set_radio(self, on: bool) -> None: ...
+
+    def select_operator(self, plmn: str | None, *, timeout_s: float) -> None:
+        """Manual selection of a PLMN (MCC+MNC digits), or automatic with None (+COPS, TS 27.007 §7.3)."""
+        ...
 
     def attach(self, apn: str | None, *, timeout_s: float) -> Registration: ...
 
@@ -107,4 +177,38 @@ class Modem(Protocol):
 
     def radio_snapshot(self) -> RadioSnapshot: ...
 
-    def open_udp(self, host: str, port: int) -> ModuleSocket: ...
+
+class PowerSaving(Protocol):
+    def psm(self) -> PsmState: ...
+
+    def set_psm(self, *, periodic_tau_s: int | None, active_time_s: int | None) -> PsmTimers:
+        """Request PSM with these timers (None for both disables it); returns what was requested, as coded:
+        the nearest representable values not below the request."""
+        ...
+
+    def edrx(self) -> EdrxState: ...
+
+    def set_edrx(self, cycle_s: float | None, *, ptw_s: float | None = None) -> EdrxState:
+        """Request eDRX with this cycle (None disables it) and, where the module has a way, a PTW."""
+        ...
+
+
+class DataPath(Protocol):
+    def open_udp(self, host: str, port: int) -> ModuleSocket:
+        """A UDP socket in the module's IP stack, via="module" (capability UDP_SOCKET)."""
+        ...
+
+    def ping(self, host: str, *, count: int = 4, timeout_s: float = 4.0) -> PingResult:
+        """The module's own ping (capability PING)."""
+        ...
+
+    def data_interface(self) -> str | None:
+        """The host's network interface that reaches the module's data path (via="host"), or None."""
+        ...
+
+
+class Modem(Identification, NetworkAccess, PowerSaving, DataPath, Protocol):
+    """What procedures need from a module, whatever its family. Optional groups are in `capabilities`."""
+
+    @property
+    def capabilities(self) -> frozenset[str]: ...
