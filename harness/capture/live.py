@@ -10,6 +10,7 @@ sniffer's error in the caller.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -61,11 +62,15 @@ def capture(spec: CaptureSpec, path: Path) -> Iterator[CaptureRecord]:
 
     record = CaptureRecord(spec=spec, path=path)
     started = threading.Event()
-    # lo and veth both deliver Ethernet frames; saying so keeps an empty capture a valid pcap.
+    # lo and veth both deliver Ethernet frames; the header is written at once, so that even a capture that
+    # saw nothing is a valid pcap.
     writer = PcapWriter(str(path), sync=True, linktype=LINKTYPE_ETHERNET)
+    writer.write_header(None)
 
     def keep(packet: Any) -> None:
-        writer.write(packet)
+        # The frame's own bytes and capture time: a loopback frame decodes to no scapy layer here, but on
+        # the wire it is Ethernet, which is what the pcap says.
+        writer.write_packet(bytes(packet), sec=float(packet.time))
         record.packets += 1
 
     sniffer = AsyncSniffer(
@@ -75,19 +80,50 @@ def capture(spec: CaptureSpec, path: Path) -> Iterator[CaptureRecord]:
         store=False,
         started_callback=started.set,
     )
-    sniffer.start()
+    with _quiet_about_loopback():
+        sniffer.start()
+        try:
+            _wait_started(sniffer, started, spec)
+        except BaseException as error:
+            _stop_after(error, sniffer, writer, spec)
+            raise
     try:
-        _wait_started(sniffer, started, spec)
         yield record
         time.sleep(_DRAIN_S)
     except BaseException as error:
-        # The block's own error wins; the sniffer's, if any, travels with it as a note.
-        try:
-            _stop(sniffer, writer)
-        except Exception as sniffer_error:
-            error.add_note(f"capture at {spec.point} also failed: {sniffer_error}")
+        _stop_after(error, sniffer, writer, spec)
         raise
     _stop(sniffer, writer)
+
+
+def _stop_after(error: BaseException, sniffer: Any, writer: Any, spec: CaptureSpec) -> None:
+    """Stop after `error`: that error wins; the sniffer's own, if any, travels with it as a note."""
+    try:
+        _stop(sniffer, writer)
+    except Exception as sniffer_error:
+        error.add_note(f"capture at {spec.point} also failed: {sniffer_error}")
+
+
+@contextmanager
+def _quiet_about_loopback() -> Iterator[None]:
+    """scapy warns that it cannot name the link type of Linux `lo` (ARPHRD_LOOPBACK) and falls back to raw
+    frames, which is what we write anyway; that one warning is kept out of every test's output."""
+    runtime_log = logging.getLogger("scapy.runtime")
+    unknown_type = _DropMessages("Unable to guess type")
+    runtime_log.addFilter(unknown_type)
+    try:
+        yield
+    finally:
+        runtime_log.removeFilter(unknown_type)
+
+
+class _DropMessages(logging.Filter):
+    def __init__(self, start: str) -> None:
+        super().__init__()
+        self._start = start
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self._start)
 
 
 def _stop(sniffer: Any, writer: Any) -> None:

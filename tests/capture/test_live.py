@@ -65,3 +65,12 @@ def test_without_privileges_capture_names_the_reason(
         spec, tmp_path / "x.pcap"
     ):
         pass
+
+
+@needs_capture
+def test_a_capture_that_saw_nothing_is_a_valid_empty_pcap(tmp_path: Path) -> None:
+    path = tmp_path / "capture-server.pcap"
+    with capture(CaptureSpec(point="server", interface="lo", bpf="udp port 9"), path) as record:
+        pass
+    assert record.packets == 0
+    assert pcap_table(path).empty
