@@ -1,211 +1,218 @@
-"""dialects layer: Quectel NB-IoT modules (BC660K-GL, BC950K-GL; BC660K-GL AT Commands Manual v1.4 [S5]).
+"""dialects layer: Quectel NB-IoT modules: BC660K-GL / BC950K-GL ("BC660K-GL & BC950K-GL AT Commands Manual"
+v1.4 [S5]) and the older HiSilicon-based BC95 / BC28 / BC68 firmware (BC95 AT Commands Manual [S12]).
 
-Over the 27.007 baseline: the ICCID from AT+QCCID (§8.11) and UDP sockets through the TCP/IP command set
-(cellular-iot.md §3.1; BG95/BG96 TCP/IP application notes [S13] for the exchanges):
+Over the 27.007 baseline, by family (picked from +CGMM, cellular-iot.md §3.1, §3.2):
 
-    AT+QIOPEN=0,<id>,"UDP","<host>",<port>,0,<access_mode>  -> OK, then URC +QIOPEN: <id>,<err>
-    AT+QISEND=<id>,<len>  -> "> " prompt, <len> bytes        -> OK, then SEND OK (buffered, not delivered)
-    direct push (access_mode 1): +QIURC: "recv",<id>,<len><CR><LF><data>
-    buffer (access_mode 0): +QIURC: "recv",<id>, then AT+QIRD=<id>,<len> -> +QIRD: <n><CR><LF><data> OK
-    AT+QICLOSE=<id> -> OK;  +QIURC: "closed",<id> when the network side closes
-
-The BC660K's context ID is 0 (Renode's model rejects any other [S6]); connect IDs 0-4 (not verified for
-BC660K in the manual, cellular-iot.md §3.1). The older BC95/BC28 socket set (AT+NSOCR/NSOST) comes with
-issue 3.
+                      BC660K family                              BC95 family
+    ICCID             AT+QCCID ([S5] §8.11)                      AT+NCCID
+    attach APN        AT+QCGDEFCONT ([S5] §5.6), applied by a    +CGDCONT (27.007)
+                      reset (AT+CFUN=1,1, RDY) as the manual says
+    UDP sockets       AT+QIOPEN set (quectel_nbiot_qi)           AT+NSOCR set (quectel_nbiot_nso)
+    ping              AT+QPING (quectel_nbiot_ping)              AT+NPING
+    radio snapshot    AT+QENG=0 (quectel_nbiot_cell)             AT+NUESTATS
+    eDRX with a PTW   AT+QEDRXCFG ([S5] §9.6)                    not offered here
+    granted PSM       +CEREG n=4, else AT+QPSMS? ([S5] §9.9)     +CEREG n=4
+Both read +CESQ when their engineering command answers with an error (e.g. +CME ERROR: 30 before
+registration). Default timeouts: the manual's maxima ([S5] §7.2 +COPS 305 s, §4.8 +QENG 15 s).
 """
 
 from __future__ import annotations
 
-import queue
+import dataclasses
+import itertools
+import re
 import threading
-import time
-from dataclasses import dataclass
-from enum import IntEnum
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+from typing import ClassVar
 
-from harness.at import ATSession, Urc, data_length_field, quote_arg
-from harness.dialects.modem import UDP_SOCKET, Datagram, ModuleSocket
-from harness.dialects.ts27007 import Ts27007Modem
-from harness.errors import ModemError
+from harness.at import ATCommandError, ATSession, quote_arg
+from harness.at.fields import Field, split_line
+from harness.at.timers import encode_edrx, encode_ptw
+from harness.dialects import ts27007_power
+from harness.dialects.connection import wait_until_responsive
+from harness.dialects.modem import (
+    PING,
+    UDP_SOCKET,
+    EdrxState,
+    ModuleSocket,
+    PingResult,
+    PsmState,
+    PsmTimers,
+    RadioSnapshot,
+)
+from harness.dialects.quectel_nbiot_cell import read_nuestats, read_qeng
+from harness.dialects.quectel_nbiot_nso import LISTEN_PORT_BASE, NsoUdpSocket
+from harness.dialects.quectel_nbiot_ping import ping_with_nping, ping_with_qping
+from harness.dialects.quectel_nbiot_qi import (
+    CONTEXT_ID,
+    AccessMode,
+    ConnectIds,
+    QuectelUdpSocket,
+    add_qi_framing,
+)
+from harness.dialects.ts27007 import COMMAND_TIMEOUTS_S, DEFAULT_PDP_TYPE, Ts27007Modem
+from harness.errors import ModemError, ParseError
 
-CONTEXT_ID = 0
-CONNECT_IDS = range(5)
-OPEN_TIMEOUT_S = 150.0  # vendors advise waiting up to 150 s for +QIOPEN (cellular-iot.md §3.1)
-SEND_TIMEOUT_S = 10.0
-READ_BYTES = 1500
+__all__ = ["MODEM", "AccessMode", "Family", "QuectelNbiotModem", "family_of", "matches"]
+
+NB_S1 = 5  # +CEDRXS AcT-type of NB-IoT
+NBIOT_RAT = "nbiot"
+QPSMS_DISABLED = 1  # AT+QPSMS? shows 1 for a timer the network did not grant ([S5] §9.9)
+# Judgement: the manual gives no time from a reset to RDY; real modules take a few seconds.
+REBOOT_TIMEOUT_S = 20.0
+READY_TIMEOUT_S = 10.0
 
 
-class AccessMode(IntEnum):
-    """<access_mode> of AT+QIOPEN."""
-
-    BUFFER = 0
-    DIRECT_PUSH = 1
+class Family(StrEnum):
+    BC660K = "BC660K"  # BC660K-GL, BC950K-GL, BC66
+    BC95 = "BC95"  # BC95, BC95-G, BC28, BC68: HiSilicon Boudica firmware
 
 
 def matches(manufacturer: str, model: str) -> bool:
     """True for the module families this dialect drives (+CGMI, +CGMM answers)."""
     return "QUECTEL" in manufacturer.upper() and any(
-        family in model.upper() for family in ("BC660", "BC950", "BC66", "BC95", "BC28")
+        family in model.upper() for family in ("BC660", "BC950", "BC66", "BC95", "BC28", "BC68")
     )
+
+
+def family_of(model: str) -> Family:
+    """BC95 for the Boudica models (BC95 and its variants, not BC950; BC28; BC68), BC660K for the rest."""
+    return Family.BC95 if re.search(r"BC95(?!0)|BC28|BC68", model.upper()) else Family.BC660K
 
 
 class QuectelNbiotModem(Ts27007Modem):
     name = "quectel_nbiot"
+    command_timeouts_s: ClassVar[Mapping[str, float]] = MappingProxyType(
+        {**COMMAND_TIMEOUTS_S, "+COPS=": 305.0, "+QENG=": 15.0}
+    )
+    edrx_act_type: ClassVar[int | None] = NB_S1
 
-    def __init__(self, session: ATSession, *, access_mode: AccessMode = AccessMode.DIRECT_PUSH) -> None:
+    def __init__(
+        self,
+        session: ATSession,
+        *,
+        access_mode: AccessMode = AccessMode.DIRECT_PUSH,
+        family: Family | None = None,
+    ) -> None:
         super().__init__(session)
         self.access_mode = access_mode
-        self._lock = threading.Lock()
-        self.send_lock = threading.Lock()
-        self._open_ids: set[int] = set()
-        session.add_urc_prefix("+QIURC")
-        session.add_data_rule("+QIRD", _qird_data_bytes)
-        session.add_data_rule('+QIURC: "recv"', data_length_field(2))
+        self._family = family
+        self._family_lock = threading.Lock()
+        self._connect_ids = ConnectIds()
+        self._listen_ports = itertools.count(LISTEN_PORT_BASE)
+        add_qi_framing(session)
 
     @property
     def capabilities(self) -> frozenset[str]:
-        return frozenset({UDP_SOCKET})
+        return super().capabilities | {UDP_SOCKET, PING}
+
+    @property
+    def family(self) -> Family:
+        """The command set, from +CGMM when not given (asked once)."""
+        with self._family_lock:
+            if self._family is None:
+                self._family = family_of(self._text("AT+CGMM"))
+            return self._family
 
     def iccid(self) -> str | None:
-        return self.session.send("AT+QCCID").value_of("+QCCID")
+        prefix = "+QCCID" if self.family is Family.BC660K else "+NCCID"
+        return self.send_command(f"AT{prefix}").value_of(prefix)
+
+    def apn(self) -> str | None:
+        if self.family is Family.BC95:
+            return super().apn()
+        _, apn = self._default_context()
+        return apn
+
+    def define_apn(self, apn: str) -> None:
+        """BC660K: AT+QCGDEFCONT, which "takes effect after the module is rebooted" ([S5] §5.6)."""
+        if self.family is Family.BC95:
+            super().define_apn(apn)
+            return
+        pdp_type, _ = self._default_context()
+        self.send_command(f"AT+QCGDEFCONT={quote_arg(pdp_type or DEFAULT_PDP_TYPE)},{quote_arg(apn)}")
+        self.reset()
+
+    def reset(self) -> None:
+        """AT+CFUN=1,1 ([S5] §9.3: reset into full functionality), then wait for RDY and an answer to AT."""
+        response = self.send_command("AT+CFUN=1,1")
+        self.session.wait_for_urc("RDY", timeout_s=REBOOT_TIMEOUT_S, since_s=response.started_s)
+        wait_until_responsive(self.session, READY_TIMEOUT_S)
+
+    def radio_snapshot(self) -> RadioSnapshot:
+        read, command = (
+            (read_qeng, "AT+QENG=0") if self.family is Family.BC660K else (read_nuestats, "AT+NUESTATS")
+        )
+        try:
+            snapshot = read(self.send_command(command).lines)
+        except ATCommandError:
+            snapshot = None  # not registered yet, or not offered by this firmware: +CESQ still answers
+        return snapshot if snapshot is not None else super().radio_snapshot()
+
+    def ping(self, host: str, *, count: int = 4, timeout_s: float = 4.0) -> PingResult:
+        if self.family is Family.BC95:
+            return ping_with_nping(self.session, host, count=count, timeout_s=timeout_s)
+        return ping_with_qping(self.session, host, context_id=CONTEXT_ID, count=count, timeout_s=timeout_s)
 
     def open_udp(self, host: str, port: int) -> ModuleSocket:
-        with self._lock:
-            free = [i for i in CONNECT_IDS if i not in self._open_ids]
-            if not free:
-                raise ModemError(f"all {len(CONNECT_IDS)} socket connect IDs are in use")
-            connect_id = free[0]
-            self._open_ids.add(connect_id)
-        try:
-            return QuectelUdpSocket(self, connect_id, host, port)
-        except BaseException:
-            self._release(connect_id)
-            raise
+        if self.family is Family.BC95:
+            return NsoUdpSocket(self.session, host, port, listen_port=next(self._listen_ports))
+        return QuectelUdpSocket(self.session, self._connect_ids, host, port, access_mode=self.access_mode)
 
-    def _release(self, connect_id: int) -> None:
-        with self._lock:
-            self._open_ids.discard(connect_id)
+    def psm(self) -> PsmState:
+        state = super().psm()
+        if state.granted is not None or self.family is Family.BC95:
+            return state
+        return dataclasses.replace(state, granted=self._qpsms())
 
-
-class QuectelUdpSocket:
-    """One AT+QIOPEN UDP service; datagrams arrive through +QIURC "recv" URCs."""
-
-    def __init__(self, modem: QuectelNbiotModem, connect_id: int, host: str, port: int) -> None:
-        self._modem = modem
-        self._session = modem.session
-        self._id = connect_id
-        self._arrivals: queue.Queue[_Arrival] = queue.Queue()
-        self._closed_by_network = threading.Event()
-        self._last_read_s = float("-inf")
-        self._unsubscribe = self._session.subscribe("+QIURC", self._on_qiurc)
-        try:
-            self._open(host, port)
-        except BaseException:
-            self._unsubscribe()
-            raise
-
-    def send(self, payload: bytes) -> float:
-        if self._closed_by_network.is_set():
-            raise ModemError(f"socket {self._id} was closed by the network")
-        # SEND OK / SEND FAIL name no socket: one send at a time per module keeps each result with its send.
-        with self._modem.send_lock:
-            response = self._session.send_payload(
-                f"AT+QISEND={self._id},{len(payload)}", payload, timeout_s=SEND_TIMEOUT_S
+    def set_edrx(self, cycle_s: float | None, *, ptw_s: float | None = None) -> EdrxState:
+        """With a PTW: AT+QEDRXCFG=2,5,"<eDRX>","<PTW>" ([S5] §9.6); ptw_s returned is the one requested."""
+        if ptw_s is None:
+            return super().set_edrx(cycle_s)
+        if self.family is Family.BC95:
+            raise ModemError("BC95/BC28 firmware has no AT+QEDRXCFG: this dialect cannot request a PTW there")
+        if cycle_s is None:
+            raise ModemError(
+                "a paging time window needs an eDRX cycle; give cycle_s, or neither to turn eDRX off"
             )
-            result = self._session.wait_for_urc("SEND", timeout_s=SEND_TIMEOUT_S, since_s=response.started_s)
-        if result.line != "SEND OK":
-            raise ModemError(f"AT+QISEND={self._id},{len(payload)} ended with {result.line!r}")
-        return response.started_s
+        cycle = encode_edrx(cycle_s, NBIOT_RAT)
+        ptw = encode_ptw(ptw_s, NBIOT_RAT)
+        self.send_command(f'AT+QEDRXCFG={ts27007_power.EDRX_ON_WITH_URC},{NB_S1},"{cycle.bits}","{ptw.bits}"')
+        return EdrxState(act_type=NB_S1, requested_edrx_s=cycle.seconds, nw_edrx_s=None, ptw_s=ptw.seconds)
 
-    def receive(self, timeout_s: float) -> Datagram | None:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                arrival = self._arrivals.get(timeout=max(deadline - time.monotonic(), 0.0))
-            except queue.Empty:
-                return None
-            if arrival is _CLOSED:
-                self._arrivals.put(_CLOSED)  # every later receive() raises too
-                raise ModemError(f"socket {self._id} was closed by the network")
-            if self._modem.access_mode is AccessMode.DIRECT_PUSH and arrival.t_s is not None:
-                return Datagram(data=arrival.data, t_s=arrival.t_s)
-            datagram = self._read_buffered(arrival)
-            if datagram is not None:
-                return datagram
+    def _default_context(self) -> tuple[str | None, str | None]:
+        """(PDP type, APN) of `+QCGDEFCONT: <PDP_type>[,<APN>[,...]]`; None for what it leaves out."""
+        line = self.send_command("AT+QCGDEFCONT?").first("+QCGDEFCONT")
+        if line is None:
+            return None, None
+        texts = [*(field.text.strip() or None for field in _fields(line)), None, None]
+        return texts[0], texts[1]
 
-    def close(self) -> None:
-        self._unsubscribe()
+    def _qpsms(self) -> PsmTimers | None:
+        """`+QPSMS: <N_T1>,<N_T2>`: the granted T3324 and (extended) T3412 in seconds, 1 = not granted."""
         try:
-            self._session.send(f"AT+QICLOSE={self._id}")
-        finally:
-            self._modem._release(self._id)
-
-    def _open(self, host: str, port: int) -> None:
-        response = self._session.send(
-            f'AT+QIOPEN={CONTEXT_ID},{self._id},"UDP",{quote_arg(host)},{int(port)},0,'
-            f"{int(self._modem.access_mode)}"
-        )
-        opened = self._session.wait_for_urc(
-            "+QIOPEN",
-            timeout_s=OPEN_TIMEOUT_S,
-            match=lambda urc: _fields(urc.line)[:1] == [str(self._id)],
-            since_s=response.started_s,
-        )
-        error = _fields(opened.line)[1:2]
-        if error != ["0"]:
-            raise ModemError(f"AT+QIOPEN for socket {self._id} to {host}:{port} failed: {opened.line}")
-
-    def _on_qiurc(self, urc: Urc) -> None:
-        """Runs in the session's reader thread: only queue, never send from here."""
-        fields = _fields(urc.line)
-        if len(fields) < 2 or fields[1] != str(self._id):
-            return
-        if fields[0] == '"recv"':
-            self._arrivals.put(_Arrival(data=urc.data, t_s=urc.t_s))
-        elif fields[0] == '"closed"':
-            self._closed_by_network.set()
-            self._arrivals.put(_CLOSED)
-
-    def _read_buffered(self, arrival: _Arrival) -> Datagram | None:
-        """Buffer mode: AT+QIRD fetches one datagram. The module announces only data that lands in an empty
-        buffer, so after a read there may be more: another read is queued until +QIRD: 0.
-
-        Times: an announcement that came after the previous read ended names the first datagram in the
-        buffer, which then carries the announcement's time. Any other datagram (found by a queued re-read,
-        or after an announcement that arrived while a read was under way and may already have been
-        served) carries the time of the read that returned it: later than its arrival, never earlier."""
-        previous_read_s = self._last_read_s
-        response = self._session.send(f"AT+QIRD={self._id},{READ_BYTES}")
-        self._last_read_s = response.ended_s
-        if not response.data:
+            line = self.send_command("AT+QPSMS?").first("+QPSMS")
+        except ATCommandError:
             return None
-        self._arrivals.put(_Arrival(data=b"", t_s=None))
-        is_announced = arrival.t_s is not None and arrival.t_s > previous_read_s
-        t_s = arrival.t_s if is_announced and arrival.t_s is not None else response.ended_s
-        return Datagram(data=response.data, t_s=t_s)
+        values = [] if line is None else [field.text.strip() for field in _fields(line)]
+        if len(values) != 2 or not all(value.isdigit() for value in values):
+            return None
+        t3324_s, t3412_s = (int(value) for value in values)
+        return PsmTimers(
+            periodic_tau_bits=None,
+            active_time_bits=None,
+            periodic_tau_s=None if t3412_s == QPSMS_DISABLED else t3412_s,
+            active_time_s=None if t3324_s == QPSMS_DISABLED else t3324_s,
+        )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Arrival:
-    """A +QIURC "recv" (with its data in direct push mode), or a queued re-read (t_s None)."""
-
-    data: bytes
-    t_s: float | None
-
-
-# Queued when the network closes the socket: data that came before it is still delivered first.
-_CLOSED = _Arrival(data=b"", t_s=None)
-
-
-def _qird_data_bytes(line: str) -> int | None:
-    """Bytes that follow a `+QIRD: <read_length>[,<unread>]` line; none after the statistics answer of
-    AT+QIRD=<id>,0, `+QIRD: <total_received>,<have_read>,<unread>`, which has three fields."""
-    if len(_fields(line)) > 2:
-        return None
-    return data_length_field(0)(line)
-
-
-def _fields(line: str) -> list[str]:
-    return [field.strip() for field in line.partition(":")[2].split(",")]
+def _fields(line: str) -> tuple[Field, ...]:
+    try:
+        return split_line(line)[1]
+    except ValueError as error:
+        raise ParseError(line, str(error)) from None
 
 
 MODEM = QuectelNbiotModem

@@ -1,18 +1,25 @@
 """glue layer: the rig's modules, brought up once per run and shared by the tests that use them.
 
-Bring-up of a module: open its port, start the AT session, pick the dialect, read the identity (recorded
-hashed in run.json), check the SIM and register. A module whose bring-up failed is latched broken: later
+Bring-up of a module: open its port, start the AT session, pick the dialect, then SIM preparation
+(harness.dialects.sim: slot, PIN from the environment, ICCID, operator, APN, attach, home or roaming) and
+the identity it read (recorded hashed in run.json). What SIM preparation skipped or accepted is written to
+the module's at.log and raised as a warning, so a module that answers ERROR to a command its manual
+documents is seen, not silently worked around. A module whose bring-up failed is latched broken: later
 tests that need it skip naming the cause instead of failing again (STYLE 11). Each test gets its own
 at.log: the transcript moves to the test's directory while the port stays open.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.dialects import ConnectOptions, Modem, ModemLink, SimState, connect
+from harness.dialects import ConnectOptions, Modem, ModemLink, connect
+from harness.dialects.sim import SimModem, SimReport, prepare_sim
 from harness.errors import HarnessError, ModemError
 from harness.results import ModuleRecord, hash_identifier
 from harness.rig import Module
@@ -30,8 +37,9 @@ class BringUpFailure:
 class ModemPool:
     """Open modules by id; close them all at the end of the run."""
 
-    def __init__(self, *, id_key: bytes) -> None:
+    def __init__(self, *, id_key: bytes, environ: Mapping[str, str] | None = None) -> None:
         self._id_key = id_key
+        self._environ = os.environ if environ is None else environ
         self._links: dict[str, ModemLink] = {}
         self._failures: dict[str, BringUpFailure] = {}
         self._lock = threading.Lock()
@@ -75,22 +83,30 @@ class ModemPool:
             link.close()
 
     def _bring_up(self, module: Module, link: ModemLink) -> ModuleRecord:
-        identity = link.modem.identity()
-        sim = link.modem.sim()
-        if sim is not SimState.READY:
-            raise ModemError(f"SIM state is {sim.value}, not READY (PIN entry comes with issue 11)")
-        link.modem.attach(None, timeout_s=ATTACH_TIMEOUT_S)
+        modem = link.modem
+        if not isinstance(modem, SimModem):
+            raise ModemError(
+                f"dialect {link.dialect} offers no SIM preparation (harness.dialects.sim.SimModem)"
+            )
+        report = prepare_sim(modem, module.sim, self._environ, attach_timeout_s=ATTACH_TIMEOUT_S)
+        for note in report.notes:
+            link.session.transcript.note(f"SIM preparation: {note}")
+            warnings.warn(f"module {module.id}: {note}", stacklevel=2)
+        return self._record(module, link.dialect, report)
+
+    def _record(self, module: Module, dialect: str, report: SimReport) -> ModuleRecord:
+        identity = report.identity
         return ModuleRecord(
             module_id=module.id,
             rat=str(module.rat),
-            dialect=link.dialect,
+            dialect=dialect,
             model=identity.model,
             firmware=identity.firmware,
             imei_hash=self._hashed(identity.imei),
             imsi_hash=self._hashed(identity.imsi),
             iccid_hash=self._hashed(identity.iccid),
-            operator=module.sim.operator if module.sim else None,
-            apn=module.sim.apn if module.sim else None,
+            operator=report.operator or (module.sim.operator if module.sim else None),
+            apn=report.apn,
         )
 
     def _hashed(self, value: str | None) -> str | None:

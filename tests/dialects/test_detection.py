@@ -6,6 +6,7 @@ import pytest
 
 from harness.at import ATSession
 from harness.dialects import AUTO, ConnectOptions, check_dialect, detect, dialect_names, open_modem
+from harness.dialects.modem import EDRX, PSM
 from harness.dialects.quectel_nbiot import QuectelNbiotModem
 from harness.dialects.ts27007 import Ts27007Modem
 from harness.errors import ModemError
@@ -75,7 +76,8 @@ def test_open_modem_with_a_forced_dialect_asks_nothing(
 def test_forced_baseline_on_a_virtual_bc660k(open_link: OpenLink) -> None:
     link = open_link(FAST, ConnectOptions(dialect="ts27007"))
     assert (link.dialect, type(link.modem)) == ("ts27007", Ts27007Modem)
-    assert link.modem.capabilities == frozenset()
+    # 27.007 defines +CPSMS and +CEDRXS but no sockets, ping, data interface or SIM slots
+    assert link.modem.capabilities == frozenset({PSM, EDRX})
 
 
 def test_open_modem_with_an_unknown_dialect_is_a_modem_error(

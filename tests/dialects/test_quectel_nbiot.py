@@ -1,86 +1,79 @@
-"""harness.dialects.quectel_nbiot: ICCID and AT+QIOPEN UDP sockets, against a virtual BC660K and a
-UdpReflector on loopback (the only address these tests send to), and a scripted fake module for the
-failures a virtual module does not produce."""
+"""harness.dialects.quectel_nbiot: the Quectel NB-IoT Modem by family, against scripted exchanges written from
+the BC660K-GL AT manual [S5] and the BC95 manual [S12] (cellular-iot.md §3.1, §3.2), and a virtual BC660K
+where it shows the module as the harness meets it. Sockets, ping and cell reports have their own files."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from harness.at import ATSession, Urc
-from harness.dialects import UDP_SOCKET, ConnectOptions, Datagram, ModemLink, ModuleSocket
-from harness.dialects.quectel_nbiot import AccessMode, QuectelNbiotModem, matches
-from harness.errors import ModemError
-from harness.probe import ProbeHeader, decode_probe, encode_probe
-from harness.server.reflector import UdpReflector
+from harness.at import ATSession
+from harness.dialects import ConnectOptions, RadioSnapshot
+from harness.dialects import quectel_nbiot as quectel_nbiot_module
+from harness.dialects.modem import EDRX, PING, PSM, UDP_SOCKET, EdrxState, PsmTimers
+from harness.dialects.quectel_nbiot import Family, QuectelNbiotModem, family_of, matches
+from harness.errors import ATTimeout, ModemError
 from tests.at.fake_module import FakeModule, lines
 
 from .conftest import FAST, OpenLink
 
 ICCID = "89001012345678901234"
-PROBE_BYTES = 48
-# Bytes that look like framing to an AT reader: a datagram must come back exactly as it was sent.
-TRICKY_TAIL = b'\r\nOK\r\n\x00+QIURC: "closed",0\r\n\r\n> \x1a\x1b\xff'
-RECEIVE_TIMEOUT_S = 5.0
-QUEUED_TIMEOUT_S = 5.0
-MODES = pytest.mark.parametrize("mode", list(AccessMode), ids=lambda mode: mode.name.lower())
+BC660K_QENG = '+QENG: 0,3688,11,121,"05C4EF33",-72,-8,-64,14,8,"4C10",0,-128,3'  # [S5] §4.8 example
 
 
-@pytest.fixture
-def link(open_link: OpenLink) -> ModemLink:
-    """A registered virtual module on the baseline dialect: each test builds the Quectel Modem it needs."""
-    return open_link(FAST, ConnectOptions(dialect="ts27007"))
+def bc660k(session: ATSession) -> QuectelNbiotModem:
+    return QuectelNbiotModem(session, family=Family.BC660K)
 
 
-def quectel(link: ModemLink, mode: AccessMode) -> QuectelNbiotModem:
-    return QuectelNbiotModem(link.session, access_mode=mode)
+def bc95(session: ATSession) -> QuectelNbiotModem:
+    return QuectelNbiotModem(session, family=Family.BC95)
 
 
-def probe(seq: int, tail: bytes = b"") -> bytes:
-    return encode_probe(ProbeHeader(seq=seq, client_tx_ns=time.time_ns()), PROBE_BYTES) + tail
+# --- family, detection rule, identity, capabilities ---------------------------------------------------------
 
 
-def open_to(modem: QuectelNbiotModem, reflector: UdpReflector) -> ModuleSocket:
-    host, port = reflector.address
-    return modem.open_udp(host, port)
+@pytest.mark.parametrize(
+    ("manufacturer", "model", "is_matched"),
+    [
+        ("Quectel_Ltd Quectel_BC660K-GL Revision: QCX", "Quectel_BC660K-GL", True),
+        ("Quectel", "BC950K-GL", True),
+        ("quectel", "bc95-g", True),
+        ("Quectel", "BC28", True),
+        ("Quectel", "BC68", True),
+        ("Quectel", "BG95-M3", False),  # LTE-M/NB-IoT family with another socket set
+        ("u-blox", "BC660K-GL", False),
+        ("ACME", "X100", False),
+    ],
+)
+def test_matches_only_quectel_nbiot_families(manufacturer: str, model: str, is_matched: bool) -> None:
+    assert matches(manufacturer, model) is is_matched
 
 
-def echo(sock: ModuleSocket, payload: bytes) -> tuple[float, Datagram]:
-    """Send one probe, receive its reflection: (send's time, the datagram)."""
-    sent_s = sock.send(payload)
-    datagram = sock.receive(RECEIVE_TIMEOUT_S)
-    assert datagram is not None, "no reflection within the deadline"
-    return sent_s, datagram
+@pytest.mark.parametrize(
+    ("model", "family"),
+    [
+        ("Quectel_BC660K-GL", Family.BC660K),
+        ("BC950K-GL", Family.BC660K),  # not a BC95: the BC660K's sibling, same manual
+        ("BC66-NA", Family.BC660K),
+        ("BC95-B5", Family.BC95),
+        ("bc95-g", Family.BC95),
+        ("BC95", Family.BC95),
+        ("BC28", Family.BC95),
+        ("BC68", Family.BC95),
+    ],
+)
+def test_family_of_a_model(model: str, family: Family) -> None:
+    assert family_of(model) is family
 
 
-def seq_of(datagram: Datagram | None) -> int:
-    assert datagram is not None, "no datagram within the deadline"
-    header = decode_probe(datagram.data)
-    assert header is not None, f"not a probe: {datagram.data!r}"
-    return header.seq
-
-
-def wait_announced(session: ATSession, since_s: float) -> Urc:
-    """Until the module announces (buffer mode) a datagram that entered its empty receive queue."""
-    return session.wait_for_urc(
-        '+QIURC: "recv"',
-        timeout_s=RECEIVE_TIMEOUT_S,
-        match=lambda urc: urc.line.endswith(",0"),
-        since_s=since_s,
+def test_the_family_is_asked_once_from_cgmm(fake_module: FakeModule, fake_session: ATSession) -> None:
+    fake_module.script.update(
+        {"AT+CGMM": lines("BC95-B5", "OK"), "AT+NCCID": lines(f"+NCCID:{ICCID}", "OK")}  # BC95: no space
     )
-
-
-def wait_reflected(reflector: UdpReflector, count: int) -> None:
-    deadline_s = time.monotonic() + RECEIVE_TIMEOUT_S
-    while reflector.stats().reflected < count:
-        assert time.monotonic() < deadline_s, f"reflector stats {reflector.stats()}, wanted {count} reflected"
-        time.sleep(0.01)
-
-
-# --- identity, detection rule, capabilities ---------------------------------------------------------------
+    modem = QuectelNbiotModem(fake_session)
+    assert modem.iccid() == ICCID
+    assert modem.iccid() == ICCID
+    assert modem.family is Family.BC95
+    assert fake_module.commands == ["AT+CGMM", "AT+NCCID", "AT+NCCID"]
 
 
 def test_identity_has_the_iccid_from_qccid(open_link: OpenLink) -> None:
@@ -94,241 +87,257 @@ def test_identity_has_the_iccid_from_qccid(open_link: OpenLink) -> None:
     )
 
 
-def test_capabilities_include_udp_sockets(link: ModemLink) -> None:
-    assert quectel(link, AccessMode.DIRECT_PUSH).capabilities == frozenset({UDP_SOCKET})
+def test_iccid_of_the_bc660k_family(fake_module: FakeModule, fake_session: ATSession) -> None:
+    fake_module.script["AT+QCCID"] = lines("+QCCID: 89860446091891372008", "OK")  # [S5] §8.11
+    assert bc660k(fake_session).iccid() == "89860446091891372008"
+
+
+def test_capabilities(fake_module: FakeModule, fake_session: ATSession) -> None:
+    assert bc660k(fake_session).capabilities == frozenset({UDP_SOCKET, PING, PSM, EDRX})
+    assert fake_module.commands == []
 
 
 @pytest.mark.parametrize(
-    ("manufacturer", "model", "is_matched"),
-    [
-        ("Quectel_Ltd Quectel_BC660K-GL Revision: QCX", "Quectel_BC660K-GL", True),
-        ("Quectel", "BC950K-GL", True),
-        ("quectel", "bc95-g", True),
-        ("Quectel", "BC28", True),
-        ("Quectel", "BG95-M3", False),  # LTE-M/NB-IoT family with another socket set
-        ("u-blox", "BC660K-GL", False),
-        ("ACME", "X100", False),
-    ],
+    ("command", "timeout_s"),
+    [('AT+COPS=1,2,"46000"', 305.0), ("AT+COPS=?", 305.0), ("AT+QENG=0", 15.0), ("AT+CFUN=1,1", 25.0)],
 )
-def test_matches_only_quectel_nbiot_families(manufacturer: str, model: str, is_matched: bool) -> None:
-    assert matches(manufacturer, model) is is_matched
-
-
-# --- UDP through the virtual module ------------------------------------------------------------------------
-
-
-@MODES
-def test_udp_round_trip_to_a_reflector(link: ModemLink, reflector: UdpReflector, mode: AccessMode) -> None:
-    sock = open_to(quectel(link, mode), reflector)
-    sent_s, datagram = echo(sock, probe(7))
-    header = decode_probe(datagram.data)
-    assert header is not None
-    assert (header.seq, header.is_reflected) == (7, True)
-    assert header.server_rx_ns > 0
-    assert len(datagram.data) == PROBE_BYTES
-    assert sent_s < datagram.t_s <= link.session.now_s()
-    sock.close()
-    assert reflector.stats().reflected == 1
-
-
-def test_connect_gives_a_direct_push_modem_that_round_trips(
-    open_link: OpenLink, reflector: UdpReflector
+def test_default_timeouts_are_the_bc660k_manual_s(
+    fake_session: ATSession, command: str, timeout_s: float
 ) -> None:
-    modem = open_link(FAST).modem
-    assert isinstance(modem, QuectelNbiotModem)
-    assert modem.access_mode is AccessMode.DIRECT_PUSH
-    sent_s, datagram = echo(open_to(modem, reflector), probe(1))
-    assert decode_probe(datagram.data) is not None
-    assert sent_s < datagram.t_s
+    assert bc660k(fake_session).command_timeout_s(command) == timeout_s
 
 
-@MODES
-def test_payload_with_cr_lf_nul_arrives_intact(
-    link: ModemLink, reflector: UdpReflector, mode: AccessMode
+# --- attach APN ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "apn"),
+    [
+        (lines('+QCGDEFCONT: "IP","CMNBIOT"', "OK"), "CMNBIOT"),
+        (lines('+QCGDEFCONT: "IPV4V6","iot.test","user","secret",1', "OK"), "iot.test"),
+        (lines('+QCGDEFCONT: "IP"', "OK"), None),
+        (lines("OK"), None),
+    ],
+    ids=["apn", "with-credentials", "no-apn", "no-line"],
+)
+def test_apn_of_the_bc660k_family_is_the_default_context_s(
+    fake_module: FakeModule, fake_session: ATSession, answer: bytes, apn: str | None
 ) -> None:
-    # seq 0x0D0A0D0A puts CR LF into the header as well
-    sock = open_to(quectel(link, mode), reflector)
-    _, datagram = echo(sock, probe(0x0D0A0D0A, TRICKY_TAIL))
-    assert datagram.data[-len(TRICKY_TAIL) :] == TRICKY_TAIL
-    assert seq_of(datagram) == 0x0D0A0D0A
+    fake_module.script["AT+QCGDEFCONT?"] = answer
+    assert bc660k(fake_session).apn() == apn
+    assert fake_module.commands == ["AT+QCGDEFCONT?"]
 
 
-@MODES
-def test_any_payload_comes_back_byte_for_byte(
-    link: ModemLink, reflector: UdpReflector, mode: AccessMode
-) -> None:
-    sock = open_to(quectel(link, mode), reflector)
-
-    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-    @given(tail=st.binary(max_size=300))
-    def round_trip(tail: bytes) -> None:
-        _, datagram = echo(sock, probe(1, tail))
-        assert datagram.data[PROBE_BYTES:] == tail
-
-    round_trip()
+def reset_ok(module: FakeModule) -> None:
+    """AT+CFUN=1,1 as [S5] §9.3 shows it: OK, then RDY once the module is back."""
+    module.reply("OK")
+    module.reply("RDY")
 
 
-def test_several_queued_datagrams_are_all_read_in_buffer_mode(
-    link: ModemLink, reflector: UdpReflector
-) -> None:
-    sock = open_to(quectel(link, AccessMode.BUFFER), reflector)
-    first_sent_s = sock.send(probe(0))
-    for seq in (1, 2):
-        sock.send(probe(seq))
-    wait_announced(link.session, first_sent_s)
-    wait_reflected(reflector, 3)
-    # With a zero-delay link the last two are queued behind the one announcement a moment after the
-    # reflector sent them; should one still be on its way, it gets its own announcement and is read too.
-    time.sleep(0.1)
-    received = [sock.receive(RECEIVE_TIMEOUT_S) for _ in range(3)]
-    assert [seq_of(datagram) for datagram in received] == [0, 1, 2]
-    assert sock.receive(0.2) is None
-
-
-def test_every_echo_in_buffer_mode_is_timed_after_its_send(link: ModemLink, reflector: UdpReflector) -> None:
-    # A fast echo can be in the module before receive() runs; each exchange must still time its own datagram.
-    sock = open_to(quectel(link, AccessMode.BUFFER), reflector)
-    for seq in range(3):
-        sent_s = sock.send(probe(seq))
-        announced = wait_announced(link.session, sent_s)  # the echo is in the module's queue
-        datagram = sock.receive(RECEIVE_TIMEOUT_S)
-        assert seq_of(datagram) == seq
-        assert datagram is not None
-        assert datagram.t_s >= announced.t_s > sent_s, f"echo {seq} timed before it was announced"
-        if seq == 0:  # nothing read before: the announcement times its datagram
-            assert datagram.t_s == announced.t_s
-
-
-@MODES
-def test_receive_without_traffic_times_out_with_none(
-    link: ModemLink, reflector: UdpReflector, mode: AccessMode
-) -> None:
-    sock = open_to(quectel(link, mode), reflector)
-    assert sock.receive(0.2) is None
-
-
-def test_open_to_a_refused_address_is_a_modem_error_and_frees_its_id(
-    link: ModemLink, reflector: UdpReflector
-) -> None:
-    # the virtual module refuses addresses outside loopback and 198.18.0.0/15 without sending anything
-    modem = quectel(link, AccessMode.DIRECT_PUSH)
-    with pytest.raises(ModemError, match=r"to 10\.0\.0\.1:7 failed: \+QIOPEN: 0,572"):
-        modem.open_udp("10.0.0.1", 7)
-    sockets = [open_to(modem, reflector) for _ in range(5)]  # all five ids, the failed one included
-    echo(sockets[0], probe(0))
-
-
-def test_an_address_that_would_inject_a_command_is_refused(link: ModemLink, reflector: UdpReflector) -> None:
-    modem = quectel(link, AccessMode.DIRECT_PUSH)
-    with pytest.raises(ValueError, match="not allowed"):
-        modem.open_udp('127.0.0.1";+CFUN=0;"', reflector.address[1])
-    assert link.modem.registration().is_registered  # no +CFUN=0 reached the module
-    sockets = [open_to(modem, reflector) for _ in range(5)]  # its connect id was given back
-    echo(sockets[0], probe(0))
-
-
-def test_connect_ids_are_reused_after_close_and_a_sixth_socket_is_refused(
-    link: ModemLink, reflector: UdpReflector
-) -> None:
-    modem = quectel(link, AccessMode.DIRECT_PUSH)
-    sockets = [open_to(modem, reflector) for _ in range(5)]
-    with pytest.raises(ModemError, match="all 5 socket connect IDs are in use"):
-        open_to(modem, reflector)
-    sockets[2].close()
-    reopened = open_to(modem, reflector)  # the module would answer 563 if the id were still open there
-    _, datagram = echo(reopened, probe(22))
-    assert seq_of(datagram) == 22
-    _, datagram = echo(sockets[4], probe(44))
-    assert seq_of(datagram) == 44
-
-
-@MODES
-def test_socket_closed_by_the_network_refuses_send_and_receive(
-    link: ModemLink, reflector: UdpReflector, mode: AccessMode
-) -> None:
-    modem = quectel(link, mode)
-    sock = open_to(modem, reflector)
-    modem.set_radio(False)  # deregistration: the module closes its sockets with +QIURC: "closed"
-    link.session.wait_for_urc("+QIURC", timeout_s=5.0, match=lambda urc: '"closed",0' in urc.line)
-    with pytest.raises(ModemError, match="socket 0 was closed by the network"):
-        sock.send(probe(0))
-    with pytest.raises(ModemError, match="socket 0 was closed by the network"):
-        sock.receive(0.1)
-    sock.close()
-
-
-def test_a_waiting_receive_ends_when_the_network_closes_the_socket(
+def test_attach_with_an_apn_on_bc660k_sets_the_default_context_and_resets(
     fake_module: FakeModule, fake_session: ATSession
 ) -> None:
-    fake_module.script[OPEN_COMMAND] = lines("OK", "+QIOPEN: 0,0")
-    sock = QuectelNbiotModem(fake_session).open_udp("127.0.0.1", 9)
-    fake_module.send(b'\r\n+QIURC: "recv",0,2\r\nhi\r\n\r\n+QIURC: "closed",0\r\n')
-    first = sock.receive(RECEIVE_TIMEOUT_S)
-    assert first is not None
-    assert first.data == b"hi"  # data that came before the close is still delivered
-    started = time.monotonic()
-    with pytest.raises(ModemError, match="socket 0 was closed by the network"):
-        sock.receive(30.0)
-    assert time.monotonic() - started < 5.0  # raised on the close, not after waiting out the 30 s
-    with pytest.raises(ModemError, match="closed by the network"):
-        sock.receive(0.0)
+    fake_module.script.update(
+        {
+            "AT+QCGDEFCONT?": lines('+QCGDEFCONT: "IPV4V6","CMNBIOT"', "OK"),
+            'AT+QCGDEFCONT="IPV4V6","iot.test"': lines("OK"),
+            "AT+CFUN=1,1": reset_ok,
+            "AT": lines("OK"),
+            "AT+CEREG=2": lines("OK"),
+            "AT+CEREG?": lines('+CEREG: 2,1,"4C10","05C4EF33",9', "OK"),
+        }
+    )
+    registration = bc660k(fake_session).attach("iot.test", timeout_s=5.0)
+    assert registration.is_registered
+    assert fake_module.commands == [
+        "AT+QCGDEFCONT?",
+        'AT+QCGDEFCONT="IPV4V6","iot.test"',
+        "AT+CFUN=1,1",  # "takes effect after the module is rebooted" ([S5] §5.6)
+        "AT",
+        "AT+CEREG=2",
+        "AT+CEREG?",
+    ]
 
 
-# --- failures only a scripted module gives ----------------------------------------------------------------
-
-OPEN_COMMAND = 'AT+QIOPEN=0,0,"UDP","127.0.0.1",9,0,1'
-
-
-@pytest.mark.parametrize("err", [561, 563, 565], ids=["pdp-inactive", "id-in-use", "dns"])
-def test_qiopen_error_code_is_a_modem_error(
-    fake_module: FakeModule, fake_session: ATSession, err: int
+def test_a_reset_without_rdy_is_an_at_timeout(
+    fake_module: FakeModule, fake_session: ATSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake_module.script[OPEN_COMMAND] = lines("OK", f"+QIOPEN: 0,{err}")
-    modem = QuectelNbiotModem(fake_session)
-    with pytest.raises(ModemError, match=rf"socket 0 to 127\.0\.0\.1:9 failed: \+QIOPEN: 0,{err}"):
-        modem.open_udp("127.0.0.1", 9)
-    fake_module.script[OPEN_COMMAND] = lines("OK", "+QIOPEN: 0,0")
-    modem.open_udp("127.0.0.1", 9)  # id 0 again: the failed open gave it back
+    monkeypatch.setattr(quectel_nbiot_module, "REBOOT_TIMEOUT_S", 0.3)
+    fake_module.script["AT+CFUN=1,1"] = lines("OK")
+    with pytest.raises(ATTimeout, match=r"no RDY URC within 0\.3 s"):
+        bc660k(fake_session).reset()
 
 
-def test_qiopen_result_of_another_socket_is_not_taken(
+def test_apn_on_bc95_is_the_27007_context(fake_module: FakeModule, fake_session: ATSession) -> None:
+    fake_module.script.update(
+        {
+            "AT+CGDCONT?": lines('+CGDCONT: 1,"IP","old"', "OK"),
+            'AT+CGDCONT=1,"IP","iot.test"': lines("OK"),
+            "AT+CFUN=0": lines("OK"),
+        }
+    )
+    modem = bc95(fake_session)
+    assert modem.apn() == "old"
+    modem.define_apn("iot.test")
+    assert fake_module.commands == ["AT+CGDCONT?", "AT+CGDCONT?", 'AT+CGDCONT=1,"IP","iot.test"', "AT+CFUN=0"]
+
+
+# --- radio snapshot -----------------------------------------------------------------------------------------
+
+
+def test_radio_snapshot_of_bc660k_is_the_serving_cell_of_qeng(
     fake_module: FakeModule, fake_session: ATSession
 ) -> None:
-    fake_module.script[OPEN_COMMAND] = lines("OK", "+QIOPEN: 1,0", "+QIOPEN: 0,561")
-    with pytest.raises(ModemError, match=r"\+QIOPEN: 0,561"):
-        QuectelNbiotModem(fake_session).open_udp("127.0.0.1", 9)
+    fake_module.script["AT+QENG=0"] = lines(BC660K_QENG, "+QENG: 1,3688,122,-80,-11", "OK")
+    assert bc660k(fake_session).radio_snapshot() == RadioSnapshot(
+        rsrp_dbm=-72, rsrq_db=-8, sinr_db=14, ce_level=0, cell_id="05C4EF33", pci=121, earfcn=3688, band=8
+    )
+    assert fake_module.commands == ["AT+QENG=0"]
 
 
-def test_send_fail_is_a_modem_error(fake_module: FakeModule, fake_session: ATSession) -> None:
-    payload = b"\r\n\x00x"
-
-    def send_fails(module: FakeModule) -> None:
-        module.send(b"\r\n> ")
-        module.read_raw(len(payload))
-        module.reply("OK", "SEND FAIL")
-
-    fake_module.script[OPEN_COMMAND] = lines("OK", "+QIOPEN: 0,0")
-    fake_module.script[f"AT+QISEND=0,{len(payload)}"] = send_fails
-    sock = QuectelNbiotModem(fake_session).open_udp("127.0.0.1", 9)
-    with pytest.raises(ModemError, match=r"AT\+QISEND=0,4 ended with 'SEND FAIL'"):
-        sock.send(payload)
-    assert fake_module.raw_received == [payload]
-
-
-def test_direct_push_urc_for_another_socket_is_not_delivered(
+def test_radio_snapshot_falls_back_to_cesq_when_qeng_answers_an_error(
     fake_module: FakeModule, fake_session: ATSession
 ) -> None:
-    fake_module.script[OPEN_COMMAND] = lines("OK", "+QIOPEN: 0,0")
-    sock = QuectelNbiotModem(fake_session).open_udp("127.0.0.1", 9)
-    fake_module.send(b'\r\n+QIURC: "recv",1,3\r\nabc\r\n\r\n+QIURC: "recv",0,4\r\n\r\n\x00\n\r\n')
-    datagram = sock.receive(RECEIVE_TIMEOUT_S)
-    assert datagram is not None
-    assert datagram.data == b"\r\n\x00\n"
-    assert sock.receive(0.1) is None
+    fake_module.script.update(
+        {
+            "AT+QENG=0": lines("+CME ERROR: 30"),
+            "AT+CESQ": lines("+CESQ: 99,99,255,255,25,61", "OK"),
+        }  # [S5] §4.2
+    )
+    assert bc660k(fake_session).radio_snapshot() == RadioSnapshot(rsrp_dbm=-80, rsrq_db=-7.5)
+    assert fake_module.commands == ["AT+QENG=0", "AT+CESQ"]
 
 
-def test_buffer_statistics_query_still_answers(link: ModemLink, reflector: UdpReflector) -> None:
-    sock = open_to(quectel(link, AccessMode.BUFFER), reflector)
-    echo(sock, probe(0))
-    statistics = link.session.send("AT+QIRD=0,0", timeout_s=0.5)
-    assert statistics.value_of("+QIRD") == f"{PROBE_BYTES},{PROBE_BYTES},0"
+def test_radio_snapshot_of_bc95_is_nuestats(fake_module: FakeModule, fake_session: ATSession) -> None:
+    fake_module.script["AT+NUESTATS"] = lines(
+        "NUESTATS:RADIO,Signal power:-737",
+        "NUESTATS:RADIO,Total power:-668",
+        "NUESTATS:RADIO,TX power:-40",
+        "NUESTATS:RADIO,TX time:418",
+        "NUESTATS:RADIO,RX time:3552",
+        "NUESTATS:RADIO,Cell ID:51939438",
+        "NUESTATS:RADIO,ECL:0",
+        "NUESTATS:RADIO,SNR:204",
+        "NUESTATS:RADIO,EARFCN:2590",
+        "NUESTATS:RADIO,PCI:133",
+        "NUESTATS:RADIO,RSRQ:-108",
+        "NUESTATS:RADIO,OPERATOR MODE:2",
+        "NUESTATS:RADIO,CURRENT BAND:5",
+        "OK",
+    )
+    assert bc95(fake_session).radio_snapshot() == RadioSnapshot(
+        rsrp_dbm=-73.7,
+        rsrq_db=-10.8,
+        sinr_db=20.4,
+        ce_level=0,
+        cell_id="0318886E",
+        pci=133,
+        earfcn=2590,
+        band=5,
+    )
+
+
+def test_radio_snapshot_of_a_virtual_bc660k(open_link: OpenLink) -> None:
+    link = open_link(f"{FAST}&rsrp=-112", ConnectOptions(dialect="quectel_nbiot"))
+    snapshot = link.modem.radio_snapshot()
+    assert (snapshot.rsrp_dbm, snapshot.rsrq_db, snapshot.ce_level) == (-112, -12, 1)  # CE1 at -112 dBm
+    assert snapshot.cell_id is not None
+    assert snapshot.pci is not None
+
+
+# --- power saving -------------------------------------------------------------------------------------------
+
+
+def test_psm_of_bc660k_takes_the_granted_timers_from_qpsms_when_cereg_has_none(
+    fake_module: FakeModule, fake_session: ATSession
+) -> None:
+    fake_module.script.update(
+        {
+            "AT+CPSMS?": lines('+CPSMS: 1,,,"01000011","00100100"', "OK"),
+            "AT+CEREG=4": lines("OK"),
+            "AT+CEREG?": lines('+CEREG: 4,1,"4C10","05C4EF33",9', "OK"),
+            "AT+QPSMS?": lines("+QPSMS: 240,108000", "OK"),
+        }
+    )
+    state = bc660k(fake_session).psm()
+    assert state.granted == PsmTimers(
+        periodic_tau_bits=None, active_time_bits=None, periodic_tau_s=108000, active_time_s=240
+    )
+    assert state.is_granted
+
+
+def test_qpsms_one_means_not_granted(fake_module: FakeModule, fake_session: ATSession) -> None:
+    fake_module.script.update(
+        {
+            "AT+CPSMS?": lines('+CPSMS: 1,,,"01000011","00100100"', "OK"),
+            "AT+CEREG=4": lines("OK"),
+            "AT+CEREG?": lines("+CEREG: 4,1", "OK"),
+            "AT+QPSMS?": lines("+QPSMS: 1,1", "OK"),
+        }
+    )
+    assert not bc660k(fake_session).psm().is_granted
+
+
+def test_psm_of_bc95_does_not_ask_qpsms(fake_module: FakeModule, fake_session: ATSession) -> None:
+    fake_module.script.update(
+        {
+            "AT+CPSMS?": lines("+CPSMS: 0", "OK"),
+            "AT+CEREG=4": lines("OK"),
+            "AT+CEREG?": lines("+CEREG: 4,1", "OK"),
+        }
+    )
+    assert bc95(fake_session).psm().granted is None
+    assert "AT+QPSMS?" not in fake_module.commands
+
+
+@pytest.mark.parametrize(
+    ("cycle_s", "ptw_s", "command", "state"),
+    [
+        (
+            81.92,
+            10.24,
+            'AT+QEDRXCFG=2,5,"0101","0011"',
+            EdrxState(act_type=5, requested_edrx_s=81.92, nw_edrx_s=None, ptw_s=10.24),
+        ),
+        (
+            60.0,
+            9.0,
+            'AT+QEDRXCFG=2,5,"0101","0011"',
+            EdrxState(act_type=5, requested_edrx_s=81.92, nw_edrx_s=None, ptw_s=10.24),
+        ),
+        (
+            20.48,
+            2.56,
+            'AT+QEDRXCFG=2,5,"0010","0000"',
+            EdrxState(act_type=5, requested_edrx_s=20.48, nw_edrx_s=None, ptw_s=2.56),
+        ),
+    ],
+    ids=["manual-values", "rounded-up", "shortest"],
+)
+def test_set_edrx_with_a_ptw_on_bc660k_uses_qedrxcfg(
+    fake_module: FakeModule,
+    fake_session: ATSession,
+    cycle_s: float,
+    ptw_s: float,
+    command: str,
+    state: EdrxState,
+) -> None:
+    fake_module.script[command] = lines("OK")
+    assert bc660k(fake_session).set_edrx(cycle_s, ptw_s=ptw_s) == state
+    assert fake_module.commands == [command]
+
+
+def test_set_edrx_without_a_ptw_is_nb_s1_cedrxs(fake_module: FakeModule, fake_session: ATSession) -> None:
+    fake_module.script['AT+CEDRXS=2,5,"0101"'] = lines("OK")  # [S5] §9.1's value, with +CEDRXP on
+    assert bc660k(fake_session).set_edrx(81.92).requested_edrx_s == 81.92
+    assert fake_module.commands == ['AT+CEDRXS=2,5,"0101"']  # NB-IoT: no need to ask the RAT
+
+
+def test_a_ptw_on_bc95_or_without_a_cycle_is_refused_unsent(
+    fake_module: FakeModule, fake_session: ATSession
+) -> None:
+    with pytest.raises(ModemError, match="BC95/BC28 firmware has no AT\\+QEDRXCFG"):
+        bc95(fake_session).set_edrx(81.92, ptw_s=10.24)
+    with pytest.raises(ModemError, match="a paging time window needs an eDRX cycle"):
+        bc660k(fake_session).set_edrx(None, ptw_s=10.24)
+    assert fake_module.commands == []

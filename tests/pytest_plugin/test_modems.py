@@ -4,6 +4,8 @@
 The bring-up failure uses a module whose port is /dev/null: a device path that exists, so the rig is valid,
 but not a terminal, so opening it as a serial port fails at once (termios refuses it). That is the honest
 cheap case of "the rig names the wrong device": no timeout to wait for and no virtual module to start.
+SIM preparation (harness.dialects.sim) is seen here as users meet it: its notes as warnings and in at.log,
+its refusals (wrong ICCID, another PLMN) as one bring-up error; its rules have their own tests.
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ TWO_CASES = """
 
     [[case]]
     id = "second"
+    test = "test_needs_modem"
+"""
+
+ONE_CASE = """
+    [[case]]
+    id = "first"
     test = "test_needs_modem"
 """
 
@@ -76,3 +84,63 @@ def test_one_bring_up_serves_every_test_of_the_module(plan_tester: PlanTester) -
     assert "AT+CGSN" not in second_log
     assert "AT+CEREG?" in first_log
     assert "AT+CEREG?" in second_log
+
+
+def test_sim_preparation_notes_reach_the_warnings_and_the_at_log(plan_tester: PlanTester) -> None:
+    """The virtual BC660K does not model AT+QCGDEFCONT yet: the bring-up goes on, and says so."""
+    plan_tester.write_rig(
+        f'[[module]]\nid = "nb-a"\nport = "{VIRTUAL_PORT}"\nrat = "nbiot"\n'
+        '[module.sim]\noperator = "00101"\napn = "iot.test"\n'
+    )
+    plan_tester.write_plan(ONE_CASE)
+    plan_tester.write_tests(NEEDS_MODEM)
+
+    result = plan_tester.run()
+
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*UserWarning: module nb-a: the module answered ERROR to AT+QCGDEFCONT?*"])
+    at_log = (plan_tester.run_dir.test_dir("first@nb-a") / "at.log").read_text(encoding="utf-8")
+    assert "SIM preparation: the module answered ERROR to AT+QCGDEFCONT?" in at_log
+    (module,) = read_run_record(plan_tester.run_dir.run_json).modules
+    assert (module.operator, module.apn) == ("00101", None)  # registered PLMN; APN not known
+
+
+def test_a_wrong_sim_fails_the_bring_up_once_with_the_reason(plan_tester: PlanTester) -> None:
+    iccid = parse_virtual_url(VIRTUAL_PORT).identity.iccid
+    expected = "89001012345678909999"
+    assert iccid[-4:] != expected[-4:]
+    plan_tester.write_rig(
+        f'[[module]]\nid = "nb-a"\nport = "{VIRTUAL_PORT}"\nrat = "nbiot"\n'
+        f'[module.sim]\niccid = "{expected}"\n'
+    )
+    plan_tester.write_plan(TWO_CASES)
+    plan_tester.write_tests(NEEDS_MODEM)
+
+    result = plan_tester.run("-rs")
+
+    result.assert_outcomes(errors=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        [
+            f"*module nb-a bring-up failed: wrong SIM: its ICCID ends in {iccid[-4:]}, the rig expects one "
+            "ending in 9999*",
+            "*SKIPPED*module nb-a bring-up failed: wrong SIM*",
+        ]
+    )
+    assert iccid not in result.stdout.str()
+
+
+def test_registered_on_another_plmn_than_the_rig_s_fails_at_the_manual_selection(
+    plan_tester: PlanTester,
+) -> None:
+    plan_tester.write_rig(
+        f'[[module]]\nid = "nb-a"\nport = "{VIRTUAL_PORT}"\nrat = "nbiot"\n[module.sim]\noperator = "00102"\n'
+    )
+    plan_tester.write_plan(TWO_CASES)
+    plan_tester.write_tests(NEEDS_MODEM)
+
+    result = plan_tester.run("-rs")
+
+    result.assert_outcomes(errors=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        ['*bring-up failed: manual selection of PLMN 00102 failed: AT+COPS=1,2,"00102"*']
+    )

@@ -1,0 +1,337 @@
+"""dialects layer: UDP sockets in the IP stack of a China Mobile OneMO ML307R (LTE Cat-1), the ModuleSocket
+of harness.dialects.cmcc_cat1, from the OneMO TCP/IP AT manual V5.1.5 (cellular-iot.md §3.4 [S11], search
+index id 58929532626; section numbers below are that manual's):
+
+    AT+MIPCFG="encoding",<id>,<send_format>,<recv_format>   §3.1: data in and out as ASCII (0) or HEX (1)
+    AT+MIPOPEN=<id>,"UDP",<host>,<port>,<timeout>,<mode>     §3.3: OK, then URC +MIPOPEN: <id>,<result>
+    AT+MIPSEND=<id>,<len>  -> ">", <len> raw bytes           §3.5: +MIPSEND: <id>,<len> = taken into the
+    AT+MIPSEND=<id>,<len>,"<data>"  (ASCII or HEX)                 module's buffer, not delivered
+    normal mode 0:       +MIPURC: "rudp",<id>,<len>,<data>       §3.20: the datagram in the URC
+    packet cache mode 3: +MIPURC: "rudp",<id>,<cached packets>   §3.20, then AT+MIPRD=<id>,1 (§3.6) ->
+                         +MIPRD: <id>,<unread>,<len>,<data>      one datagram per read, oldest first
+    +MIPURC: "disconn",<id>,<state>   the network side ended it; with the default "autofree" 0 the module
+                                      frees the connection itself (§3.20)
+    AT+MIPCLOSE=<id>  -> OK, then URC +MIPCLOSE: <id>[,<ret_code>]   §3.4
+
+Received data is always asked for in HEX (harness.dialects.cmcc_cat1_lines says why). Sent data goes raw
+after the prompt (data mode: the encoding does not apply to it, §3.5), or inline as HEX or ASCII. The
+OneMO ML307R bench notes (index id 56477515518) saw inline data refused with +CME ERROR: 50 on one firmware
+and recommend data mode, which is the default here. An empty datagram cannot be sent: a zero length means
+"no length given" on the ML307R (§3.5 note 20).
+
+A result URC of one command (+MIPOPEN, +MIPCLOSE) may arrive before the OK, among the response lines, or
+after it; both are looked at. One command per result prefix is in flight at a time, so a result cannot be
+taken as a response line of another command of the same prefix (harness.at.urcs names that limit).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+from typing import Protocol
+
+from harness.at import ATCommandError, ATResponse, ATSession, Urc, quote_arg
+from harness.dialects.cmcc_cat1_lines import (
+    Cached,
+    Disconnected,
+    Dropped,
+    Received,
+    explain,
+    read_miprd,
+    read_mipurc,
+    read_socket_result,
+)
+from harness.dialects.modem import Datagram
+from harness.errors import ModemError, ParseError
+
+CONNECT_IDS = range(6)  # <connect_id> 0-5 (§3.3)
+OPEN_TIMEOUT_S = 60  # <timeout> of AT+MIPOPEN, 1-180 s, default 60 s (§3.3); sent explicitly
+SEND_INPUT_TIMEOUT_S = 10.0  # the module waits this long for data-mode input: AT+MIPCFG "timeout" default
+RESULT_MARGIN_S = 5.0  # on top of the module's own timeouts, for the answer to reach the host
+SEND_TIMEOUT_S = SEND_INPUT_TIMEOUT_S + RESULT_MARGIN_S  # AT+MIPSEND, prompt and data included
+CLOSE_TIMEOUT_S = 10.0  # the manual gives none; a UDP close needs no peer, this only bounds the wait
+INLINE_MAX_BYTES = 1460  # <send_length> with the data in the command (§3.5)
+DATA_MODE_MAX_BYTES = 8192  # <send_length> in data mode (§3.5)
+_GONE_CODES = (551, 553)  # "not in use", "not connected": nothing left to close (§5)
+
+
+class AccessMode(IntEnum):
+    """<access_mode> of AT+MIPOPEN that fit a UDP socket driven by AT commands (§3.3)."""
+
+    NORMAL = 0
+    PACKET_CACHE = 3
+
+
+class SendForm(StrEnum):
+    """How AT+MIPSEND carries the datagram (§3.5); HEX and ASCII set <send_format> 1 and 0 (§3.1)."""
+
+    DATA_MODE = "data_mode"
+    HEX = "hex"
+    ASCII = "ascii"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SocketOptions:
+    access_mode: AccessMode = AccessMode.NORMAL
+    send_form: SendForm = SendForm.DATA_MODE
+
+
+class CommandSender(Protocol):
+    """What the sockets use of their Modem: its session, and commands sent with the dialect's timeouts."""
+
+    session: ATSession
+
+    def send_command(
+        self, cmd: str, *, timeout_s: float | None = None, is_secret: bool = False
+    ) -> ATResponse: ...
+
+    def command_timeout_s(self, cmd: str) -> float | None: ...
+
+
+class SocketTable:
+    """The sockets of one module: connect ids in use, and one lock per result prefix."""
+
+    def __init__(self, sender: CommandSender, options: SocketOptions) -> None:
+        self.sender = sender
+        self.session = sender.session
+        self.options = options
+        self._lock = threading.Lock()
+        self._in_use: set[int] = set()
+        self._result_locks = {prefix: threading.Lock() for prefix in ("+MIPOPEN", "+MIPCLOSE")}
+
+    def open_udp(self, host: str, port: int) -> CmccUdpSocket:
+        with self._lock:
+            free = [i for i in CONNECT_IDS if i not in self._in_use]
+            if not free:
+                raise ModemError(f"all {len(CONNECT_IDS)} socket connect IDs are in use")
+            connect_id = free[0]
+            self._in_use.add(connect_id)
+        try:
+            return CmccUdpSocket(self, connect_id, host, port)
+        except BaseException:
+            self.release(connect_id)
+            raise
+
+    def release(self, connect_id: int) -> None:
+        with self._lock:
+            self._in_use.discard(connect_id)
+
+    def send_for_result(
+        self, command: str, *, prefix: str, match: Callable[[str], bool], timeout_s: float
+    ) -> str:
+        """Send `command` and return its result line: a response line when the module put the result before
+        OK, else the first matching URC read after the command was written."""
+        with self._result_locks[prefix]:
+            response = self.sender.send_command(command)
+            for line in response.matching(prefix):
+                if match(line):
+                    return line
+            return self.session.wait_for_urc(
+                prefix, timeout_s=timeout_s, match=lambda urc: match(urc.line), since_s=response.started_s
+            ).line
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Arrival:
+    """What the reader thread hands to receive(): a datagram (normal mode), an announcement of a cached
+    one (data None; t_s None for a re-read the module's unread count asked for), or a problem to raise."""
+
+    data: bytes | None = None
+    t_s: float | None = None
+    problem: ParseError | None = None
+    is_closed: bool = False
+
+
+class CmccUdpSocket:
+    """One AT+MIPOPEN UDP connection."""
+
+    def __init__(self, table: SocketTable, connect_id: int, host: str, port: int) -> None:
+        self._table = table
+        self._sender = table.sender
+        self._session = table.session
+        self._options = table.options
+        self._id = connect_id
+        self._arrivals: queue.Queue[_Arrival] = queue.Queue()
+        self._closed_by_network = threading.Event()
+        self._network_reason = ""
+        self._is_closed = False
+        self.dropped_bytes = 0
+        open_command = self._open_command(host, port)  # refuses a bad host before anything is written
+        self._unsubscribe = self._session.subscribe("+MIPURC", self._on_mipurc)
+        try:
+            self._open(open_command, f"{host}:{port}")
+        except BaseException:
+            self._unsubscribe()
+            raise
+
+    @property
+    def connect_id(self) -> int:
+        return self._id
+
+    def send(self, payload: bytes) -> float:
+        self._check_open()
+        shown = f"AT+MIPSEND={self._id},{len(payload)}"
+        command, raw = self._send_command(payload)
+        try:
+            if raw is None:
+                response = self._sender.send_command(command)
+            else:
+                timeout_s = self._sender.command_timeout_s(command)
+                response = self._session.send_payload(command, raw, timeout_s=timeout_s)
+        except ATCommandError as error:
+            raise ModemError(f"{shown} failed: {explain(error.final, error.code)}") from error
+        for line in response.matching("+MIPSEND"):
+            accepted = read_socket_result(line)
+            if accepted.connect_id == self._id and accepted.value != len(payload):
+                raise ModemError(f"{shown}: the module took {accepted.value} of {len(payload)} bytes")
+        return response.started_s
+
+    def receive(self, timeout_s: float) -> Datagram | None:
+        deadline_s = time.monotonic() + timeout_s
+        while True:
+            try:
+                arrival = self._arrivals.get(timeout=max(deadline_s - time.monotonic(), 0.0))
+            except queue.Empty:
+                return None
+            if arrival.is_closed:
+                self._arrivals.put(arrival)  # every later receive() raises too
+                raise ModemError(self._closed_message())
+            if arrival.problem is not None:
+                raise arrival.problem
+            if arrival.data is not None and arrival.t_s is not None:
+                return Datagram(data=arrival.data, t_s=arrival.t_s)
+            datagram = self._read_cached(arrival.t_s)
+            if datagram is not None:
+                return datagram
+
+    def close(self) -> None:
+        if self._is_closed:
+            return
+        self._is_closed = True
+        self._unsubscribe()
+        try:
+            self._close()
+        finally:
+            self._table.release(self._id)
+
+    # --- commands --------------------------------------------------------------------------------------
+
+    def _open_command(self, host: str, port: int) -> str:
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port {port} is outside 0..65535")
+        mode = int(self._options.access_mode)
+        return f'AT+MIPOPEN={self._id},"UDP",{quote_arg(host)},{int(port)},{OPEN_TIMEOUT_S},{mode}'
+
+    def _open(self, command: str, where: str) -> None:
+        send_format = 1 if self._options.send_form is SendForm.HEX else 0
+        try:
+            self._sender.send_command(f'AT+MIPCFG="encoding",{self._id},{send_format},1')
+            line = self._table.send_for_result(
+                command, prefix="+MIPOPEN", match=self._is_mine, timeout_s=OPEN_TIMEOUT_S + RESULT_MARGIN_S
+            )
+        except ATCommandError as error:
+            raise ModemError(f"{error.command} failed: {explain(error.final, error.code)}") from error
+        result = read_socket_result(line).value
+        if result != 0:
+            raise ModemError(f"AT+MIPOPEN for socket {self._id} to {where} failed: {explain(line, result)}")
+
+    def _send_command(self, payload: bytes) -> tuple[str, bytes | None]:
+        """The AT+MIPSEND command for `payload`, and the raw bytes to write after its prompt (data mode)."""
+        form = self._options.send_form
+        limit = DATA_MODE_MAX_BYTES if form is SendForm.DATA_MODE else INLINE_MAX_BYTES
+        if not 1 <= len(payload) <= limit:
+            raise ValueError(f"a {form} datagram holds 1 to {limit} bytes, this one {len(payload)}")
+        if form is SendForm.DATA_MODE:
+            return f"AT+MIPSEND={self._id},{len(payload)}", payload
+        data = payload.hex().upper() if form is SendForm.HEX else _ascii_text(payload)
+        return f"AT+MIPSEND={self._id},{len(payload)},{quote_arg(data)}", None
+
+    def _read_cached(self, announced_s: float | None) -> Datagram | None:
+        """Packet cache mode: read the oldest cached datagram. It carries the time of the announcement that
+        triggered the read (one announcement per datagram, §3.20, read oldest first); one read because the
+        module's unread count exceeded the announcements waiting carries the time of the read."""
+        command = f"AT+MIPRD={self._id},1"
+        try:
+            response = self._sender.send_command(command)
+        except ATCommandError as error:
+            raise ModemError(f"{command} failed: {explain(error.final, error.code)}") from error
+        line = response.first("+MIPRD")
+        if line is None:  # only OK: the cache is empty (§3.6)
+            return None
+        read = read_miprd(line)
+        if read.connect_id != self._id or read.data is None:
+            raise ModemError(f"{command} answered {line!r}, not a datagram of socket {self._id}")
+        if read.unread > self._arrivals.qsize():
+            self._arrivals.put(_Arrival())
+        return Datagram(data=read.data, t_s=response.ended_s if announced_s is None else announced_s)
+
+    def _close(self) -> None:
+        command = f"AT+MIPCLOSE={self._id}"
+        try:
+            if self._closed_by_network.is_set():
+                # Freed by the module already (autofree 0), or waiting for this (autofree 1): no result.
+                self._sender.send_command(command)
+                return
+            self._table.send_for_result(
+                command, prefix="+MIPCLOSE", match=self._is_mine, timeout_s=CLOSE_TIMEOUT_S
+            )
+        except ATCommandError as error:
+            if error.code not in _GONE_CODES:
+                raise ModemError(f"{command} failed: {explain(error.final, error.code)}") from error
+
+    # --- URCs (reader thread: only queue, never send) -------------------------------------------------
+
+    def _on_mipurc(self, urc: Urc) -> None:
+        try:
+            event = read_mipurc(urc.line, is_cached=self._options.access_mode is AccessMode.PACKET_CACHE)
+        except ParseError as error:
+            if _connect_id_text(urc.line) == str(self._id):
+                self._arrivals.put(_Arrival(problem=error))
+            return
+        if event is None or event.connect_id != self._id:
+            return
+        if isinstance(event, Received) and event.kind == "rudp":
+            self._arrivals.put(_Arrival(data=event.data, t_s=urc.t_s))
+        elif isinstance(event, Cached) and event.kind == "rudp":
+            self._arrivals.put(_Arrival(t_s=urc.t_s))
+        elif isinstance(event, Dropped):
+            self.dropped_bytes += event.drop_length
+        elif isinstance(event, Disconnected):
+            self._network_reason = event.reason
+            self._closed_by_network.set()
+            self._arrivals.put(_Arrival(is_closed=True))
+
+    def _is_mine(self, line: str) -> bool:
+        return _connect_id_text(line) == str(self._id)
+
+    def _check_open(self) -> None:
+        if self._is_closed:
+            raise ModemError(f"socket {self._id} is closed")
+        if self._closed_by_network.is_set():
+            raise ModemError(self._closed_message())
+
+    def _closed_message(self) -> str:
+        return f"socket {self._id} was closed by the network ({self._network_reason})"
+
+
+def _ascii_text(payload: bytes) -> str:
+    """The payload as the ASCII form carries it (<send_format> 0): printable ASCII that quote_arg allows."""
+    try:
+        return payload.decode("ascii")
+    except UnicodeDecodeError:
+        raise ValueError(
+            f"the ASCII send form carries printable ASCII only, not {payload[:20]!r}; use HEX or data mode"
+        ) from None
+
+
+def _connect_id_text(line: str) -> str:
+    """The connect id field of a +MIPOPEN/+MIPCLOSE (first) or +MIPURC (second) line, read leniently to
+    tell whose line it is even when the rest of it cannot be read."""
+    head, _, rest = line.partition(":")
+    fields = rest.split(",")
+    index = 1 if head.strip() == "+MIPURC" else 0
+    return fields[index].strip(" \t") if index < len(fields) else ""

@@ -1,0 +1,154 @@
+"""dialects layer: UDP through the Quectel TCP/IP command set of the BC660K-GL / BC950K-GL (BC660K-GL AT
+Commands Manual v1.4 [S5] §14.1 lists them; exchanges from the BG95/BG96 TCP/IP application notes [S13];
+cellular-iot.md §3.1):
+
+    AT+QIOPEN=0,<id>,"UDP","<host>",<port>,0,<access_mode>  -> OK, then URC +QIOPEN: <id>,<err>
+    AT+QISEND=<id>,<len>  -> "> " prompt, <len> bytes        -> OK, then SEND OK (buffered, not delivered)
+    direct push (access_mode 1): +QIURC: "recv",<id>,<len><CR><LF><data>
+    buffer (access_mode 0): +QIURC: "recv",<id>, then AT+QIRD=<id>,<len> -> +QIRD: <n><CR><LF><data> OK
+    AT+QICLOSE=<id> -> OK;  +QIURC: "closed",<id> when the network side closes
+
+The BC660K's context ID is 0 (Renode's model rejects any other [S6]); connect IDs 0-4 (not verified for
+BC660K in the manual, cellular-iot.md §3.1).
+"""
+
+from __future__ import annotations
+
+import threading
+from enum import IntEnum
+
+from harness.at import ATSession, Urc, data_length_field, quote_arg
+from harness.dialects.modem import Datagram
+from harness.dialects.quectel_nbiot_inbox import Inbox, Read
+from harness.errors import ModemError
+
+CONTEXT_ID = 0
+CONNECT_IDS = range(5)
+OPEN_TIMEOUT_S = 150.0  # vendors advise waiting up to 150 s for +QIOPEN (cellular-iot.md §3.1)
+SEND_TIMEOUT_S = 10.0
+READ_BYTES = 1500
+
+
+class AccessMode(IntEnum):
+    """<access_mode> of AT+QIOPEN."""
+
+    BUFFER = 0
+    DIRECT_PUSH = 1
+
+
+class ConnectIds:
+    """The connect IDs of one module, handed out and given back; and the lock that keeps one AT+QISEND at a
+    time (SEND OK / SEND FAIL name no socket, so only one send may wait for one)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: set[int] = set()
+        self.send_lock = threading.Lock()
+
+    def take(self) -> int:
+        with self._lock:
+            free = [i for i in CONNECT_IDS if i not in self._open]
+            if not free:
+                raise ModemError(f"all {len(CONNECT_IDS)} socket connect IDs are in use")
+            self._open.add(free[0])
+            return free[0]
+
+    def give_back(self, connect_id: int) -> None:
+        with self._lock:
+            self._open.discard(connect_id)
+
+
+def add_qi_framing(session: ATSession) -> None:
+    """Tell the session which lines are URCs and which carry raw data in this command set."""
+    session.add_urc_prefix("+QIURC")
+    session.add_data_rule("+QIRD", _qird_data_bytes)
+    session.add_data_rule('+QIURC: "recv"', data_length_field(2))
+
+
+class QuectelUdpSocket:
+    """One AT+QIOPEN UDP service; datagrams arrive through +QIURC "recv" URCs."""
+
+    def __init__(
+        self, session: ATSession, ids: ConnectIds, host: str, port: int, *, access_mode: AccessMode
+    ) -> None:
+        self._session = session
+        self._ids = ids
+        self._access_mode = access_mode
+        self._id = ids.take()
+        self._inbox = Inbox(f"socket {self._id}", self._read_once)
+        try:
+            self._unsubscribe = session.subscribe("+QIURC", self._on_qiurc)
+        except BaseException:
+            ids.give_back(self._id)
+            raise
+        try:
+            self._open(host, port)
+        except BaseException:
+            self._unsubscribe()
+            ids.give_back(self._id)
+            raise
+
+    def send(self, payload: bytes) -> float:
+        self._inbox.check_open()
+        with self._ids.send_lock:
+            response = self._session.send_payload(
+                f"AT+QISEND={self._id},{len(payload)}", payload, timeout_s=SEND_TIMEOUT_S
+            )
+            result = self._session.wait_for_urc("SEND", timeout_s=SEND_TIMEOUT_S, since_s=response.started_s)
+        if result.line != "SEND OK":
+            raise ModemError(f"AT+QISEND={self._id},{len(payload)} ended with {result.line!r}")
+        return response.started_s
+
+    def receive(self, timeout_s: float) -> Datagram | None:
+        return self._inbox.receive(timeout_s)
+
+    def close(self) -> None:
+        self._unsubscribe()
+        try:
+            self._session.send(f"AT+QICLOSE={self._id}")
+        finally:
+            self._ids.give_back(self._id)
+
+    def _open(self, host: str, port: int) -> None:
+        response = self._session.send(
+            f'AT+QIOPEN={CONTEXT_ID},{self._id},"UDP",{quote_arg(host)},{int(port)},0,{int(self._access_mode)}'
+        )
+        opened = self._session.wait_for_urc(
+            "+QIOPEN",
+            timeout_s=OPEN_TIMEOUT_S,
+            match=lambda urc: _fields(urc.line)[:1] == [str(self._id)],
+            since_s=response.started_s,
+        )
+        error = _fields(opened.line)[1:2]
+        if error != ["0"]:
+            raise ModemError(f"AT+QIOPEN for socket {self._id} to {host}:{port} failed: {opened.line}")
+
+    def _on_qiurc(self, urc: Urc) -> None:
+        """Runs in the session's reader thread: only queue, never send from here."""
+        fields = _fields(urc.line)
+        if len(fields) < 2 or fields[1] != str(self._id):
+            return
+        if fields[0] == '"recv"':
+            if self._access_mode is AccessMode.DIRECT_PUSH:
+                self._inbox.push(urc.data, urc.t_s)
+            else:
+                self._inbox.announce(urc.t_s)
+        elif fields[0] == '"closed"':
+            self._inbox.close()
+
+    def _read_once(self) -> Read:
+        """AT+QIRD fetches one datagram; whether more wait is unknown until a read answers +QIRD: 0."""
+        response = self._session.send(f"AT+QIRD={self._id},{READ_BYTES}")
+        return Read(data=response.data, ended_s=response.ended_s, has_more=bool(response.data))
+
+
+def _qird_data_bytes(line: str) -> int | None:
+    """Bytes that follow a `+QIRD: <read_length>[,<unread>]` line; none after the statistics answer of
+    AT+QIRD=<id>,0, `+QIRD: <total_received>,<have_read>,<unread>`, which has three fields."""
+    if len(_fields(line)) > 2:
+        return None
+    return data_length_field(0)(line)
+
+
+def _fields(line: str) -> list[str]:
+    return [field.strip() for field in line.partition(":")[2].split(",")]
