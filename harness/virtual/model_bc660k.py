@@ -25,6 +25,8 @@ REVISION = "BC660KGLAAR01A03"
 NO_NETWORK_SERVICE = 30
 OPERATION_MODE_STANDALONE = 3
 TX_POWER_INVALID = 128
+INCORRECT_PARAMETERS = 50  # 27.007 §9.2 [S5 Table 5]
+PDP_TYPES = ("IP", "IPV6", "IPV4V6", "NON-IP")
 # Judgement: UE transmit power per CE level while connected (CE1/CE2 repeat at full power, 23 dBm max).
 TX_POWER_DBM = (10, 23, 23)
 
@@ -42,6 +44,7 @@ def build_commands(module: VirtualModule) -> dict[str, Handler]:
         "+CFUN": model.cfun,
         "+QCCID": model.qccid,
         "+QENG": model.qeng,
+        "+QCGDEFCONT": model.qcgdefcont,
     }
 
 
@@ -49,6 +52,9 @@ class Bc660kCommands:
     def __init__(self, module: VirtualModule, standard: Ts27007Commands) -> None:
         self._module = module
         self._standard = standard
+        # The default PDP context of the initial attach; NVRAM on the real module, so it outlives a reset.
+        self._pdp_type = "IP"
+        self._apn = ""
 
     def ati(self, command: ATCommand) -> Reply:
         if command.kind is not CommandKind.EXECUTE or command.args not in ((), ("0",)):
@@ -90,6 +96,25 @@ class Bc660kCommands:
             cell.band, f'"{cell.tac}"', radio.ce_level, tx_power, OPERATION_MODE_STANDALONE,
         )  # fmt: skip
         return ok("+QENG: " + ",".join(str(field) for field in fields))
+
+
+    def qcgdefcont(self, command: ATCommand) -> Reply:
+        """AT+QCGDEFCONT=<PDP_type>[,<APN>[,<username>,<password>]] ([S5] §5.6; read form as in public
+        BC660K examples: `+QCGDEFCONT: "IP","alliot.nbiot.at"`). The manual says a new setting takes effect
+        after a reboot; this model keeps it, and its attach does not depend on the APN."""
+        match command.kind:
+            case CommandKind.READ:
+                return ok(f'+QCGDEFCONT: "{self._pdp_type}","{self._apn}"')
+            case CommandKind.TEST:
+                return ok('+QCGDEFCONT: ("IP","IPV6","IPV4V6","Non-IP"),,,')
+            case CommandKind.WRITE:
+                pdp_type = command.args[0].upper() if command.args else ""
+                if pdp_type not in PDP_TYPES or len(command.args) > 4:
+                    return cme_error(INCORRECT_PARAMETERS)
+                self._pdp_type = pdp_type
+                self._apn = command.args[1] if len(command.args) > 1 else ""
+                return ok()
+        return error()
 
 
 def _identity(command: ATCommand, *lines: str) -> Reply:

@@ -180,3 +180,12 @@ def test_ce_level_and_rsrp_options_reach_the_radio_answers(start_module: StartMo
     (qeng, _) = terminal.lines("AT+QENG=0")
     assert qeng.split(",")[5] == "-125"
     assert qeng.split(",")[11] == "2"
+
+
+def test_default_pdp_context_is_kept_and_read_back(start_module: StartModule) -> None:
+    terminal = start_module("echo=0")
+    assert terminal.lines("AT+QCGDEFCONT?") == ['+QCGDEFCONT: "IP",""', "OK"]
+    assert terminal.lines('AT+QCGDEFCONT="ip","iot.test"') == ["OK"]
+    assert terminal.lines("AT+QCGDEFCONT?") == ['+QCGDEFCONT: "IP","iot.test"', "OK"]
+    assert terminal.lines('AT+QCGDEFCONT="PPP","x"') == ["+CME ERROR: 50"]
+    assert terminal.lines("AT+QCGDEFCONT?") == ['+QCGDEFCONT: "IP","iot.test"', "OK"]
