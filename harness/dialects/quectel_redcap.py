@@ -83,6 +83,7 @@ def matches(manufacturer: str, model: str) -> bool:
 class QuectelRedcapModem(Ts27007Modem):
     name = "quectel_redcap"
     command_timeouts_s: ClassVar[Mapping[str, float]] = COMMAND_TIMEOUTS_S
+    registration_urcs: ClassVar[tuple[str, ...]] = ("+C5GREG", "+CEREG")
 
     def __init__(
         self,

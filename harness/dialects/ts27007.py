@@ -12,7 +12,7 @@ dialect's default timeout from `command_timeouts_s` (the longest matching key wi
 
 from __future__ import annotations
 
-import contextlib
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,7 +20,20 @@ from types import MappingProxyType
 from typing import ClassVar
 
 from harness.at import ATCommandError, ATResponse, ATSession, Urc, quote_arg
-from harness.at.responses import CME_ERRORS, Cereg, Cesq, Cgdcont, Cops, Cpin, parse_as, read_imei, read_imsi
+from harness.at.responses import (
+    CME_ERRORS,
+    C5greg,
+    Cereg,
+    Cesq,
+    Cgdcont,
+    Cgreg,
+    Cops,
+    Cpin,
+    Creg,
+    parse_as,
+    read_imei,
+    read_imsi,
+)
 from harness.dialects import ts27007_power
 from harness.dialects.modem import (
     EDRX,
@@ -35,7 +48,7 @@ from harness.dialects.modem import (
     Registration,
     SimState,
 )
-from harness.errors import ATTimeout, ModemError, ParseError
+from harness.errors import ModemError, ParseError
 
 # Default timeouts per command, keyed by what follows "AT"; every other command gets the session's default.
 # 27.007 gives no times: these are the vendor manuals' maxima.
@@ -84,6 +97,8 @@ class Ts27007Modem:
 
     name = "ts27007"
     command_timeouts_s: ClassVar[Mapping[str, float]] = COMMAND_TIMEOUTS_S
+    # URCs that report a registration, any of which ends attach's wait (a 5G dialect adds +C5GREG)
+    registration_urcs: ClassVar[tuple[str, ...]] = ("+CEREG",)
     attach_cid: ClassVar[int] = 1  # the PDP context whose APN the attach uses
     edrx_act_type: ClassVar[int | None] = None  # None: from the AcT the module is registered with
 
@@ -280,21 +295,29 @@ class Ts27007Modem:
 
     def _wait_registered(self, timeout_s: float) -> Registration:
         deadline = time.monotonic() + timeout_s
-        since_s = self.session.now_s()
-        registration = self.registration()
-        while not registration.is_registered:
-            left_s = deadline - time.monotonic()
-            if left_s <= 0:
-                raise ModemError(
-                    f"not registered within {timeout_s:g} s ({describe_stat(registration.stat)})"
-                )
-            # A registration URC ends the wait early; the read below also catches one that was missed.
-            with contextlib.suppress(ATTimeout):
-                self.session.wait_for_urc(
-                    "+CEREG", timeout_s=min(left_s, _POLL_S), match=_is_registered_urc, since_s=since_s
-                )
+        is_registered = threading.Event()
+
+        def on_registration(urc: Urc) -> None:  # the reader thread: only note it
+            if _is_registered_urc(urc):
+                is_registered.set()
+
+        unsubscribes = [self.session.subscribe(p, on_registration) for p in self.registration_urcs]
+        try:
             registration = self.registration()
-        return registration
+            while not registration.is_registered:
+                left_s = deadline - time.monotonic()
+                if left_s <= 0:
+                    raise ModemError(
+                        f"not registered within {timeout_s:g} s ({describe_stat(registration.stat)})"
+                    )
+                # A registration URC ends the wait early; the read below also catches one that was missed.
+                is_registered.wait(min(left_s, _POLL_S))
+                is_registered.clear()
+                registration = self.registration()
+            return registration
+        finally:
+            for unsubscribe in unsubscribes:
+                unsubscribe()
 
     def _text(self, command: str) -> str:
         """The first information line: some modules answer +CGMI with ATI's three lines."""
@@ -320,13 +343,16 @@ def describe_error(error: ATCommandError) -> str:
 
 
 def describe_stat(stat: int) -> str:
-    """`+CEREG stat 3: registration denied`, for messages."""
-    return f"+CEREG stat {stat}: {STAT_MEANINGS.get(stat, 'not registered (a code outside 0-5)')}"
+    """`registration stat 3: registration denied` (+CEREG/+C5GREG <stat>), for messages."""
+    return f"registration stat {stat}: {STAT_MEANINGS.get(stat, 'not registered (a code outside 0-5)')}"
 
 
 def _is_registered_urc(urc: Urc) -> bool:
-    cereg = urc.parsed()
-    return isinstance(cereg, Cereg) and Registration(stat=cereg.stat).is_registered
+    try:
+        report = urc.parsed()
+    except ParseError:
+        return False
+    return isinstance(report, Cereg | C5greg | Cgreg | Creg) and Registration(stat=report.stat).is_registered
 
 
 MODEM = Ts27007Modem

@@ -358,9 +358,8 @@ def test_the_default_rig_s_sim_on_a_virtual_bc660k(open_link: OpenLink) -> None:
     assert report.registration.is_registered
     assert not report.registration.is_roaming
     assert report.operator == "00101"
-    # The virtual module does not model AT+QCGDEFCONT yet (issue 4): said, not hidden.
-    (note,) = report.notes
-    assert "to AT+QCGDEFCONT?" in note
+    assert report.apn == "iot.test"  # set through AT+QCGDEFCONT and a reset: the module had none
+    assert report.notes == ()
 
 
 def test_a_foreign_plmn_on_a_virtual_module_fails_at_the_manual_selection(open_link: OpenLink) -> None:

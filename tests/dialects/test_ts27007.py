@@ -227,7 +227,7 @@ def test_attach_after_cfun0_switches_the_radio_on_and_waits(open_link: OpenLink,
 def test_attach_times_out_with_a_modem_error_naming_the_timeout(open_link: OpenLink) -> None:
     link = open_link(FAST.replace("attach_s=0", "attach_s=3600"), BASELINE)
     with pytest.raises(
-        ModemError, match=r"not registered within 0\.4 s \(\+CEREG stat 2: not registered, searching\)"
+        ModemError, match=r"not registered within 0\.4 s \(registration stat 2: not registered, searching\)"
     ):
         link.modem.attach(None, timeout_s=0.4)
 
@@ -243,7 +243,8 @@ def test_attach_times_out_for_a_module_that_never_registers(
         }
     )
     with pytest.raises(
-        ModemError, match=r"not registered within 0\.3 s \(\+CEREG stat 0: not registered, not searching\)"
+        ModemError,
+        match=r"not registered within 0\.3 s \(registration stat 0: not registered, not searching\)",
     ):
         Ts27007Modem(fake_session).attach(None, timeout_s=0.3)
     assert fake_module.commands[:3] == ["AT+CEREG=2", "AT+CEREG?", "AT+CFUN=1"]

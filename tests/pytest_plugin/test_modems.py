@@ -87,10 +87,11 @@ def test_one_bring_up_serves_every_test_of_the_module(plan_tester: PlanTester) -
 
 
 def test_sim_preparation_notes_reach_the_warnings_and_the_at_log(plan_tester: PlanTester) -> None:
-    """The virtual BC660K does not model AT+QCGDEFCONT yet: the bring-up goes on, and says so."""
+    """An operator given by name cannot be checked against the registered PLMN: the bring-up goes on and
+    says so, in the warnings and in the test's at.log."""
     plan_tester.write_rig(
         f'[[module]]\nid = "nb-a"\nport = "{VIRTUAL_PORT}"\nrat = "nbiot"\n'
-        '[module.sim]\noperator = "00101"\napn = "iot.test"\n'
+        '[module.sim]\noperator = "Test Network"\napn = "iot.test"\n'
     )
     plan_tester.write_plan(ONE_CASE)
     plan_tester.write_tests(NEEDS_MODEM)
@@ -98,11 +99,11 @@ def test_sim_preparation_notes_reach_the_warnings_and_the_at_log(plan_tester: Pl
     result = plan_tester.run()
 
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*UserWarning: module nb-a: the module answered ERROR to AT+QCGDEFCONT?*"])
+    result.stdout.fnmatch_lines(["*UserWarning: module nb-a: operator 'Test Network' is a name, not a PLMN*"])
     at_log = (plan_tester.run_dir.test_dir("first@nb-a") / "at.log").read_text(encoding="utf-8")
-    assert "SIM preparation: the module answered ERROR to AT+QCGDEFCONT?" in at_log
+    assert "SIM preparation: operator 'Test Network' is a name, not a PLMN" in at_log
     (module,) = read_run_record(plan_tester.run_dir.run_json).modules
-    assert (module.operator, module.apn) == ("00101", None)  # registered PLMN; APN not known
+    assert (module.operator, module.apn) == ("00101", "iot.test")  # the registered PLMN; the APN set
 
 
 def test_a_wrong_sim_fails_the_bring_up_once_with_the_reason(plan_tester: PlanTester) -> None:
