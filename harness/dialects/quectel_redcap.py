@@ -14,7 +14,8 @@ What it adds:
   signal_quality() (AT+QCSQ) as typed readings;
 - ping() with AT+QPING (quectel_redcap_ping), the module's own ping: capability PING;
 - the host data path: USB network mode (AT+QCFG="usbnet"), the ECM/RNDIS data call (AT+QNETDEVCTL), and
-  the host's interface name (quectel_redcap_netdev): capability DATA_INTERFACE.
+  the host's interface name (quectel_redcap_netdev): capability DATA_INTERFACE;
+- SIM slot switching on dual-SIM firmware (AT+QUIMSLOT): capability SIM_SLOTS.
 No UDP_SOCKET: the RM520N's AT+QIOPEN socket set is not implemented here (RedCap traffic goes via="host").
 """
 
@@ -30,7 +31,7 @@ from typing import ClassVar
 
 from harness.at import ATCommandError, ATSession, quote_arg
 from harness.at.responses import C5greg, Iccid, parse_as
-from harness.dialects.modem import DATA_INTERFACE, PING, PingResult, RadioSnapshot, Registration
+from harness.dialects.modem import DATA_INTERFACE, PING, SIM_SLOTS, PingResult, RadioSnapshot, Registration
 from harness.dialects.quectel_redcap_cells import ServingCell, read_serving_cell
 from harness.dialects.quectel_redcap_layouts import FirmwareLayout, layout_for
 from harness.dialects.quectel_redcap_netdev import (
@@ -102,7 +103,7 @@ class QuectelRedcapModem(Ts27007Modem):
 
     @property
     def capabilities(self) -> frozenset[str]:
-        return super().capabilities | {PING, DATA_INTERFACE}
+        return super().capabilities | {PING, DATA_INTERFACE, SIM_SLOTS}
 
     def iccid(self) -> str | None:
         """AT+QCCID; None when the module gives none (no SIM)."""
@@ -191,6 +192,39 @@ class QuectelRedcapModem(Ts27007Modem):
         return tally.result()
 
     # --- host data path ----------------------------------------------------------------------------
+
+    def select_sim_slot(self, slot: int) -> None:
+        """AT+QUIMSLOT on dual-SIM firmware (RM520N-GL: `AT+QUIMSLOT=?` -> `+QUIMSLOT: (1,2)`, read form
+        `+QUIMSLOT: <slot>`). The switch is made with the radio off and confirmed by reading it back, as
+        public RM520N-GL field notes do it (CFUN=0, QUIMSLOT=<n>, CFUN=1)."""
+        slots = self._sim_slots()
+        if slot not in slots:
+            raise ModemError(f"SIM slot {slot} does not exist on this module (it has {sorted(slots)})")
+        if self._active_sim_slot() == slot:
+            return
+        self.set_radio(False)
+        self.send_command(f"AT+QUIMSLOT={int(slot)}")
+        self.set_radio(True)
+        active = self._active_sim_slot()
+        if active != slot:
+            raise ModemError(f"AT+QUIMSLOT={slot} answered OK, but slot {active} is active")
+
+    def _sim_slots(self) -> frozenset[int]:
+        try:
+            line = self.send_command("AT+QUIMSLOT=?").first("+QUIMSLOT")
+        except ATCommandError as error:
+            raise ModemError(f"this module has one SIM slot (AT+QUIMSLOT=? answered {error.final})") from None
+        found = frozenset(int(n) for n in re.findall(r"\d+", line or ""))
+        if not found:
+            raise ModemError(f"AT+QUIMSLOT=? listed no slots: {line!r}")
+        return found
+
+    def _active_sim_slot(self) -> int:
+        line = self.send_command("AT+QUIMSLOT?").first("+QUIMSLOT")
+        digits = re.findall(r"\d+", line or "")
+        if len(digits) != 1:
+            raise ModemError(f"AT+QUIMSLOT? named no single slot: {line!r}")
+        return int(digits[0])
 
     def usbnet_mode(self) -> UsbNet:
         line = self.send_command('AT+QCFG="usbnet"').first("+QCFG")

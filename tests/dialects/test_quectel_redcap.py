@@ -502,3 +502,51 @@ def test_data_interface_found_through_sysfs(
     assert QuectelRedcapModem(fake_session, sysfs=sysfs.root).data_interface() == "enx0a1b2c3d4e5f"
     fake_module.script['AT+QCFG="usbnet"'] = lines('+QCFG: "usbnet",3', "OK")  # RNDIS: rndis_host, none here
     assert QuectelRedcapModem(fake_session, sysfs=sysfs.root).data_interface() is None
+
+
+# --- SIM slots --------------------------------------------------------------------------------------------
+
+
+def test_sim_slot_switch_turns_the_radio_off_and_confirms_the_slot(
+    fake_module: FakeModule, modem: QuectelRedcapModem
+) -> None:
+    play(fake_module, "sim-slot-switch")
+    modem.select_sim_slot(2)
+    assert fake_module.commands[-5:] == [
+        "AT+QUIMSLOT?",
+        "AT+CFUN=0",
+        "AT+QUIMSLOT=2",
+        "AT+CFUN=1",
+        "AT+QUIMSLOT?",
+    ]
+
+
+def test_selecting_the_active_slot_changes_nothing(
+    fake_module: FakeModule, modem: QuectelRedcapModem
+) -> None:
+    play(fake_module, "sim-slot-switch")
+    fake_module.script["AT+QUIMSLOT?"] = lines("+QUIMSLOT: 1", "OK")
+    modem.select_sim_slot(1)
+    assert "AT+CFUN=0" not in fake_module.commands
+
+
+def test_a_slot_the_module_lacks_is_refused_before_anything_changes(
+    fake_module: FakeModule, modem: QuectelRedcapModem
+) -> None:
+    play(fake_module, "sim-slot-switch")
+    with pytest.raises(ModemError, match=r"SIM slot 3 does not exist on this module \(it has \[1, 2\]\)"):
+        modem.select_sim_slot(3)
+    assert fake_module.commands == ["AT+QUIMSLOT=?"]
+
+
+def test_a_single_sim_module_says_so(fake_module: FakeModule, modem: QuectelRedcapModem) -> None:
+    play(fake_module, "sim-slot-single")
+    with pytest.raises(ModemError, match=r"one SIM slot \(AT\+QUIMSLOT=\? answered ERROR\)"):
+        modem.select_sim_slot(2)
+
+
+def test_a_switch_that_does_not_take_is_reported(fake_module: FakeModule, modem: QuectelRedcapModem) -> None:
+    play(fake_module, "sim-slot-switch")
+    fake_module.script["AT+QUIMSLOT?"] = lines("+QUIMSLOT: 1", "OK")
+    with pytest.raises(ModemError, match=r"AT\+QUIMSLOT=2 answered OK, but slot 1 is active"):
+        modem.select_sim_slot(2)
