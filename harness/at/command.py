@@ -1,5 +1,5 @@
-"""at layer: what may be written as a command, string arguments quoted safely, and the response prefix a
-command's information lines carry.
+"""at layer: what may be written as a command, string arguments quoted safely, the response prefix a
+command's information lines carry, and the command's form.
 
 A command is one line of printable ASCII (ITU-T V.250: a command line ends with S3 = CR; a CR or LF inside
 it would end it early and start a second command). Values that come from plans or rigs go through
@@ -10,8 +10,9 @@ may carry `\\<hex><hex>` escapes: `\\22` would be a quote to a module that decod
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
-_RESPONSE_PREFIX = re.compile(r"^AT([+#%$^][A-Z0-9_]+)", re.IGNORECASE)
+_HEAD = re.compile(r"\s*AT([+#%$^][A-Z0-9_]+)\s*(=\?|\?|=)?", re.IGNORECASE)
 _FORBIDDEN_IN_ARG = frozenset('";\\')
 
 
@@ -42,5 +43,29 @@ def response_prefix(cmd: str) -> str | None:
     """The prefix of the command's own information lines: `AT+CEREG?` -> `+CEREG`, `AT+QIRD=0,512` ->
     `+QIRD`, `AT#XPING=...` -> `#XPING`; None for basic commands (`ATE0`, `ATI`). Only the first command
     of a `;`-chained line is seen."""
-    found = _RESPONSE_PREFIX.match(cmd.strip())
-    return found[1].upper() if found else None
+    return read_head(cmd)[0]
+
+
+class CommandForm(StrEnum):
+    """The four forms of an extended command (ITU-T V.250 §5.4.2, 3GPP TS 27.007 §4.1); basic commands
+    (`ATE0`, `ATI`, `AT`) count as execute."""
+
+    TEST = "=?"
+    READ = "?"
+    SET = "="
+    EXECUTE = ""
+
+
+def command_form(cmd: str) -> CommandForm:
+    """`AT+CEREG=?` test, `AT+CEREG?` read, `AT+CEREG=2` set, `AT+CGMI` execute. Only the first command of
+    a `;`-chained line is seen."""
+    return read_head(cmd)[1]
+
+
+def read_head(cmd: str) -> tuple[str | None, CommandForm]:
+    """The response prefix and the form of a command, read in one match (the session needs both for every
+    command it writes)."""
+    found = _HEAD.match(cmd)
+    if found is None:
+        return None, CommandForm.EXECUTE
+    return found[1].upper(), CommandForm(found[2] or "")

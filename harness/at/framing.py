@@ -196,17 +196,29 @@ class LineFramer:
         return self._take_line(chunk, at, frames)
 
     def _take_line(self, chunk: bytes, at: int, frames: list[Frame]) -> int:
-        end = _LINE_END.search(chunk, at)
-        stop = len(chunk) if end is None else end.start()
-        room = max(MAX_LINE_BYTES - len(self._line), 0)
-        self._line += chunk[at : min(stop, at + room)]
-        if end is None:
-            return stop
-        text = self._line.decode("utf-8", errors="replace").strip(" \t")
-        self._line.clear()
-        if text:
-            self._end_line(text, ended_in_cr=chunk[stop] == CR, frames=frames)
-        return stop + 1
+        """Take lines from chunk[at:] for as long as only lines can follow; return where the next state
+        starts (a data block, or a line start where an echo or a prompt is expected). One loop here rather
+        than one _step per line end: this is the reader's hot path."""
+        size = len(chunk)
+        while at < size:
+            end = _LINE_END.search(chunk, at)
+            stop = size if end is None else end.start()
+            room = MAX_LINE_BYTES - len(self._line)
+            if stop > at and room > 0:
+                self._line += chunk[at : min(stop, at + room)]
+            if end is None:
+                return size
+            at = stop + 1
+            if self._line:
+                text = self._line.decode("utf-8", errors="replace").strip(" \t")
+                self._line.clear()
+                if text:
+                    self._end_line(text, ended_in_cr=chunk[stop] == CR, frames=frames)
+                    if self._data_left_bytes:
+                        return at
+            if self._echo or self.is_prompt_expected:
+                return at
+        return at
 
     def _end_line(self, text: str, *, ended_in_cr: bool, frames: list[Frame]) -> None:
         for rule in self._rules:

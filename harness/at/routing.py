@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harness.at.command import response_prefix
+from harness.at.command import CommandForm, read_head
 from harness.at.exchange import ATResponse, Urc
 from harness.at.framing import DataRule, EchoedData, Final, Frame, LineFramer, Prompt, parse_final
 from harness.at.transcript import Direction, Transcript, redact_command
@@ -26,6 +26,7 @@ class PendingCommand:
     command: str
     shown: str
     response_prefix: str | None
+    is_query: bool
     started_s: float
     timeout_s: float
     is_secret: bool
@@ -38,11 +39,17 @@ class PendingCommand:
     ended_s: float = 0.0
 
     @classmethod
-    def of(cls, cmd: str, *, started_s: float, timeout_s: float, is_secret: bool) -> PendingCommand:
+    def of(
+        cls, cmd: str, *, started_s: float, timeout_s: float, is_secret: bool, shown: str | None = None
+    ) -> PendingCommand:
+        """`shown` is the command as messages may show it (the transcript's redaction, which also knows the
+        vendor secret prefixes added to it); by default the standard redaction."""
+        prefix, form = read_head(cmd)
         return cls(
             command=cmd.strip(" \t"),
-            shown=redact_command(cmd, is_secret=is_secret),
-            response_prefix=response_prefix(cmd),
+            shown=redact_command(cmd, is_secret=is_secret) if shown is None else shown,
+            response_prefix=prefix,
+            is_query=form in (CommandForm.READ, CommandForm.TEST),
             started_s=started_s,
             timeout_s=timeout_s,
             is_secret=is_secret,
@@ -124,7 +131,7 @@ class LineRouter:
             pending.final, pending.final_line, pending.ended_s = final, frame.text, t_s
             self.end(pending)
             return None
-        if self._urcs.is_urc(frame.text, response_prefix=pending.response_prefix):
+        if self._urcs.is_urc(frame.text, response_prefix=pending.response_prefix, is_query=pending.is_query):
             return Urc(line=frame.text, t_s=t_s, data=frame.data)
         pending.lines.append(frame.text)
         if frame.data:

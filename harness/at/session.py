@@ -1,15 +1,17 @@
 """at layer: ATSession, the engine every dialect drives (DESIGN "Public names"; issue item 4).
 
-One reader thread turns what the port sends into lines (framing.py), writes each to the transcript, and
-routes it: the echo of the pending command is dropped, a final result code ends the command, a URC goes to
-the backlog and the subscribers (urcs.py states the rule and its limits), any other line belongs to the
-pending command. Commands are serialized by a lock; each has a deadline. The reader is background work as
-STYLE 5 wants it (reader.py): open() returns once it runs, close() stops and joins it, and what failed in it
-(a bug, a subscriber's exception) is re-raised in the caller at the next send, wait_for_urc or close.
-A session opens once; a new one is cheap.
+What the port sends is turned into lines (framing.py), each written to the transcript and routed: the echo
+of the pending command is dropped, a final result code ends the command, a URC goes to the backlog and the
+subscribers (urcs.py states the rule and its limits), any other line belongs to the pending command.
+Commands are serialized by a lock; each has a deadline. A reader thread reads while no command is pending;
+the caller of a command reads the answer itself where the port allows (reader.py, ReadTurn), so subscribers
+run in whichever of the two threads read the URC. The reader is background work as STYLE 5 wants it:
+open() returns once it runs, close() stops and joins it, and what failed in it (a bug, a subscriber's
+exception) is re-raised in the caller at the next send, wait_for_urc or close. A session opens once; a new
+one is cheap.
 
 The session does not own the port: it never closes it, but it does shorten `port.timeout` to a poll
-interval so that the reader notices close() even on ports without cancel_read().
+interval so that a read ends in time even on ports without cancel_read().
 
 Known limits: a final result code that arrives after its command timed out is read as a URC, unless the
 next command is already pending, which then takes it as its own (a module that answers that late needs a
@@ -19,19 +21,21 @@ was echoed.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Self
 
 from serial import SerialException
 
 from harness.at.command import check_command
 from harness.at.exchange import ATResponse, Urc
 from harness.at.framing import DataRule, FinalKind
-from harness.at.reader import ReaderThread
+from harness.at.reader import PortInput, ReaderThread, ReadTurn
+from harness.at.reader import SerialPort as SerialPort  # public through harness.at, defined with the reader
 from harness.at.routing import LineRouter, PendingCommand
 from harness.at.transcript import Direction, Transcript
 from harness.at.urcs import UrcCallback, UrcRouter
@@ -40,21 +44,6 @@ from harness.errors import ATCommandError, ATTimeout, PortLost
 POLL_INTERVAL_S = 0.05
 LAST_LINES_SHOWN = 3
 _PROMPT = "prompt '>'"
-
-
-class SerialPort(Protocol):
-    """What the session uses of a pyserial port (serial.Serial, serial_for_url(...), loop://)."""
-
-    @property
-    def port(self) -> str | None: ...
-    @property
-    def timeout(self) -> float | None: ...
-    @timeout.setter
-    def timeout(self, timeout: float | None) -> None: ...
-    @property
-    def in_waiting(self) -> int: ...
-    def read(self, size: int = ..., /) -> bytes: ...
-    def write(self, data: bytes, /) -> int | None: ...
 
 
 class ATSession:
@@ -78,6 +67,9 @@ class ATSession:
         self._command_lock = threading.Lock()
         self._last_command_s = 0.0
         self._lost: BaseException | None = None
+        self._input: PortInput | None = None
+        self._turn = ReadTurn(interrupt=None, poll_s=POLL_INTERVAL_S)
+        self._command_thread: int | None = None
         self._reader = ReaderThread(
             name=f"at-reader {self.port_name}",
             step=self._read_once,
@@ -105,6 +97,8 @@ class ATSession:
         timeout_s = self._port.timeout
         if timeout_s is None or timeout_s == 0 or timeout_s > POLL_INTERVAL_S:
             self._port.timeout = POLL_INTERVAL_S
+        self._input = PortInput(self._port, poll_s=POLL_INTERVAL_S)
+        self._turn = ReadTurn(interrupt=self._input.interrupt, poll_s=POLL_INTERVAL_S)
         self._reader.start()
         return self
 
@@ -112,10 +106,12 @@ class ATSession:
         """Stop and join the reader, close the transcript file; re-raise what failed in the reader."""
         if not self._reader.is_running:
             return
+        assert self._input is not None  # set by open(), before the reader runs
         try:
-            self._reader.stop(cancel_read=getattr(self._port, "cancel_read", None))
+            self._reader.stop(cancel_read=self._input.interrupt)
         finally:
             self._transcript.close()
+            self._input.close()
         self._reader.raise_failure()
 
     def __enter__(self) -> Self:
@@ -135,14 +131,15 @@ class ATSession:
             self._router.add_rule(DataRule(prefix=prefix, length_of=length_of))
 
     def subscribe(self, prefix: str, fn: UrcCallback) -> Callable[[], None]:
-        """Call fn(urc) in the reader thread for every URC with `prefix` (keep it quick; it must not call
-        send). An exception it raises is re-raised in the caller. Returns the function that unsubscribes."""
+        """Call fn(urc) for every URC with `prefix`, in the thread that read it: the reader thread, or the
+        caller of the command pending then. Keep it quick; it must not call send (RuntimeError). An exception
+        it raises is re-raised in the caller. Returns the function that unsubscribes."""
         return self._urcs.subscribe(prefix, fn)
 
     def send(self, cmd: str, *, timeout_s: float | None = None, is_secret: bool = False) -> ATResponse:
         """Write `cmd`, wait for its final result code. ATCommandError unless it is OK."""
         check_command(cmd)
-        with self._command_lock:
+        with self._command():
             pending, deadline_s = self._begin(cmd, is_secret=is_secret, timeout_s=timeout_s)
             self._write(pending, f"{cmd}\r".encode("ascii"))
             self._await(pending, deadline_s, waiting_for="final result code")
@@ -160,7 +157,7 @@ class ATSession:
         """Write `cmd`, wait for the `>` prompt, write payload + terminator (Ctrl-Z b"\\x1a" for variable
         length), wait for the final result code. One deadline covers the whole exchange."""
         check_command(cmd)
-        with self._command_lock:
+        with self._command():
             pending, deadline_s = self._begin(cmd, is_secret=is_secret, timeout_s=timeout_s, is_prompt=True)
             self._write(pending, f"{cmd}\r".encode("ascii"))
             self._await(pending, deadline_s, waiting_for=_PROMPT)
@@ -193,13 +190,28 @@ class ATSession:
             prefix, match=match, since_s=since, deadline_s=deadline_s, check=self._check_all
         )
         if urc is None:
-            message = (
+            raise self._timeout(
                 f"no {prefix} URC{' matching' if match else ''} within {timeout_s:g} s "
-                f"(looking from +{since:.3f}s); last lines: {self._last_lines(since)}{self._where()}"
+                f"(looking from +{since:.3f}s)",
+                since_s=since,
             )
-            self._transcript.note(f"timeout: {message}")
-            raise ATTimeout(message)
         return urc
+
+    @contextlib.contextmanager
+    def _command(self) -> Iterator[None]:
+        """One command at a time; its caller has the read turn from before the command is written."""
+        if self._command_thread == threading.get_ident() or self._reader.is_current_thread():
+            raise RuntimeError(
+                f"AT session on {self.port_name}: send() from a URC subscriber (or inside a command) "
+                "would wait for itself"
+            )
+        with self._command_lock:
+            self._command_thread = threading.get_ident()
+            try:
+                with self._turn.wanted():
+                    yield
+            finally:
+                self._command_thread = None
 
     def _begin(
         self, cmd: str, *, is_secret: bool, timeout_s: float | None, is_prompt: bool = False
@@ -208,12 +220,15 @@ class ATSession:
             raise RuntimeError(f"AT session on {self.port_name} is not open")
         self._check_all()
         timeout_s = self._default_timeout_s if timeout_s is None else timeout_s
+        shown = self._transcript.redact(cmd, is_secret=is_secret)
         with self._lock:
             started_s = self.now_s()
-            pending = PendingCommand.of(cmd, started_s=started_s, timeout_s=timeout_s, is_secret=is_secret)
+            pending = PendingCommand.of(
+                cmd, started_s=started_s, timeout_s=timeout_s, is_secret=is_secret, shown=shown
+            )
             self._router.begin(pending, is_prompt=is_prompt)
             self._last_command_s = started_s
-            self._transcript.record_line(Direction.WRITTEN, cmd, t_s=started_s, is_secret=is_secret)
+            self._transcript.record_line(Direction.WRITTEN, shown, t_s=started_s)
         return pending, time.monotonic() + timeout_s
 
     def _write(self, pending: PendingCommand, data: bytes) -> None:
@@ -227,21 +242,42 @@ class ATSession:
 
     def _await(self, pending: PendingCommand, deadline_s: float, *, waiting_for: str) -> None:
         is_prompt_enough = waiting_for == _PROMPT
-        with self._changed:
-            while pending.final is None and not (is_prompt_enough and pending.is_prompt_seen):
+        while True:
+            with self._lock:
+                if pending.final is not None or (is_prompt_enough and pending.is_prompt_seen):
+                    return
                 if self._lost is not None or self._reader.is_crashed:
                     self._router.end(pending)
                     self._check_reader(f"while {pending.shown} waited for a {waiting_for}")
                 left_s = deadline_s - time.monotonic()
                 if left_s <= 0:
                     self._router.end(pending)
-                    message = (
-                        f"{pending.shown} got no {waiting_for} within {pending.timeout_s:g} s; "
-                        f"last lines: {self._last_lines(pending.started_s)}{self._where()}"
-                    )
-                    self._transcript.note(f"timeout: {message}")
-                    raise ATTimeout(message)
-                self._changed.wait(left_s)
+                    what = f"{pending.shown} got no {waiting_for} within {pending.timeout_s:g} s"
+                    raise self._timeout(what, since_s=pending.started_s)
+                if not self._turn.can_be_taken:
+                    self._changed.wait(left_s)  # the reader thread reads, routes and notifies
+                    continue
+            self._read_as_caller(pending, left_s)
+
+    def _read_as_caller(self, pending: PendingCommand, wait_s: float) -> None:
+        """Read and route one chunk in the caller's thread (it holds the read turn: ReadTurn)."""
+        assert self._input is not None  # set by open(), before any command
+        with self._turn.held():
+            if pending.final is not None:  # the reader routed it before it stepped aside
+                return
+            try:
+                chunk = self._input.read_chunk(wait_s)
+                if chunk:
+                    self._route(chunk)
+            except (SerialException, OSError) as exc:
+                self._mark_lost(exc)  # _await raises PortLost
+            except Exception:
+                # A bug (a data rule that raised) mid-routing: the framer's state is unknown from here on,
+                # as when the reader thread dies of one; raised here, then every later call says so.
+                self._reader.is_crashed = True
+                with self._lock:
+                    self._router.end(pending)
+                raise
 
     def _conclude(self, pending: PendingCommand) -> ATResponse:
         response = pending.to_response()
@@ -254,13 +290,15 @@ class ATSession:
     # --- reader thread ---------------------------------------------------------------------------
 
     def _read_once(self) -> None:
-        chunk = self._port.read(self._port.in_waiting or 1)
-        if not chunk:
-            return
-        # A read that waited for its first byte returns that byte alone; what came with it is taken now,
-        # so a whole answer is routed (and its waiter woken) once, not byte by byte.
-        if waiting := self._port.in_waiting:
-            chunk += self._port.read(waiting)
+        self._turn.step_reader(self._read_and_route)
+
+    def _read_and_route(self) -> None:
+        assert self._input is not None  # set by open(), before the reader runs
+        chunk = self._input.read_chunk()
+        if chunk:
+            self._route(chunk)
+
+    def _route(self, chunk: bytes) -> None:
         with self._changed:
             urcs = self._router.take(chunk, self.now_s())
             self._changed.notify_all()
@@ -296,9 +334,13 @@ class ATSession:
         where = f" {context}" if context else ""
         return f"port {self.port_name} was lost{where} ({self._lost}){self._where()}"
 
-    def _last_lines(self, since_s: float) -> str:
+    def _timeout(self, what: str, *, since_s: float) -> ATTimeout:
+        """The error for a wait that timed out, with the last lines read since `since_s`, noted in the
+        transcript."""
         lines = self._transcript.recent_lines(since_s=since_s, count=LAST_LINES_SHOWN)
-        return " | ".join(lines) if lines else "(none)"
+        message = f"{what}; last lines: {' | '.join(lines) if lines else '(none)'}{self._where()}"
+        self._transcript.note(f"timeout: {message}")
+        return ATTimeout(message)
 
     def _where_path(self) -> str | None:
         path = self._transcript.path

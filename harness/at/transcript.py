@@ -12,11 +12,14 @@ Grammar, one entry per line, t = seconds since the session opened (monotonic clo
 In line text, a backslash is written `\\\\` and a control character `\\xNN`, so that one entry is one line.
 Secrets never reach the file or the in-memory tail: the arguments of AT+CPIN=, AT+CLCK= and AT+CPWD=
 (TS 27.007 §8.3, §7.4, §7.5) and of every command marked secret become `<redacted>`, in both directions (an
-echo repeats the command). Every entry is flushed as it is written, so a killed run keeps its transcript.
+echo repeats the command). Every entry goes to the file with one write() as it happens (no buffer in this
+process), so a killed run keeps its transcript. `<redacted>` in a recorded line stands for any text when a
+replay compares what is written with it (matches_recorded).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -26,7 +29,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TextIO
 
 from harness.errors import InputError, Problem
 
@@ -68,7 +70,17 @@ def redact_command(line: str, *, is_secret: bool = False, secret_prefixes: Itera
     return f"{head}={REDACTED}" if equals else REDACTED
 
 
+def matches_recorded(recorded: str, written: str) -> bool:
+    """Whether a line is the one a transcript recorded, where `<redacted>` stood for any text (replay)."""
+    if REDACTED not in recorded:
+        return recorded == written
+    pattern = ".*".join(re.escape(part) for part in recorded.split(REDACTED))
+    return re.fullmatch(pattern, written, re.DOTALL) is not None
+
+
 def escape_text(text: str) -> str:
+    if _ESCAPED.search(text) is None:  # nearly every line: no substitution, no callback
+        return text
     return _ESCAPED.sub(lambda m: "\\\\" if m[0] == "\\" else f"\\x{ord(m[0]):02x}", text)
 
 
@@ -82,7 +94,12 @@ def format_entry(entry: TranscriptEntry) -> str:
         body = REDACTED if entry.is_redacted else entry.data.hex()
     else:
         body = escape_text(entry.text)
-    return f"+{entry.t_s:.3f}s {entry.direction.value} {body}"
+    return format_line(entry.t_s, entry.direction, body)
+
+
+def format_line(t_s: float, direction: Direction, body: str) -> str:
+    """The transcript line of a body already escaped (a line's text) or hex (a data block)."""
+    return f"+{t_s:.3f}s {direction.value} {body}"
 
 
 class Transcript:
@@ -92,9 +109,12 @@ class Transcript:
     def __init__(self, path: str | Path | None = None, *, tail_entries: int = TAIL_ENTRIES) -> None:
         self._lock = threading.Lock()
         self._path = Path(path) if path is not None else None
-        self._file: TextIO | None = None
-        self._tail: deque[TranscriptEntry] = deque(maxlen=tail_entries)
+        self._fd: int | None = None
+        # (t_s, text) of lines read, for error messages: what recent_lines needs and nothing more.
+        self._tail: deque[tuple[float, str]] = deque(maxlen=tail_entries)
         self._secret_prefixes: list[str] = []
+        self._secret_heads: tuple[str, ...] = tuple(p.upper() for p in SECRET_COMMANDS)
+        self._secret_head_chars = max(len(p) for p in self._secret_heads)
         self._origin_s = time.monotonic()
         self._opened_utc = datetime.now(UTC)
         self._port_name = "?"
@@ -126,17 +146,31 @@ class Transcript:
         """Commands starting with `prefix` (e.g. `AT+QSIMPIN=`) are written with their arguments redacted."""
         with self._lock:
             self._secret_prefixes.append(prefix)
+            self._secret_heads = (*self._secret_heads, prefix.upper())
+            self._secret_head_chars = max(self._secret_head_chars, len(prefix))
+
+    def redact(self, text: str, *, is_secret: bool = False) -> str:
+        """The text as this transcript writes it: redact_command with the secret prefixes added here."""
+        # Every line read and written passes here: the common case (nothing secret) costs one startswith.
+        if is_secret or text[: self._secret_head_chars].upper().startswith(self._secret_heads):
+            return redact_command(text, is_secret=is_secret, secret_prefixes=self._secret_prefixes)
+        return text
 
     def record_line(self, direction: Direction, text: str, *, t_s: float, is_secret: bool = False) -> None:
-        shown = redact_command(text, is_secret=is_secret, secret_prefixes=self._secret_prefixes)
-        self._record(TranscriptEntry(t_s=t_s, direction=direction, text=shown, is_redacted=shown != text))
+        text = self.redact(text, is_secret=is_secret)
+        with self._lock:
+            if direction is Direction.READ:
+                self._tail.append((t_s, text))
+            if self._fd is not None:
+                self._write(format_line(t_s, direction, escape_text(text)))
 
     def record_data(self, direction: Direction, data: bytes, *, t_s: float, is_secret: bool = False) -> None:
-        self._record(
-            TranscriptEntry(
-                t_s=t_s, direction=direction, data=b"" if is_secret else data, is_redacted=is_secret
-            )
+        entry = TranscriptEntry(
+            t_s=t_s, direction=direction, data=b"" if is_secret else data, is_redacted=is_secret
         )
+        with self._lock:
+            if self._fd is not None:
+                self._write(format_entry(entry))
 
     def note(self, text: str) -> None:
         """A `#` comment line (what the session saw happen: a timeout, a lost port)."""
@@ -146,38 +180,36 @@ class Transcript:
     def recent_lines(self, *, since_s: float, count: int) -> list[str]:
         """The last `count` lines read at or after `since_s` (already redacted), oldest first."""
         with self._lock:
-            found = [e.text for e in self._tail if e.direction is Direction.READ and e.t_s >= since_s]
+            found = [text for t_s, text in self._tail if t_s >= since_s]
         return found[-count:]
 
     def close(self) -> None:
         with self._lock:
             self._close_file()
 
-    def _record(self, entry: TranscriptEntry) -> None:
-        with self._lock:
-            self._tail.append(entry)
-            self._write(format_entry(entry))
-
     def _write(self, line: str) -> None:
-        if self._file is not None:
-            self._file.write(line + "\n")
-            self._file.flush()
+        # Straight to the kernel, one system call per entry and no buffer in between: an entry is in the
+        # file once written, whatever happens to this process after.
+        if self._fd is not None:
+            data = (line + "\n").encode("utf-8", errors="backslashreplace")
+            while data:
+                data = data[os.write(self._fd, data) :]
 
     def _open_file(self, path: Path | None) -> None:
         if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         # Append: a file reopened for the same test (a rerun) keeps the earlier evidence.
-        self._file = path.open("a", encoding="utf-8", newline="\n")
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
         opened = self._opened_utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
         self._write(f"# miot-harness AT transcript; port {escape_text(self._port_name)}")
         self._write(f"# session opened {opened}; t = seconds since then (monotonic)")
         self._write(f"# this file starts at +{self.now_s():.3f}s")
 
     def _close_file(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def parse_entry(line: str) -> TranscriptEntry | None:
@@ -198,17 +230,24 @@ def parse_entry(line: str) -> TranscriptEntry | None:
 
 def read_transcript(path: str | Path) -> list[TranscriptEntry]:
     """Every entry of a transcript file, in order. InputError lists every line it cannot read."""
-    entries: list[TranscriptEntry] = []
+    return [entry for _, entry in read_numbered_entries(path)]
+
+
+def read_numbered_entries(path: str | Path) -> list[tuple[int, TranscriptEntry]]:
+    """Every entry with its line number in the file (1-based), for messages that point into the file."""
+    entries: list[tuple[int, TranscriptEntry]] = []
     problems: list[Problem] = []
-    with Path(path).open(encoding="utf-8") as lines:
+    with Path(path).open("rb") as lines:
         for number, raw in enumerate(lines, start=1):
             try:
-                entry = parse_entry(raw.rstrip("\n"))
+                # A line that is not UTF-8 is one problem (UnicodeDecodeError is a ValueError), not the end;
+                # a CR before the LF comes from an editor (the grammar escapes every CR it writes).
+                entry = parse_entry(raw.decode("utf-8").rstrip("\r\n"))
             except ValueError as exc:
                 problems.append(Problem(str(path), f"line {number}", str(exc)))
                 continue
             if entry is not None:
-                entries.append(entry)
+                entries.append((number, entry))
     if problems:
         raise InputError(problems)
     return entries

@@ -1,14 +1,24 @@
 """at layer: unsolicited result codes (URCs): which lines are URCs, who is told, and the backlog that
 wait_for_urc takes from.
 
-The rule that tells a URC from a response line while a command is pending (session.py applies it):
-a line is a URC when it starts with a known URC prefix and is not the pending command's own response prefix
-(`AT+CEREG?` -> `+CEREG`). With no command pending, every line is a URC.
+The rule that tells a URC from a response line while a command is pending (routing.py applies it):
+- a line that starts with no known URC prefix (DEFAULT_URC_PREFIXES, add_prefix, subscribe) is a response
+  line; one that starts with a known URC prefix other than the pending command's own (`AT+CEREG?` ->
+  `+CEREG`) is a URC;
+- a line with the command's own prefix that is also a URC prefix (`+CEREG: 2` while `AT+CEREG?` is pending,
+  `+QIOPEN: 0,0` before the OK of `AT+QIOPEN=...`) goes by its shape where harness.at.responses can tell:
+  a line that parses only as a URC (solicited=False) is a URC, one that parses only as an answer
+  (solicited=True) is a response line. Where the shape cannot tell (no parser, or a line that reads both
+  ways, as `+CSCON: 1,0` does), the command's form decides: a read or test command (`AT+X?`, `AT+X=?`)
+  is answered by such lines, a set or execute command is not (its own-prefix lines are result URCs, which
+  vendors send after OK and some firmware before it: Quectel +QIOPEN/+QPING [S13], OneMO +MIPOPEN [S11],
+  BC95 +NPING [S12]).
+With no command pending, every line is a URC.
 
-Limits of this rule, known and accepted until responses are parsed by shape (issue 3):
-- A URC with the pending command's own prefix is taken as a response line (a `+CEREG: 2` URC arriving
-  during `AT+CEREG=5` lands in that response's lines).
-- A URC with a prefix nobody registered, arriving mid-response, is taken as a response line.
+Limits of this rule, known and accepted:
+- A URC whose prefix nobody registered, arriving mid-response, is taken as a response line.
+- An own-prefix line that reads both ways, during a read command, is taken as the answer (`+CSCON: 1,0`
+  during `AT+CSCON?`); during a set command it is taken as a URC even if the module meant it as an answer.
 - Modules are not supposed to put URCs between an information response and its final result code (BC95
   manual [S12]), but some firmware does; this rule handles that case, it does not rely on it.
 Sources of the default prefixes: TS 27.007 (+CREG §7.2, +CGREG §10.1.20, +CEREG §10.1.22, +CSCON §10.1.30,
@@ -25,6 +35,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 from harness.at.exchange import Urc
 from harness.at.framing import has_prefix
+from harness.at.responses import parse
+from harness.errors import ParseError
 
 DEFAULT_URC_PREFIXES: frozenset[str] = frozenset(
     {
@@ -75,13 +87,17 @@ class UrcRouter:
         with self._changed:
             self._prefixes.add(prefix)
 
-    def is_urc(self, line: str, *, response_prefix: str | None) -> bool:
-        """Whether `line`, read while a command with `response_prefix` is pending, is a URC."""
-        if response_prefix is not None and has_prefix(line, response_prefix):
-            return False
+    def is_urc(self, line: str, *, response_prefix: str | None, is_query: bool = True) -> bool:
+        """Whether `line`, read while a command with `response_prefix` is pending, is a URC; `is_query`
+        when that command is a read or test command (the rule and its limits: the module docstring)."""
         with self._changed:
             known = [*self._prefixes, *self._subscribers]
-        return any(has_prefix(line, prefix) for prefix in known)
+        if not any(has_prefix(line, prefix) for prefix in known):
+            return False
+        if response_prefix is None or not has_prefix(line, response_prefix):
+            return True
+        is_urc_shaped = urc_shape(line)
+        return (not is_query) if is_urc_shaped is None else is_urc_shaped
 
     def subscribe(self, prefix: str, fn: UrcCallback) -> Callable[[], None]:
         """Call fn(urc) for every URC with that prefix; returns the function that unsubscribes."""
@@ -147,6 +163,20 @@ class UrcRouter:
                 self._backlog.remove(urc)
                 return urc
         return None
+
+
+def urc_shape(line: str) -> bool | None:
+    """True when harness.at.responses reads the line only as a URC, False when only as an answer, None
+    when it cannot tell (no parser for the prefix, or the line reads both ways or neither)."""
+    is_answer, is_urc = _reads(line, solicited=True), _reads(line, solicited=False)
+    return None if is_answer == is_urc else is_urc
+
+
+def _reads(line: str, *, solicited: bool) -> bool:
+    try:
+        return parse(line, solicited=solicited) is not None
+    except ParseError:
+        return False
 
 
 def _call_each(callbacks: Iterable[UrcCallback], urc: Urc, on_error: Callable[[Exception], None]) -> None:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.at.command import check_command, quote_arg, response_prefix
+from harness.at.command import CommandForm, check_command, command_form, quote_arg, read_head, response_prefix
 
 
 @pytest.mark.parametrize("value", ["CMNBIOT", "", "a b", "ims.mnc001.mcc460.gprs", "x,y"])
@@ -70,3 +70,23 @@ def test_check_command_rejects_line_ends_and_control_characters(cmd: str) -> Non
 )
 def test_response_prefix_of_a_command(cmd: str, prefix: str | None) -> None:
     assert response_prefix(cmd) == prefix
+
+
+@pytest.mark.parametrize(
+    ("cmd", "form"),
+    [
+        ("AT+CEREG=?", CommandForm.TEST),
+        ("AT+CEREG?", CommandForm.READ),
+        ("at+cereg?", CommandForm.READ),
+        ("AT+CEREG=2", CommandForm.SET),
+        ('AT+QIOPEN=0,0,"UDP","127.0.0.1",5683', CommandForm.SET),
+        ("AT+CGMI", CommandForm.EXECUTE),
+        ("AT+CEREG?;+CSQ", CommandForm.READ),
+        ("ATE0", CommandForm.EXECUTE),
+        ("AT", CommandForm.EXECUTE),
+        ('AT#XPING="127.0.0.1"', CommandForm.SET),
+    ],
+)
+def test_command_form(cmd: str, form: CommandForm) -> None:
+    assert command_form(cmd) is form
+    assert read_head(cmd) == (response_prefix(cmd), form)

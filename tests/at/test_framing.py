@@ -228,3 +228,15 @@ def test_random_bytes_never_crash_a_framer_with_rules_prompt_and_echo(stream: by
     for frame in feed_split(framer, stream, cuts):
         if isinstance(frame, Line) and parse_final(frame.text) is not None:
             assert re.search(rb"(^|[\r\n])[ \t]*" + re.escape(frame.text.encode()), stream)
+
+
+def test_an_echo_then_a_prompt_in_one_chunk() -> None:
+    framer = LineFramer()
+    framer.is_prompt_expected = True
+    assert framer.feed(b"AT+QISEND=0,4\r\r\n> ") == [Line(text="AT+QISEND=0,4"), Prompt()]
+
+
+def test_lines_then_an_expected_echo_in_one_chunk() -> None:
+    framer = LineFramer()
+    framer.expect_echo(b"ping")
+    assert framer.feed(b"ping\r\nOK\r\n") == [EchoedData(data=b"ping"), Line(text="OK")]

@@ -82,3 +82,30 @@ def test_ending_an_older_command_leaves_the_current_one() -> None:
     router.end(old)
     router.take(b"+CSQ: 1,2\r\nOK\r\n", 0.0)
     assert current.lines == ["+CSQ: 1,2"]
+
+
+def test_an_own_prefix_urc_inside_a_read_answer_is_taken_out_by_shape() -> None:
+    router, _ = make()
+    command = pending("AT+CEREG?")
+    assert command.is_query
+    router.begin(command, is_prompt=False)
+    urcs = router.take(b'\r\n+CEREG: 2\r\n\r\n+CEREG: 2,1,"4C10","05C4EF33",9\r\n\r\nOK\r\n', 3.0)
+    assert command.lines == ['+CEREG: 2,1,"4C10","05C4EF33",9']
+    assert urcs == [Urc(line="+CEREG: 2", t_s=3.0)]
+
+
+def test_a_set_commands_own_prefix_result_before_ok_is_a_urc() -> None:
+    router, _ = make()
+    command = pending('AT+QIOPEN=0,0,"UDP","127.0.0.1",5683')
+    assert not command.is_query
+    router.begin(command, is_prompt=False)
+    assert router.take(b"\r\n+QIOPEN: 0,0\r\n\r\nOK\r\n", 1.0) == [Urc(line="+QIOPEN: 0,0", t_s=1.0)]
+    assert command.lines == []
+
+
+def test_shown_comes_from_the_caller_when_given() -> None:
+    router, _ = make()
+    command = PendingCommand.of("AT+QSIMPIN=1", started_s=0, timeout_s=1, is_secret=False, shown="AT+X=<r>")
+    router.begin(command, is_prompt=False)
+    router.take(b"\r\nERROR\r\n", 0.5)
+    assert command.to_response().command == "AT+X=<r>"

@@ -485,3 +485,88 @@ def test_works_over_loop_url() -> None:
         assert reader_threads() == []
     finally:
         port.close()
+
+
+class PlainPort:
+    """A port with only what SerialPort names: no cancel_read, no file descriptor (as some URL handlers)."""
+
+    def __init__(self, port: serial.Serial) -> None:
+        self._inner = port
+
+    @property
+    def port(self) -> str | None:
+        return self._inner.port
+
+    @property
+    def timeout(self) -> float | None:
+        return self._inner.timeout
+
+    @timeout.setter
+    def timeout(self, timeout: float | None) -> None:
+        self._inner.timeout = timeout
+
+    @property
+    def in_waiting(self) -> int:
+        return self._inner.in_waiting
+
+    def read(self, size: int = 1, /) -> bytes:
+        return self._inner.read(size)
+
+    def write(self, data: bytes, /) -> int | None:
+        return self._inner.write(data)
+
+
+def test_a_port_without_cancel_read_is_read_by_the_reader_thread_alone(
+    link: tuple[FakeModule, serial.Serial],
+) -> None:
+    module, port = link
+    module.script["AT+CSQ"] = lines("+CSCON: 1", "+CSQ: 22,99", "OK")
+    with ATSession(PlainPort(port), default_timeout_s=WAIT_S) as session:
+        got: list[str] = []
+        session.subscribe("+CSCON", lambda urc: got.append(threading.current_thread().name))
+        assert session.send("AT+CSQ").lines == ("+CSQ: 22,99",)
+        assert session.wait_for_urc("+CSCON", timeout_s=WAIT_S).line == "+CSCON: 1"
+    assert len(got) == 1
+    assert got[0].startswith("at-reader")
+
+
+def test_a_subscriber_that_sends_gets_an_error_not_a_hang(session: ATSession, module: FakeModule) -> None:
+    def sends(urc: Urc) -> None:
+        session.send("AT")
+
+    session.subscribe("+CSCON", sends)
+    module.script["AT+CGATT=1"] = lines("+CSCON: 1", "OK")  # read by the caller, mid-command
+    session.send("AT+CGATT=1")
+    module.script["AT"] = lines("OK")
+    with pytest.raises(RuntimeError, match="send\\(\\) from a URC subscriber"):
+        session.send("AT")
+    module.send(lines("+CSCON: 0"))  # read by the reader thread, no command pending
+    with pytest.raises(RuntimeError, match="send\\(\\) from a URC subscriber"):
+        session.wait_for_urc("RDY", timeout_s=WAIT_S)
+
+
+def test_an_added_secret_prefix_is_redacted_in_errors_too(session: ATSession, module: FakeModule) -> None:
+    session.transcript.add_secret_prefix("AT+QSIMPIN=")
+    module.script["AT+QSIMPIN=9876"] = lines("+CME ERROR: 16")
+    with pytest.raises(ATCommandError) as raised:
+        session.send("AT+QSIMPIN=9876")
+    assert raised.value.command == "AT+QSIMPIN=<redacted>"
+    assert "9876" not in str(raised.value)
+
+
+def test_urcs_read_by_the_caller_and_by_the_reader_keep_their_order(
+    session: ATSession, module: FakeModule
+) -> None:
+    got: list[str] = []
+    session.subscribe("+CSCON", lambda urc: got.append(urc.line))
+
+    def answer_then_more(m: FakeModule) -> None:
+        m.reply("+CSCON: 1", "OK", "+CSCON: 2")
+        m.reply("+CSCON: 3")
+
+    module.script["AT+CGATT=1"] = answer_then_more
+    session.send("AT+CGATT=1")
+    session.wait_for_urc("+CSCON", timeout_s=WAIT_S, match=lambda u: u.line == "+CSCON: 3")
+    module.send(lines("+CSCON: 4"))  # only now: written by this thread, it could overtake +CSCON: 3
+    session.wait_for_urc("+CSCON", timeout_s=WAIT_S, match=lambda u: u.line == "+CSCON: 4")
+    assert got == ["+CSCON: 1", "+CSCON: 2", "+CSCON: 3", "+CSCON: 4"]

@@ -14,6 +14,7 @@ from harness.at.transcript import (
     escape_text,
     format_entry,
     parse_entry,
+    read_numbered_entries,
     read_transcript,
     redact_command,
     unescape_text,
@@ -148,3 +149,48 @@ _direction_entry = st.one_of(
 @given(_direction_entry)
 def test_entries_round_trip_through_the_grammar(entry: TranscriptEntry) -> None:
     assert parse_entry(format_entry(entry)) == entry
+
+
+def test_redact_uses_the_added_prefixes_and_leaves_other_lines_alone() -> None:
+    transcript = Transcript(None)
+    assert transcript.redact("AT+QSIMPIN=1234") == "AT+QSIMPIN=1234"
+    transcript.add_secret_prefix("AT+QSIMPIN=")
+    assert transcript.redact("at+qsimpin=1234") == "at+qsimpin=<redacted>"
+    assert transcript.redact('AT+CPIN="1234"') == "AT+CPIN=<redacted>"
+    assert transcript.redact("+CPIN: READY") == "+CPIN: READY"
+    assert transcript.redact('AT+QAUTH="x"', is_secret=True) == "AT+QAUTH=<redacted>"
+
+
+def test_only_lines_read_are_kept_for_messages(tmp_path: Path) -> None:
+    transcript = Transcript(None)
+    transcript.start("p")
+    transcript.record_line(Direction.WRITTEN, "AT+CSQ", t_s=1.0)
+    transcript.record_line(Direction.READ, "+CSQ: 22,99", t_s=1.1)
+    transcript.record_data(Direction.READ_DATA, b"\x00", t_s=1.2)
+    assert transcript.recent_lines(since_s=0, count=5) == ["+CSQ: 22,99"]
+
+
+def test_numbered_entries_point_at_their_file_lines(tmp_path: Path) -> None:
+    path = tmp_path / "at.log"
+    path.write_bytes(b"# header\r\n\r\n+0.001s > AT\r\n# timeout\n+0.002s < OK\n")
+    assert [(number, entry.text) for number, entry in read_numbered_entries(path)] == [(3, "AT"), (5, "OK")]
+
+
+def test_a_line_that_is_not_utf8_is_one_problem_among_the_others(tmp_path: Path) -> None:
+    path = tmp_path / "at.log"
+    path.write_bytes(b"+0.001s < caf\xe9\nnot an entry\n+0.002s < OK\n")
+    with pytest.raises(InputError) as raised:
+        read_transcript(path)
+    assert [p.field for p in raised.value.problems] == ["line 1", "line 2"]
+
+
+def test_a_file_gets_entries_as_the_grammar_writes_them(tmp_path: Path) -> None:
+    path = tmp_path / "at.log"
+    transcript = Transcript(path)
+    transcript.start("p")
+    transcript.record_line(Direction.READ, "a\\b\x00", t_s=0.25)
+    transcript.record_line(Direction.WRITTEN, 'AT+CPIN="1"', t_s=0.5)
+    transcript.close()
+    entries = read_transcript(path)
+    assert [(e.text, e.is_redacted) for e in entries] == [("a\\b\x00", False), ("AT+CPIN=<redacted>", True)]
+    assert path.read_text().splitlines()[-2:] == ["+0.250s < a\\\\b\\x00", "+0.500s > AT+CPIN=<redacted>"]

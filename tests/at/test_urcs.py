@@ -6,7 +6,7 @@ import time
 import pytest
 
 from harness.at.exchange import Urc
-from harness.at.urcs import DEFAULT_URC_PREFIXES, UrcRouter
+from harness.at.urcs import DEFAULT_URC_PREFIXES, UrcRouter, urc_shape
 
 
 def router() -> UrcRouter:
@@ -123,3 +123,39 @@ def test_a_waiter_is_woken_by_a_publish_and_by_wake() -> None:
             urcs.wait_for("RDY", match=None, since_s=0, deadline_s=deadline(5), check=check)
     finally:
         timer.cancel()
+
+
+@pytest.mark.parametrize(
+    ("line", "response_prefix", "is_query", "is_urc"),
+    [
+        ("+CEREG: 2", "+CEREG", True, True),  # URC form (one field) during AT+CEREG?
+        ('+CEREG: 5,"4C10","05C4EF33",9', "+CEREG", True, True),  # URC form, n=2
+        ('+CEREG: 2,1,"4C10","05C4EF33",9', "+CEREG", True, False),  # the read answer
+        ("+CEREG: 2", "+CEREG", False, True),  # during AT+CEREG=2
+        ("+CSCON: 0,1", "+CSCON", True, False),  # reads both ways: a read command is answered by it
+        ("+CSCON: 0,1", "+CSCON", False, True),  # ... a set command is not
+        ("+CEREG: (0-5)", "+CEREG", True, False),  # test answer: neither form, the command decides
+        ("+QIOPEN: 0,0", "+QIOPEN", False, True),  # no parser: a set command's result URC
+        ("+QIOPEN: 0,0", "+QIOPEN", True, False),
+        ("+CSQ: 22,99", "+CSQ", False, False),  # not a URC prefix at all
+    ],
+)
+def test_own_prefix_lines_go_by_shape_then_by_command_form(
+    line: str, response_prefix: str, is_query: bool, is_urc: bool
+) -> None:
+    assert router().is_urc(line, response_prefix=response_prefix, is_query=is_query) is is_urc
+
+
+@pytest.mark.parametrize(
+    ("line", "shape"),
+    [
+        ("+CEREG: 2", True),
+        ("+CEREG: 2,5", False),
+        ("+CSCON: 1,0", None),
+        ("+CEREG: x", None),
+        ("+QIOPEN: 0,0", None),
+        ("Quectel", None),
+    ],
+)
+def test_urc_shape(line: str, shape: bool | None) -> None:
+    assert urc_shape(line) is shape
