@@ -1,105 +1,53 @@
-"""at layer: the AT transcript, written as it happens and read back (DESIGN "Public names": the transcript
-grammar is also the grammar `replay://` reads).
+"""at layer: the AT transcript, written as it happens (Transcript). The grammar it writes, and that
+`replay://` reads, is harness.transcript_grammar; its names are re-exported here.
 
-Grammar, one entry per line, t = seconds since the session opened (monotonic clock, 3 decimals):
-
-    # comment (header: port name, UTC open time)
-    +12.345s > AT+CEREG?          a line written (the command, without its CR)
-    +12.346s < +CEREG: 2,5        a line read (echo, information line, URC, final result code; `>` a prompt)
-    +12.400s >> 74657374          a raw data block written (payload of a prompt command), hex
-    +12.500s << 0d0a00ff          a raw data block read (bytes a data rule attached to the line before), hex
-
-In line text, a backslash is written `\\\\` and a control character `\\xNN`, so that one entry is one line.
-Secrets never reach the file or the in-memory tail: the arguments of AT+CPIN=, AT+CLCK= and AT+CPWD=
-(TS 27.007 §8.3, §7.4, §7.5) and of every command marked secret become `<redacted>`, in both directions (an
-echo repeats the command). Every entry goes to the file with one write() as it happens (no buffer in this
-process), so a killed run keeps its transcript. `<redacted>` in a recorded line stands for any text when a
-replay compares what is written with it (matches_recorded).
+Every entry goes to the file with one write() as it happens (no buffer in this process), so a killed run
+keeps its transcript. Secrets never reach the file or the in-memory tail (redact_command).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 
-from harness.errors import InputError, Problem
+from harness.transcript_grammar import (
+    REDACTED,
+    SECRET_COMMANDS,
+    Direction,
+    TranscriptEntry,
+    escape_text,
+    format_entry,
+    format_line,
+    matches_recorded,
+    parse_entry,
+    read_numbered_entries,
+    read_transcript,
+    redact_command,
+    unescape_text,
+)
 
-REDACTED = "<redacted>"
-SECRET_COMMANDS: tuple[str, ...] = ("AT+CPIN=", "AT+CLCK=", "AT+CPWD=")
+__all__ = [
+    "REDACTED",
+    "SECRET_COMMANDS",
+    "Direction",
+    "Transcript",
+    "TranscriptEntry",
+    "escape_text",
+    "format_entry",
+    "format_line",
+    "matches_recorded",
+    "parse_entry",
+    "read_numbered_entries",
+    "read_transcript",
+    "redact_command",
+    "unescape_text",
+]
+
 TAIL_ENTRIES = 200
-
-_ENTRY = re.compile(r"^\+(\d+\.\d+)s (>>|<<|>|<) ?(.*)$")
-_ESCAPED = re.compile(r"[\x00-\x1f\x7f\\]")
-_ESCAPE = re.compile(r"\\(\\|x[0-9a-fA-F]{2})")
-
-
-class Direction(StrEnum):
-    WRITTEN = ">"
-    READ = "<"
-    WRITTEN_DATA = ">>"
-    READ_DATA = "<<"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TranscriptEntry:
-    """One entry: a line (`text`) or a raw data block (`data`); `is_redacted` when a secret was removed."""
-
-    t_s: float
-    direction: Direction
-    text: str = ""
-    data: bytes = b""
-    is_redacted: bool = False
-
-
-def redact_command(line: str, *, is_secret: bool = False, secret_prefixes: Iterable[str] = ()) -> str:
-    """The line with a secret command's arguments replaced by `<redacted>` (the whole line when a secret
-    command has no `=`). Prefixes compare case-insensitively, as modules accept `at+cpin=`."""
-    upper = line.upper()
-    is_known = any(upper.startswith(p.upper()) for p in (*SECRET_COMMANDS, *secret_prefixes))
-    if not (is_secret or is_known):
-        return line
-    head, equals, _ = line.partition("=")
-    return f"{head}={REDACTED}" if equals else REDACTED
-
-
-def matches_recorded(recorded: str, written: str) -> bool:
-    """Whether a line is the one a transcript recorded, where `<redacted>` stood for any text (replay)."""
-    if REDACTED not in recorded:
-        return recorded == written
-    pattern = ".*".join(re.escape(part) for part in recorded.split(REDACTED))
-    return re.fullmatch(pattern, written, re.DOTALL) is not None
-
-
-def escape_text(text: str) -> str:
-    if _ESCAPED.search(text) is None:  # nearly every line: no substitution, no callback
-        return text
-    return _ESCAPED.sub(lambda m: "\\\\" if m[0] == "\\" else f"\\x{ord(m[0]):02x}", text)
-
-
-def unescape_text(text: str) -> str:
-    return _ESCAPE.sub(lambda m: "\\" if m[1] == "\\" else chr(int(m[1][1:], 16)), text)
-
-
-def format_entry(entry: TranscriptEntry) -> str:
-    """The transcript line of an entry (without its newline)."""
-    if entry.direction in (Direction.WRITTEN_DATA, Direction.READ_DATA):
-        body = REDACTED if entry.is_redacted else entry.data.hex()
-    else:
-        body = escape_text(entry.text)
-    return format_line(entry.t_s, entry.direction, body)
-
-
-def format_line(t_s: float, direction: Direction, body: str) -> str:
-    """The transcript line of a body already escaped (a line's text) or hex (a data block)."""
-    return f"+{t_s:.3f}s {direction.value} {body}"
 
 
 class Transcript:
@@ -210,44 +158,3 @@ class Transcript:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-
-
-def parse_entry(line: str) -> TranscriptEntry | None:
-    """One transcript line -> entry; None for a comment or blank line. ValueError when it is neither."""
-    if not line.strip() or line.startswith("#"):
-        return None
-    found = _ENTRY.match(line)
-    if found is None:
-        raise ValueError("not `+<t>s <direction> <text>` nor a `#` comment")
-    t_s, direction, body = float(found[1]), Direction(found[2]), found[3]
-    if direction in (Direction.WRITTEN_DATA, Direction.READ_DATA):
-        if body == REDACTED:
-            return TranscriptEntry(t_s=t_s, direction=direction, is_redacted=True)
-        return TranscriptEntry(t_s=t_s, direction=direction, data=bytes.fromhex(body))
-    text = unescape_text(body)
-    return TranscriptEntry(t_s=t_s, direction=direction, text=text, is_redacted=REDACTED in text)
-
-
-def read_transcript(path: str | Path) -> list[TranscriptEntry]:
-    """Every entry of a transcript file, in order. InputError lists every line it cannot read."""
-    return [entry for _, entry in read_numbered_entries(path)]
-
-
-def read_numbered_entries(path: str | Path) -> list[tuple[int, TranscriptEntry]]:
-    """Every entry with its line number in the file (1-based), for messages that point into the file."""
-    entries: list[tuple[int, TranscriptEntry]] = []
-    problems: list[Problem] = []
-    with Path(path).open("rb") as lines:
-        for number, raw in enumerate(lines, start=1):
-            try:
-                # A line that is not UTF-8 is one problem (UnicodeDecodeError is a ValueError), not the end;
-                # a CR before the LF comes from an editor (the grammar escapes every CR it writes).
-                entry = parse_entry(raw.decode("utf-8").rstrip("\r\n"))
-            except ValueError as exc:
-                problems.append(Problem(str(path), f"line {number}", str(exc)))
-                continue
-            if entry is not None:
-                entries.append((number, entry))
-    if problems:
-        raise InputError(problems)
-    return entries

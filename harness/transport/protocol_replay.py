@@ -36,7 +36,8 @@ from urllib.parse import parse_qsl
 import serial
 from serial import PortNotOpenError, SerialException
 
-from harness.at.transcript import (
+from harness.errors import InputError
+from harness.transcript_grammar import (
     REDACTED,
     Direction,
     TranscriptEntry,
@@ -44,7 +45,6 @@ from harness.at.transcript import (
     read_numbered_entries,
     redact_command,
 )
-from harness.errors import InputError
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
