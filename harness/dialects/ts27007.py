@@ -223,8 +223,8 @@ class Ts27007Modem:
 
     def registration(self) -> Registration:
         response = self.send_command("AT+CEREG?")
-        # A +CEREG URC that crossed the command on the wire lands among the response lines (harness.at.urcs
-        # names that limit); the answer is the line in read form.
+        # The session sorts a crossing +CEREG URC out by its shape; where a module's lines leave that
+        # ambiguous (harness.at.urcs names the limits), the answer is still the line in read form.
         for line in response.matching("+CEREG"):
             try:
                 cereg = parse_as(line, Cereg, solicited=True)

@@ -274,8 +274,8 @@ def test_all_problems_of_a_file_are_reported_at_once(write_toml: WriteToml, prob
 def test_a_relative_replay_path_resolves_against_the_rig_folder(
     write_toml: WriteToml, tmp_path: Path
 ) -> None:
-    path = write_toml(MINIMAL.replace("virtual://bc660k?ce=0", "replay://at/lab.log?speed=0"))
-    assert load_rig(path).modules[0].port == f"replay://{tmp_path}/at/lab.log?speed=0"
+    path = write_toml(MINIMAL.replace("virtual://bc660k?ce=0", "replay://at/lab.log?timing=recorded"))
+    assert load_rig(path).modules[0].port == f"replay://{tmp_path}/at/lab.log?timing=recorded"
     absolute = write_toml(MINIMAL.replace("virtual://bc660k?ce=0", "replay:///srv/at.log"))
     assert load_rig(absolute).modules[0].port == "replay:///srv/at.log"
 
