@@ -116,11 +116,13 @@ class DataRule:
     length_of: Callable[[str], int | None]
 
 
-def data_length_field(index: int) -> Callable[[str], int | None]:
+def data_length_field(index: int, *, max_bytes: int | None = None) -> Callable[[str], int | None]:
     """A `length_of` reading the index-th comma-separated field after the colon as a byte count.
 
     `data_length_field(0)` fits `+QIRD: <n>[,<remaining>]` and `#XRECV: <n>`; `data_length_field(2)` fits
     `+QIURC: "recv",<id>,<len>`. A line without that field, or with one that is not a number, has no data.
+    Nor has a count above `max_bytes` (the most the command can deliver): a garbled line must not make the
+    session swallow thousands of bytes of what follows as data.
     """
 
     def length_of(line: str) -> int | None:
@@ -129,7 +131,10 @@ def data_length_field(index: int) -> Callable[[str], int | None]:
         if not colon or index >= len(fields):
             return None
         field = fields[index].strip(" \t")
-        return int(field) if field.isascii() and field.isdigit() else None
+        if not (field.isascii() and field.isdigit()) or len(field) > 9:
+            return None
+        count = int(field)
+        return None if max_bytes is not None and count > max_bytes else count
 
     return length_of
 

@@ -27,6 +27,9 @@ CONNECT_IDS = range(5)
 OPEN_TIMEOUT_S = 150.0  # vendors advise waiting up to 150 s for +QIOPEN (cellular-iot.md §3.1)
 SEND_TIMEOUT_S = 10.0
 READ_BYTES = 1500
+# The most one +QIURC "recv" can push: a UDP datagram the module accepts (QISEND's 1460 and QIRD's 1500 are
+# BG95 figures [S13], not verified for BC660K); a larger count is a garbled line, not data.
+MAX_DATAGRAM_BYTES = 1500
 
 
 class AccessMode(IntEnum):
@@ -62,7 +65,7 @@ def add_qi_framing(session: ATSession) -> None:
     """Tell the session which lines are URCs and which carry raw data in this command set."""
     session.add_urc_prefix("+QIURC")
     session.add_data_rule("+QIRD", _qird_data_bytes)
-    session.add_data_rule('+QIURC: "recv"', data_length_field(2))
+    session.add_data_rule('+QIURC: "recv"', data_length_field(2, max_bytes=MAX_DATAGRAM_BYTES))
 
 
 class QuectelUdpSocket:
@@ -147,7 +150,7 @@ def _qird_data_bytes(line: str) -> int | None:
     AT+QIRD=<id>,0, `+QIRD: <total_received>,<have_read>,<unread>`, which has three fields."""
     if len(_fields(line)) > 2:
         return None
-    return data_length_field(0)(line)
+    return data_length_field(0, max_bytes=READ_BYTES)(line)
 
 
 def _fields(line: str) -> list[str]:

@@ -240,3 +240,11 @@ def test_lines_then_an_expected_echo_in_one_chunk() -> None:
     framer = LineFramer()
     framer.expect_echo(b"ping")
     assert framer.feed(b"ping\r\nOK\r\n") == [EchoedData(data=b"ping"), Line(text="OK")]
+
+
+def test_a_length_above_the_command_maximum_is_not_data() -> None:
+    length_of = data_length_field(0, max_bytes=1500)
+    assert length_of("+QIRD: 1500") == 1500
+    assert length_of("+QIRD: 1501") is None
+    assert length_of("+QIRD: 99999999999999999999") is None
+    assert data_length_field(0)("+QIRD: 99999999999999999999") is None  # absurdly long: never data
