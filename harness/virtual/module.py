@@ -74,6 +74,21 @@ class VirtualModule:
     def close(self) -> None:
         self.sockets.close_all(is_network_side=False)
 
+    def handle_control(self, request: Mapping[str, object]) -> Mapping[str, object]:
+        """A request from the module's control channel (the harness side of a virtual rig: what a lab does
+        with an attenuator or a network emulator). `{"op": "status"}` answers the module's state; other ops
+        come with the radio conditions, network policy and faults. ValueError for a request it cannot do."""
+        match request.get("op"):
+            case "status":
+                return {
+                    "model": self.options.model,
+                    "is_registered": self.registration.is_registered,
+                    "is_rrc_connected": self.is_rrc_connected,
+                    "ce_level": self.options.radio.ce_level,
+                }
+            case op:
+                raise ValueError(f"unknown control op {op!r}")
+
     def _on_registered(self) -> None:
         if self.link.signal(self.loop.now_s()):
             self._report_rrc(is_connected=True)
