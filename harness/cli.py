@@ -2,10 +2,16 @@
 
     miot run [--rig R] [--plan P] [--results DIR] [--run-id ID] [-- PYTEST_ARGS...]
     miot rig check [--rig R]
+    miot virtual <model> [--tcp PORT] [--rfc2217 PORT] [--<option> VALUE ...]
 
 `miot run` is pytest on testplans/ with those options, defaulting to the virtual rig and the smoke plan. It
 checks the rig and plan first, so bad input is reported as one line per problem naming the file and field,
 with exit code 2 and no traceback. Exit codes otherwise are pytest's: 0 all passed, 1 some failed.
+
+`miot virtual` starts one virtual module by hand, for a terminal program or an AT library: every
+`--<option> VALUE` is an option of its virtual:// URL (`--ce 1 --rsrp -112`, `--delay-ms 20`). It prints the
+tty to open, the TCP URLs and the equivalent virtual:// URL, and runs until Ctrl-C (exit 0) or until the
+module ends by itself (exit 1). It is glue: the module runs in its own process, as for `virtual://`.
 """
 
 from __future__ import annotations
@@ -14,11 +20,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
-from harness.errors import InputError, UserError
+from harness.errors import InputError, UserError, VirtualModuleError
 from harness.plan import load_plan, plan_rig_problems
 from harness.results import RunDirectory, new_run_id
 from harness.rig import Rig, load_rig
+
+if TYPE_CHECKING:
+    from harness.virtual.process import VirtualModuleProcess
 
 EXIT_USER_ERROR = 2
 _PYTEST_USAGE_ERROR = 4
@@ -79,6 +90,70 @@ def rig_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def virtual(args: argparse.Namespace) -> int:
+    """Start a virtual module, say where to reach it, and run it until Ctrl-C."""
+    from harness.virtual.__main__ import add_tcp_arguments
+    from harness.virtual.options import parse_virtual_url
+    from harness.virtual.process import TcpPorts, start_virtual_module
+
+    tcp_parser = argparse.ArgumentParser(prog="miot virtual", add_help=False, allow_abbrev=False)
+    add_tcp_arguments(tcp_parser)
+    tcp, option_words = tcp_parser.parse_known_args(args.options)
+    url = virtual_url(args.model, option_words)
+    parse_virtual_url(url)  # UrlError (one line, exit 2) before anything starts
+    try:
+        module = start_virtual_module(url, tcp_ports=TcpPorts(socket_port=tcp.tcp, rfc2217_port=tcp.rfc2217))
+    except VirtualModuleError as error:
+        print(f"miot: error: {error}", file=sys.stderr)
+        return 1
+    ended: str | None = None
+    try:
+        module.go()
+        _print_module(module)
+        status = module.wait()
+        ended = f"miot virtual: the module ended (exit status {status}); stderr: {module.stderr_tail()}"
+    except KeyboardInterrupt:
+        pass
+    finally:
+        module.stop()
+    if ended is not None:
+        print(ended, file=sys.stderr)
+        return 1
+    print("miot virtual: stopped", flush=True)
+    return 0
+
+
+def virtual_url(model: str, option_words: Sequence[str]) -> str:
+    """virtual://<model>?<options> from `--name VALUE` / `--name=VALUE` words (dashes in names become
+    underscores); UserError for a word that is neither."""
+    pairs: list[tuple[str, str]] = []
+    words = list(option_words)
+    while words:
+        word = words.pop(0)
+        name, has_value, value = word.removeprefix("--").partition("=")
+        if not word.startswith("--") or not name:
+            raise UserError(f"miot virtual: expected --<option> VALUE, got {word!r}")
+        if not has_value:
+            if not words:
+                raise UserError(f"miot virtual: option --{name} needs a value")
+            value = words.pop(0)
+        pairs.append((name.replace("-", "_"), value))
+    query = urlencode(pairs)
+    return f"virtual://{model}?{query}" if query else f"virtual://{model}"
+
+
+def _print_module(module: VirtualModuleProcess) -> None:
+    lines = [
+        f"miot virtual: pid {module.pid} runs until Ctrl-C",
+        f"  tty:      {module.tty_path}",
+        *([f"  socket:   {module.socket_url}"] if module.socket_url else []),
+        *([f"  rfc2217:  {module.rfc2217_url}"] if module.rfc2217_url else []),
+        f"  url:      {module.url}",
+        f"  terminal: python -m serial.tools.miniterm {module.tty_path} 115200",
+    ]
+    print("\n".join(lines), flush=True)
+
+
 def checked_rig(path: Path) -> Rig:
     """Load a rig and check what can be checked without opening anything: port URLs and dialect names."""
     from harness.dialects import rig_connection_problems
@@ -109,6 +184,23 @@ def _parser() -> argparse.ArgumentParser:
     check_parser = rig_commands.add_parser("check", help="validate a rig file without opening its ports")
     _add_rig(check_parser)
     check_parser.set_defaults(command=rig_check)
+
+    virtual_parser = commands.add_parser(
+        "virtual",
+        help="start a virtual module by hand (for a terminal program or an AT library)",
+        description="Start a virtual module; print its tty, TCP URLs and virtual:// URL; run until Ctrl-C.",
+        epilog="e.g. miot virtual bc660k --ce 1 --rsrp -112 --tcp 7000 --rfc2217 7001",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    virtual_parser.add_argument("model", help="virtual model, e.g. bc660k")
+    virtual_parser.add_argument(
+        "options",
+        nargs=argparse.REMAINDER,
+        metavar="--<option> VALUE",
+        help="--tcp PORT: raw bytes on that TCP port of 127.0.0.1 (socket://, 0: any free port); "
+        "--rfc2217 PORT: RFC 2217 on that port (rfc2217://); any other: an option of the virtual:// URL",
+    )
+    virtual_parser.set_defaults(command=virtual)
     return parser
 
 

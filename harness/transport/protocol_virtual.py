@@ -4,6 +4,9 @@ Found by pyserial's `serial_for_url` through `protocol_handler_packages` (see ha
 starts the module (harness.virtual.process), opens the tty side of its pseudo-terminal as a device with
 pyserial's posix Serial, and only then lets the module boot, so its RDY is not flushed away by the open.
 `close()` closes the port and ends the process (waiting for it; terminate, then kill if it lingers).
+While the port is open, `port.virtual_module` is the module process: `port.virtual_module.control(request)`
+changes what a lab changes with an attenuator or a network emulator (radio conditions, network policy,
+faults; the ops are VirtualModule.handle_control's), from any thread, with a deadline.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ class Serial(serial.Serial):
 
     @property
     def virtual_module(self) -> VirtualModuleProcess | None:
-        """The running module process (pid, tty path) while the port is open."""
+        """The running module process (pid, tty path, `control()`) while the port is open; None after."""
         return self._module
 
     def open(self) -> None:

@@ -1,8 +1,16 @@
 """virtual layer: the single-threaded event loop of a virtual module process.
 
-`selectors` for file descriptors (the pty master, the module's UDP sockets, the control pipe) and a heap of
-timers. No threads and no busy waiting: the loop sleeps in select() until a descriptor is ready or the next
-timer is due. Stdlib only, like everything that runs inside the module process.
+`selectors` for file descriptors (the pty master, the module's UDP sockets, its TCP ports, the control pipe)
+and a heap of timers. No threads and no busy waiting: the loop sleeps in select() until a descriptor is
+ready or the next timer is due. Stdlib only, like everything that runs inside the module process.
+
+select(2), not epoll: epoll_wait takes its timeout in whole milliseconds and Python rounds it up, so every
+timer (a packet's arrival on the link) fired 0.5 ms late in the median and 0.8 ms at p95 on this machine;
+select takes microseconds (0.12 ms median, 0.18 ms p95 measured the same way). A module holds a handful of
+descriptors, far below select's FD_SETSIZE (1024).
+
+OutputQueue is the write side of a non-blocking descriptor (the pty master, a TCP client): what it does not
+take at once waits for it to become writable again.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ class EventLoop:
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._selector = selectors.DefaultSelector()
+        self._selector = selectors.SelectSelector()
         # (due_s, insertion order, timer): the order breaks ties so equal due times run first-in first-out
         self._timers: list[tuple[float, int, Timer]] = []
         self._order = itertools.count()
@@ -118,3 +126,67 @@ class EventLoop:
         if not self._timers:
             return None
         return max(0.0, self._timers[0][0] - self.now_s())
+
+
+class OutputQueue:
+    """Bytes for a non-blocking descriptor: written at once as far as it takes them, the rest when it is
+    writable again. At most `max_pending_bytes` wait; what comes after that is dropped (a reader that
+    stopped reading must not make the module grow without bound). A write error other than a full buffer
+    (the peer went away) goes to `on_error` once, and the queue takes nothing after it; without `on_error`
+    it is raised."""
+
+    def __init__(
+        self,
+        loop: EventLoop,
+        fd: int,
+        *,
+        write_some: Callable[[bytes], int],
+        max_pending_bytes: int,
+        on_error: Callable[[OSError], None] | None = None,
+    ) -> None:
+        self._loop = loop
+        self._fd = fd
+        self._write_some = write_some
+        self._max_pending_bytes = max_pending_bytes
+        self._on_error = on_error
+        self._pending = bytearray()
+        self._is_broken = False
+
+    @property
+    def pending_bytes(self) -> int:
+        return len(self._pending)
+
+    def write(self, data: bytes) -> None:
+        if self._is_broken or not data:
+            return
+        if self._pending:
+            if len(self._pending) + len(data) <= self._max_pending_bytes:
+                self._pending += data
+            return
+        written = self._try_write(data)
+        if written < len(data) and not self._is_broken:
+            self._pending += data[written:]
+            self._loop.add_writer(self._fd, self._flush)
+
+    def clear(self) -> None:
+        """Drop whatever still waits."""
+        self._pending.clear()
+        self._loop.remove_writer(self._fd)
+
+    def _try_write(self, data: bytes) -> int:
+        try:
+            return self._write_some(data)
+        except BlockingIOError:
+            return 0
+        except OSError as exc:
+            if self._on_error is None:
+                raise
+            self._is_broken = True
+            self.clear()
+            self._on_error(exc)
+            return len(data)
+
+    def _flush(self) -> None:
+        del self._pending[: self._try_write(bytes(self._pending))]
+        if not self._pending:
+            self._loop.remove_writer(self._fd)

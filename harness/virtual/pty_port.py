@@ -8,11 +8,12 @@ closed (between pyserial's open and its flush, or when a tool reconnects).
 
 from __future__ import annotations
 
+import functools
 import os
 import tty
 from collections.abc import Callable
 
-from harness.virtual.event_loop import EventLoop
+from harness.virtual.event_loop import EventLoop, OutputQueue
 
 READ_BYTES = 4096
 # Judgement: when the harness stops reading, keep this much output and drop what comes after it.
@@ -27,36 +28,23 @@ class PtyPort:
         tty.setraw(self._tty_fd)
         os.set_blocking(self._master_fd, False)
         self.tty_path = os.ttyname(self._tty_fd)
-        self._pending = bytearray()
+        self._output = OutputQueue(
+            loop,
+            self._master_fd,
+            write_some=functools.partial(os.write, self._master_fd),
+            max_pending_bytes=MAX_PENDING_BYTES,
+        )
         self.on_input: Callable[[bytes], None] = _discard
         loop.add_reader(self._master_fd, self._read)
 
     def write(self, data: bytes) -> None:
-        if self._pending:
-            if len(self._pending) + len(data) <= MAX_PENDING_BYTES:
-                self._pending += data
-            return
-        written = self._write_some(data)
-        if written < len(data):
-            self._pending += data[written:]
-            self._loop.add_writer(self._master_fd, self._flush)
+        self._output.write(data)
 
     def close(self) -> None:
         self._loop.remove_reader(self._master_fd)
-        self._loop.remove_writer(self._master_fd)
+        self._output.clear()
         os.close(self._master_fd)
         os.close(self._tty_fd)
-
-    def _write_some(self, data: bytes) -> int:
-        try:
-            return os.write(self._master_fd, data)
-        except BlockingIOError:
-            return 0
-
-    def _flush(self) -> None:
-        del self._pending[: self._write_some(bytes(self._pending))]
-        if not self._pending:
-            self._loop.remove_writer(self._master_fd)
 
     def _read(self) -> None:
         try:

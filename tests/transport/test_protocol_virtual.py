@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import serial
 
+from harness.errors import VirtualModuleError
 from harness.transport import open_port, protocol_virtual
 from harness.transport.protocol_virtual import Serial
 from harness.virtual import VirtualModuleProcess, start_virtual_module
@@ -63,3 +66,22 @@ def test_failing_tty_open_stops_the_module(monkeypatch: pytest.MonkeyPatch) -> N
     assert not module.is_running
     assert port.virtual_module is None
     assert port.portstr == "virtual://bc660k"
+
+
+def test_control_reaches_the_module_behind_the_port() -> None:
+    port = open_port("virtual://bc660k?attach_s=0", timeout=0.1)
+    try:
+        module = port.virtual_module
+        assert module is not None
+        read_until(port, b"RDY\r\n")
+        deadline_s = time.monotonic() + 5.0
+        while not module.control({"op": "status"})["is_registered"]:
+            assert time.monotonic() < deadline_s, "not registered in time"
+            time.sleep(0.02)
+        port.write(b"AT+CFUN=0\r")
+        read_until(port, b"OK\r\n")
+        assert module.control({"op": "status"})["is_registered"] is False  # what the AT side did
+    finally:
+        port.close()
+    with pytest.raises(VirtualModuleError, match="closed"):
+        module.control({"op": "status"})
