@@ -242,9 +242,13 @@ class ATSession:
 
     def _await(self, pending: PendingCommand, deadline_s: float, *, waiting_for: str) -> None:
         is_prompt_enough = waiting_for == _PROMPT
+
+        def is_done() -> bool:
+            return pending.final is not None or (is_prompt_enough and pending.is_prompt_seen)
+
         while True:
             with self._lock:
-                if pending.final is not None or (is_prompt_enough and pending.is_prompt_seen):
+                if is_done():
                     return
                 if self._lost is not None or self._reader.is_crashed:
                     self._router.end(pending)
@@ -257,13 +261,15 @@ class ATSession:
                 if not self._turn.can_be_taken:
                     self._changed.wait(left_s)  # the reader thread reads, routes and notifies
                     continue
-            self._read_as_caller(pending, left_s)
+            self._read_as_caller(pending, is_done, left_s)
 
-    def _read_as_caller(self, pending: PendingCommand, wait_s: float) -> None:
+    def _read_as_caller(self, pending: PendingCommand, is_done: Callable[[], bool], wait_s: float) -> None:
         """Read and route one chunk in the caller's thread (it holds the read turn: ReadTurn)."""
         assert self._input is not None  # set by open(), before any command
         with self._turn.held():
-            if pending.final is not None:  # the reader routed it before it stepped aside
+            # The reader may have routed what the caller waits for (a final, or the prompt) before it
+            # stepped aside; reading now would wait a whole poll interval for bytes that will not come.
+            if is_done():
                 return
             try:
                 chunk = self._input.read_chunk(wait_s)

@@ -20,6 +20,7 @@ from harness.at import (
     data_length_field,
     read_transcript,
 )
+from harness.at.routing import PendingCommand
 
 from .fake_module import FakeModule, fake_link, lines
 
@@ -199,6 +200,25 @@ def test_prompt_then_payload_then_final(at_log: Path, is_echo: bool) -> None:
     assert [e.data for e in entries if e.direction is Direction.WRITTEN_DATA] == [payload]
     assert [e.data for e in entries if e.direction is Direction.READ_DATA] == ([payload] if is_echo else [])
     assert any(e.direction is Direction.READ and e.text == ">" for e in entries)
+
+
+def test_a_prompt_the_reader_thread_already_routed_is_not_waited_for_again(
+    session: ATSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: when the reader thread had routed the `>` before the caller took the read turn, the
+    caller read again and waited a whole poll interval (50 ms) before writing the payload."""
+
+    caller = threading.get_ident()
+    read_chunk = session._input.read_chunk
+
+    def must_not_read(wait_s: float | None = None) -> bytes:
+        if threading.get_ident() == caller:  # the reader thread goes on reading as usual
+            raise AssertionError("read the port although the prompt was already there")
+        return read_chunk(wait_s)
+
+    monkeypatch.setattr(session._input, "read_chunk", must_not_read)
+    pending = PendingCommand.of("AT+QISEND=0,4", started_s=0.0, timeout_s=1.0, is_secret=False)
+    session._read_as_caller(pending, lambda: True, 1.0)
 
 
 def test_payload_with_ctrl_z_terminator(session: ATSession, module: FakeModule) -> None:
