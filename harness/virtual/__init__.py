@@ -4,11 +4,17 @@ Reached only through transport URLs (`virtual://bc660k?ce=1`), exactly like hard
 transport layer knows a module is virtual (DESIGN "Layers"). Stdlib only: the module process imports
 neither pyserial, pandas nor scapy.
 
-Modules: process (process entry and start handshake), options (URL -> ModuleOptions), module (one virtual
-module on an event loop), command_line (V.250 line syntax), at_front (framing, echo, CMEE, data mode),
-registration (CFUN, +CEREG), link (the NB-IoT link model and its expected RTT), radio (RSRP, CE level,
-signal indices), udp_sockets (real UDP sockets behind the link), ts27007_commands / quectel_sockets /
-model_<name> (command tables), event_loop, pty_port, address_policy.
+Modules: process (process entry, start handshake, control requests), options / option_reader (URL ->
+ModuleOptions), model_spec and model_<name> (one file per model: its spec, options and command table),
+profiles (per RAT: link figures, radio defaults, serving cell), network_policy (what the test network
+grants, roaming, downlink buffering), module (one virtual module on an event loop), control (its control
+ops), registration (CFUN, +COPS, +CEREG/+C5GREG), power_saving (PSM/eDRX requests and grants), idle_mode
+(T3324, T3412, PSM, eDRX windows, held downlink), state_timeline (what a power rail reads), link (delay,
+jitter, rate, loss, RRC), radio (cell, RSRP, CE level, signal indices), command_line and at_front (V.250
+syntax, framing, echo, CMEE, data mode, UART sleep), udp_sockets (real UDP sockets behind the link),
+module_ping (a module's ping through the link), the command tables (ts27007_commands,
+packet_domain_commands, ts27007_power_commands, pdp_contexts, quectel_*, cmcc_sockets), event_loop,
+pty_port, address_policy.
 """
 
 from harness.virtual.link import (
@@ -21,12 +27,17 @@ from harness.virtual.link import (
 )
 from harness.virtual.options import ModuleOptions, known_models, parse_virtual_url
 from harness.virtual.process import VirtualModuleProcess, start_virtual_module
+from harness.virtual.profiles import PROFILES, RadioProfile
+from harness.virtual.state_timeline import ModemState
 
 __all__ = [
     "CE_PROFILES",
+    "PROFILES",
     "LinkModel",
     "LinkProfile",
+    "ModemState",
     "ModuleOptions",
+    "RadioProfile",
     "VirtualModuleProcess",
     "airtime_ms",
     "expected_rtt_median_ms",

@@ -8,6 +8,10 @@ arguments give +CME ERROR: 50 (ERROR under CMEE=0). After a `> ` prompt the fron
 <n> bytes, or bytes up to Ctrl-Z (Esc cancels).
 URCs wait while a command runs or data mode lasts, so they never split a response (cellular-iot.md intro);
 the manual says URCs are lost in data mode (§1.4), which would only make virtual runs flaky.
+A model may put the UART to sleep (BC660K deep sleep in PSM with AT+QSCLK=1): the first byte from the host
+wakes it and the command line it starts is lost ("Send an AT command to the module (this AT command will be
+lost)", BC660K-GL Hardware Design §3.4.2 [S19]; cellular-iot.md §3.1). `on_input` hears every byte the host
+writes, so a model can count down to the next sleep.
 """
 
 from __future__ import annotations
@@ -103,6 +107,9 @@ class ATFront:
         self._data_bytes = bytearray()
         self._held_urcs: list[bytes] = []
         self._is_busy = False
+        self.is_asleep = False
+        self._is_losing_line = False
+        self.on_input: Callable[[], None] = _nothing
 
     def install(self, commands: Mapping[str, Handler]) -> None:
         self._commands.update(commands)
@@ -112,6 +119,16 @@ class ATFront:
         self._line.clear()
         self._data = None
         self._data_bytes.clear()
+        self._is_busy = False
+        self._held_urcs.clear()
+
+    def sleep(self) -> None:
+        """The UART goes deaf: the next byte wakes it and its command line is lost."""
+        self.is_asleep = True
+
+    def wake(self) -> None:
+        """The module woke the UART itself (it left deep sleep): nothing is lost."""
+        self.is_asleep = False
 
     def emit_urc(self, *items: str | bytes) -> None:
         urc = frame(items)
@@ -121,7 +138,20 @@ class ATFront:
             self._write(urc)
 
     def feed(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        if self.is_asleep:
+            self.is_asleep = False
+            self._is_losing_line = True
+            self._line.clear()
+        self.on_input()
         index = 0
+        if self._is_losing_line:
+            end = chunk.find(CR)
+            if end < 0:
+                return
+            self._is_losing_line = False
+            index = end + 1
         while index < len(chunk):
             if self._data is not None:
                 index = self._feed_data(self._data, chunk, index)
@@ -250,3 +280,7 @@ class ATFront:
                 return ok("+CMEE: (0-2)")
             case _:
                 return error()
+
+
+def _nothing() -> None:
+    pass

@@ -1,4 +1,4 @@
-"""virtual layer: the NB-IoT link model of a virtual module (delay, jitter, rate, loss, half-duplex air, RRC).
+"""virtual layer: the link model of a virtual module (delay, jitter, rate, loss, the air schedule, RRC).
 
 A plain object: it is told the time and answers when a packet arrives, so tests drive it without a loop or
 sockets. `tc` on this machine has no netem (../shared/reference/this-machine.md), so the radio's delay, jitter
@@ -13,9 +13,15 @@ A packet of `payload_bytes` (UDP payload) sent at `at_s`:
   downlink:  network_ms to the cell, wait for the connection (paging and setup: rrc_setup_ms when idle) and a
              free slot on the air, then airtime_ms (dl_kbps) to the module.
 NB-IoT is half-duplex (cellular-iot.md §4.1): both directions share one air schedule; a packet takes the
-first gap long enough for it. Packets keep their order per direction: none arrives before the one sent
-before it in the same direction. A packet is lost with probability loss_pct / 100; it still uses the air.
-The RRC connection is released inactivity_s after the air was last used (the network's inactivity timer).
+first gap long enough for it. Cat-1 and RedCap are full duplex here (`is_half_duplex` False): each direction
+has its own schedule (a TDD cell's slot split is folded into its rates, harness.virtual.profiles).
+Packets keep their order per direction: none arrives before the one sent before it in the same direction.
+A packet is lost with probability loss_pct / 100; it still uses the air.
+The RRC connection is released inactivity_s after the air was last used (the network's inactivity timer),
+or as soon as the air is free after a packet sent with release assistance (RAI, 3GPP Rel-14: "no further
+data" releases after that uplink packet, "one response" after the next downlink packet; the values of
+Quectel's <RAI_info> [S13], cellular-iot.md §3.1). The profile can change at any time: a change applies
+from the next packet.
 Random draws come from one seeded generator, two per packet in a fixed order, so a run is reproducible.
 
 In the connected state with nothing else queued, an echo of N bytes has the RTT
@@ -31,7 +37,7 @@ import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from types import MappingProxyType
 
 IPV4_UDP_HEADER_BYTES = 28
@@ -48,6 +54,7 @@ class LinkProfile:
     loss_pct: float
     rrc_setup_ms: float
     inactivity_s: float
+    is_half_duplex: bool = True
 
 
 # Defaults per CE level. Anchors (cellular-iot.md §4.1 [S21][S22], indicators.md §4.1): RTT medians
@@ -78,6 +85,14 @@ CE_PROFILES: Mapping[int, LinkProfile] = MappingProxyType(
 class Direction(StrEnum):
     UL = "ul"
     DL = "dl"
+
+
+class ReleaseAssistance(IntEnum):
+    """Release assistance carried by an uplink packet (the <RAI_info> values of [S13])."""
+
+    NONE = 0
+    NO_FURTHER_DATA = 1
+    ONE_RESPONSE = 2
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,18 +133,30 @@ class LinkModel:
     def __init__(self, profile: LinkProfile, *, seed: int) -> None:
         self.profile = profile
         self._rng = random.Random(seed)
-        # busy (start_s, end_s) intervals on the shared air, sorted, none overlapping
-        self._air: list[tuple[float, float]] = []
+        # busy (start_s, end_s) intervals on the air, sorted, none overlapping: one list for a half-duplex
+        # link, one per direction otherwise
+        self._air: dict[Direction, list[tuple[float, float]]] = {}
         self._connected_at_s: float | None = None
         self._last_air_end_s = -math.inf
         self._last_arrival_s = {Direction.UL: -math.inf, Direction.DL: -math.inf}
+        self._is_release_early = False
+        self._is_release_after_downlink = False
+        self._arrange_air()
+
+    def set_profile(self, profile: LinkProfile) -> None:
+        """New figures from the next packet on (a changed radio condition); bookings already made stay."""
+        was_half_duplex = self.profile.is_half_duplex
+        self.profile = profile
+        if profile.is_half_duplex != was_half_duplex:
+            self._arrange_air()
 
     @property
     def release_at_s(self) -> float | None:
         """When the current connection goes idle if nothing else is sent; None when there is none."""
         if self._connected_at_s is None:
             return None
-        return max(self._connected_at_s, self._last_air_end_s) + self.profile.inactivity_s
+        hold_s = 0.0 if self._is_release_early else self.profile.inactivity_s
+        return max(self._connected_at_s, self._last_air_end_s) + hold_s
 
     def is_connected(self, at_s: float) -> bool:
         release_at_s = self.release_at_s
@@ -141,34 +168,47 @@ class LinkModel:
 
     def signal(self, at_s: float) -> bool:
         """Signalling (an attach) used the connection at `at_s`; True when that set up a new one."""
-        is_new = self._is_idle(at_s)
+        is_new = self.is_idle(at_s)
         if is_new:
             self._connected_at_s = at_s
+            self._is_release_early = False
         self._last_air_end_s = max(self._last_air_end_s, at_s)
         return is_new
 
     def release(self) -> None:
-        """The connection is gone at once (deregistration, reboot)."""
+        """The connection is gone at once (deregistration, reboot, a cell change)."""
         self._connected_at_s = None
+        self._is_release_early = False
+        self._is_release_after_downlink = False
 
-    def send(self, direction: Direction, payload_bytes: int, *, at_s: float) -> Transfer:
-        """Send a packet at `at_s`; successive calls must not go back in time."""
+    def send(
+        self,
+        direction: Direction,
+        payload_bytes: int,
+        *,
+        at_s: float,
+        rai: ReleaseAssistance = ReleaseAssistance.NONE,
+    ) -> Transfer:
+        """Send a packet at `at_s` (`rai`: release assistance of an uplink packet); successive calls must not
+        go back in time."""
         p = self.profile
         # no packet sent from now on can be ready before now: earlier air bookings no longer matter
-        while self._air and self._air[0][1] <= at_s:
-            self._air.pop(0)
+        for air in self._air.values():
+            while air and air[0][1] <= at_s:
+                air.pop(0)
         is_lost = self._rng.random() * 100 < p.loss_pct
         network_s = (p.delay_ms + self._rng.uniform(0.0, p.jitter_ms)) / 1000
         rate_kbps = p.ul_kbps if direction is Direction.UL else p.dl_kbps
         duration_s = airtime_ms(payload_bytes, rate_kbps) / 1000
         if direction is Direction.UL:
             ready_s, connected_at_s = self._connection_ready(at_s)
-            arrive_s = self._occupy_air(ready_s, duration_s) + network_s
+            arrive_s = self._occupy_air(direction, ready_s, duration_s) + network_s
         else:
             ready_s, connected_at_s = self._connection_ready(at_s + network_s)
-            arrive_s = self._occupy_air(ready_s, duration_s)
+            arrive_s = self._occupy_air(direction, ready_s, duration_s)
         arrive_s = max(arrive_s, self._last_arrival_s[direction])
         self._last_arrival_s[direction] = arrive_s
+        self._note_release_assistance(direction, rai)
         return Transfer(
             direction=direction,
             payload_bytes=payload_bytes,
@@ -176,26 +216,47 @@ class LinkModel:
             connected_at_s=connected_at_s,
         )
 
-    def _is_idle(self, at_s: float) -> bool:
+    def _note_release_assistance(self, direction: Direction, rai: ReleaseAssistance) -> None:
+        if direction is Direction.DL:
+            if self._is_release_after_downlink:
+                self._is_release_after_downlink = False
+                self._is_release_early = True
+            return
+        # an uplink packet without RAI means more traffic: the network's inactivity timer applies again
+        self._is_release_early = rai is ReleaseAssistance.NO_FURTHER_DATA
+        self._is_release_after_downlink = rai is ReleaseAssistance.ONE_RESPONSE
+
+    def is_idle(self, at_s: float) -> bool:
+        """No connection at `at_s`, not even one being set up: the next packet needs a new one."""
         release_at_s = self.release_at_s
         return release_at_s is None or at_s >= release_at_s
 
     def _connection_ready(self, at_s: float) -> tuple[float, float | None]:
         """When a packet that needs the air at `at_s` can have it, and when a new connection came up."""
-        if self._is_idle(at_s):
+        if self.is_idle(at_s):
             self._connected_at_s = at_s + self.profile.rrc_setup_ms / 1000
+            self._is_release_early = False
+            self._is_release_after_downlink = False
             return self._connected_at_s, self._connected_at_s
         assert self._connected_at_s is not None
         # a connection still being set up makes later packets wait for it too
         return max(at_s, self._connected_at_s), None
 
-    def _occupy_air(self, ready_s: float, duration_s: float) -> float:
+    def _arrange_air(self) -> None:
+        shared: list[tuple[float, float]] = []
+        if self.profile.is_half_duplex:
+            self._air = {Direction.UL: shared, Direction.DL: shared}
+        else:
+            self._air = {Direction.UL: [], Direction.DL: []}
+
+    def _occupy_air(self, direction: Direction, ready_s: float, duration_s: float) -> float:
         """Book the first gap of `duration_s` on the air at or after `ready_s`; return when it ends."""
+        air = self._air[direction]
         start_s = ready_s
-        for busy_start_s, busy_end_s in self._air:
+        for busy_start_s, busy_end_s in air:
             if start_s + duration_s <= busy_start_s:
                 break
             start_s = max(start_s, busy_end_s)
-        bisect.insort(self._air, (start_s, start_s + duration_s))
+        bisect.insort(air, (start_s, start_s + duration_s))
         self._last_air_end_s = max(self._last_air_end_s, start_s + duration_s)
         return start_s + duration_s

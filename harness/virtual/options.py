@@ -1,33 +1,42 @@
 """virtual layer: `virtual://<model>?<options>` URLs, read into one frozen ModuleOptions.
 
 e.g. `virtual://bc660k?ce=1&rsrp=-112&seed=3`. A model is a module `harness/virtual/model_<name>.py` (found by
-name, STYLE 3). The CE level picks the link profile (link.CE_PROFILES) and the radio defaults
-(radio.conditions_for); without `ce` the level follows from `rsrp` ([R19] thresholds), and without either it
-is CE0. Every other option overrides one field. An unknown model, an unknown option or a bad value raises
-UrlError naming it.
+name, STYLE 3) whose MODEL spec names its radio profile (harness.virtual.profiles) and declares the options
+only it has. The coverage level picks the profile's link figures and radio defaults: on NB-IoT the CE level,
+which follows from `rsrp` without `ce` ([R19] thresholds) and is CE0 without either; other RATs have one
+level. Every link option overrides one field of the level's figures and stays pinned when the level changes
+during a run. The network's behaviour (PSM and eDRX grants, roaming, downlink buffering) comes from
+harness.virtual.network_policy. `timer_scale` runs every idle-mode timer (T3324, T3412, eDRX cycle, PTW,
+paging cycle, the UART's sleep countdown) that many times its coded length, so a test sees a 4 min T3324 go by
+in seconds while every value the module reports stays as coded. An unknown model, an unknown option or a bad
+value raises UrlError naming it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib
 import pkgutil
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
-from urllib.parse import parse_qsl, urlsplit
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
 
 from harness.errors import UrlError
 from harness.virtual.address_policy import describe_allowed, is_allowed_address
-from harness.virtual.link import CE_PROFILES, LinkProfile
-from harness.virtual.radio import RadioConditions, ce_level_for, conditions_for
+from harness.virtual.link import LinkProfile
+from harness.virtual.model_spec import ModelSpec, Setting
+from harness.virtual.network_policy import NetworkPolicy, read_network_policy
+from harness.virtual.option_reader import OptionReader, digits, integer, number
+from harness.virtual.profiles import PROFILES, RadioProfile
+from harness.virtual.radio import RadioConditions
 
 SCHEME = "virtual"
 MODEL_PREFIX = "model_"
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,16 +50,20 @@ class Identity:
 class ModuleOptions:
     url: str
     model: str
+    spec: ModelSpec
+    profile: RadioProfile
     radio: RadioConditions
     link: LinkProfile
+    link_overrides: Mapping[str, float]  # the link fields the URL pinned
     attach_s: float
     seed: int
     is_echo_on: bool
     identity: Identity
     ip_address: str
-    active_time_bits: str  # T3324 the network grants, GPRS Timer 2 (cellular-iot.md §2.1)
-    periodic_tau_bits: str  # T3412 extended the network grants, GPRS Timer 3 (§2.2)
     max_sockets: int
+    network: NetworkPolicy
+    timer_scale: float
+    settings: Mapping[str, Setting]  # the model's own options
 
 
 # Default identities: a made-up IMEI TAC, and IMSI/ICCID on the test PLMN 001/01 (3GPP TS 23.003). The rest
@@ -63,11 +76,20 @@ DEFAULT_IP = "127.0.0.1"
 # A real attach takes 6-50 s on live networks (indicators.md §4.1 [R20]); 3 s keeps virtual runs short.
 DEFAULT_ATTACH_S = 3.0
 DEFAULT_SEED = 1
-# The examples of 27.007 and the BC660K manual: T3324 "00100100" = 4 min, T3412 ext "01000111" = 70 h.
-DEFAULT_ACTIVE_TIME_BITS = "00100100"
-DEFAULT_PERIODIC_TAU_BITS = "01000111"
-# connectID 0-4: cellular-iot.md §3.1 notes this range for the family but not verified for BC660K.
-DEFAULT_MAX_SOCKETS = 5
+
+# Link fields that options (and the control op "conditions") may set, with the parser of each value.
+LINK_OPTIONS: Mapping[str, Callable[[str], float]] = MappingProxyType(
+    {
+        "delay_ms": number(0.0, 600_000.0),
+        "jitter_ms": number(0.0, 600_000.0),
+        "ul_kbps": number(0.001, 10_000_000.0),
+        "dl_kbps": number(0.001, 10_000_000.0),
+        "loss_pct": number(0.0, 100.0),
+        "rrc_setup_ms": number(0.0, 600_000.0),
+        "inactivity_s": number(0.001, 86_400.0),
+    }
+)
+RSRP_OPTION = number(-160.0, -30.0)
 
 
 def known_models() -> tuple[str, ...]:
@@ -82,6 +104,11 @@ def known_models() -> tuple[str, ...]:
     )
 
 
+def model_spec(model: str) -> ModelSpec:
+    spec: ModelSpec = importlib.import_module(f"harness.virtual.{MODEL_PREFIX}{model}").MODEL
+    return spec
+
+
 def parse_virtual_url(url: str) -> ModuleOptions:
     parts = urlsplit(url)
     if parts.scheme.lower() != SCHEME:
@@ -93,116 +120,59 @@ def parse_virtual_url(url: str) -> ModuleOptions:
         raise UrlError(f"{url}: unknown virtual model {model!r} (known: {', '.join(known_models())})")
     if parts.path not in ("", "/") or parts.fragment:
         raise UrlError(f"{url}: a virtual URL is virtual://<model>?<options>, nothing else")
-    query = _Query(url, parts.query)
-    options = _build(url, model, query)
-    query.reject_unknown()
+    reader = OptionReader(url, parts.query)
+    options = _build(url, model, reader)
+    reader.reject_unknown()
     return options
 
 
-def _build(url: str, model: str, query: _Query) -> ModuleOptions:
-    rsrp_dbm = query.get("rsrp", _number(-160.0, -30.0), None)
-    ce_level = query.get("ce", _integer(0, 2), None if rsrp_dbm is None else ce_level_for(rsrp_dbm))
-    ce_level = 0 if ce_level is None else ce_level
-    profile = CE_PROFILES[ce_level]
-    link = dataclasses.replace(
-        profile,
-        delay_ms=query.get("delay_ms", _number(0.0, 600_000.0), profile.delay_ms),
-        jitter_ms=query.get("jitter_ms", _number(0.0, 600_000.0), profile.jitter_ms),
-        ul_kbps=query.get("ul_kbps", _number(0.001, 1_000_000.0), profile.ul_kbps),
-        dl_kbps=query.get("dl_kbps", _number(0.001, 1_000_000.0), profile.dl_kbps),
-        loss_pct=query.get("loss_pct", _number(0.0, 100.0), profile.loss_pct),
-        rrc_setup_ms=query.get("rrc_setup_ms", _number(0.0, 600_000.0), profile.rrc_setup_ms),
-        inactivity_s=query.get("inactivity_s", _number(0.001, 86_400.0), profile.inactivity_s),
-    )
+def link_with(profile: LinkProfile, overrides: Mapping[str, float]) -> LinkProfile:
+    """The profile with the pinned fields of `overrides` (names of LINK_OPTIONS) instead of its own."""
+    fields: dict[str, Any] = dict(overrides)
+    return dataclasses.replace(profile, **fields)
+
+
+def _build(url: str, model: str, reader: OptionReader) -> ModuleOptions:
+    spec = model_spec(model)
+    settings = {option.name: reader.get(option.name, option.parse, option.default) for option in spec.options}
+    profile = PROFILES[spec.profile_for(settings)]
+    rsrp_dbm = reader.get("rsrp", RSRP_OPTION, None)
+    levels = profile.levels
+    default_level = levels[0] if rsrp_dbm is None else profile.level_for(rsrp_dbm)
+    level = reader.get("ce", integer(levels[0], levels[-1]), default_level)
+    overrides: dict[str, float] = {}
+    for name, parse in LINK_OPTIONS.items():
+        value = reader.get(name, parse, None)
+        if value is not None:
+            overrides[name] = value
     default_identity = derived_identity(url)
     return ModuleOptions(
         url=url,
         model=model,
-        radio=conditions_for(ce_level, rsrp_dbm),
-        link=link,
-        attach_s=query.get("attach_s", _number(0.0, 3_600.0), DEFAULT_ATTACH_S),
-        seed=query.get("seed", _integer(0, 2**63 - 1), DEFAULT_SEED),
-        is_echo_on=query.get("echo", _integer(0, 1), 1) == 1,
+        spec=spec,
+        profile=profile,
+        radio=profile.conditions(level, rsrp_dbm),
+        link=link_with(profile.links[level], overrides),
+        link_overrides=MappingProxyType(overrides),
+        attach_s=reader.get("attach_s", number(0.0, 3_600.0), DEFAULT_ATTACH_S),
+        seed=reader.get("seed", integer(0, 2**63 - 1), DEFAULT_SEED),
+        is_echo_on=reader.get("echo", integer(0, 1), 1) == 1,
         identity=Identity(
-            imei=query.get("imei", _imei, default_identity.imei),
-            imsi=query.get("imsi", _digits(14, 15), default_identity.imsi),
-            iccid=query.get("iccid", _digits(18, 20), default_identity.iccid),
+            imei=reader.get("imei", _imei, default_identity.imei),
+            imsi=reader.get("imsi", digits(14, 15), default_identity.imsi),
+            iccid=reader.get("iccid", digits(18, 20), default_identity.iccid),
         ),
-        ip_address=query.get("ip", _allowed_ip, DEFAULT_IP),
-        active_time_bits=query.get("active_time", _bits, DEFAULT_ACTIVE_TIME_BITS),
-        periodic_tau_bits=query.get("periodic_tau", _bits, DEFAULT_PERIODIC_TAU_BITS),
-        max_sockets=query.get("sockets", _integer(1, 12), DEFAULT_MAX_SOCKETS),
+        ip_address=reader.get("ip", _allowed_ip, DEFAULT_IP),
+        max_sockets=reader.get("sockets", integer(1, spec.max_sockets), spec.max_sockets),
+        network=read_network_policy(reader),
+        timer_scale=reader.get("timer_scale", number(0.0001, 1000.0), 1.0),
+        settings=MappingProxyType(settings),
     )
-
-
-class _Query:
-    """The options of one URL: each read at most once; whatever nobody asked for is unknown."""
-
-    def __init__(self, url: str, query: str) -> None:
-        self._url = url
-        self._values: dict[str, str] = {}
-        self._asked: list[str] = []
-        for name, value in parse_qsl(query, keep_blank_values=True):
-            if name in self._values:
-                raise UrlError(f"{url}: option {name} is given twice")
-            self._values[name] = value
-
-    def get(self, name: str, parse: Callable[[str], T], default: T) -> T:
-        self._asked.append(name)
-        if name not in self._values:
-            return default
-        try:
-            return parse(self._values[name])
-        except ValueError as exc:
-            raise UrlError(f"{self._url}: option {name} {exc}, got {self._values[name]!r}") from None
-
-    def reject_unknown(self) -> None:
-        unknown = sorted(set(self._values) - set(self._asked))
-        if unknown:
-            known = ", ".join(sorted(self._asked))
-            raise UrlError(f"{self._url}: unknown option {unknown[0]!r} (known: {known})")
-
-
-def _number(low: float, high: float) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = float("nan")
-        if not low <= value <= high:  # also rejects nan
-            raise ValueError(f"must be a number from {low:g} to {high:g}")
-        return value
-
-    return parse
-
-
-def _integer(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        if not re.fullmatch(r"-?[0-9]+", text) or not low <= int(text) <= high:
-            raise ValueError(f"must be an integer from {low} to {high}")
-        return int(text)
-
-    return parse
-
-
-def _digits(low: int, high: int) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        if not re.fullmatch(rf"[0-9]{{{low},{high}}}", text):
-            raise ValueError(f"must be {low} to {high} digits")
-        return text
-
-    return parse
 
 
 def _imei(text: str) -> str:
     if not re.fullmatch(r"[0-9]{15}", text) or not is_luhn_valid(text):
         raise ValueError("must be 15 digits with a valid Luhn check digit")
-    return text
-
-
-def _bits(text: str) -> str:
-    if not re.fullmatch(r"[01]{8}", text):
-        raise ValueError("must be 8 characters 0 or 1")
     return text
 
 

@@ -6,6 +6,11 @@ application notes [S13], Renode's BC660K model [S6] for the shape):
       -> OK, then URC +QIOPEN: <connectID>,<err> (0 = success)
   AT+QISEND=<connectID>,<len> -> "> ", exactly <len> bytes -> OK, then SEND OK (accepted, not delivered)
   AT+QISEND=<connectID>       -> "> ", bytes up to Ctrl-Z (Esc cancels) -> OK, then SEND OK
+  AT+QISEND=<connectID>,<len>,<RAI>   the same, the datagram marked with release assistance: 0 none,
+                                 1 no further data (the connection is released once it is sent), 2 one
+                                 response expected (released after the next downlink packet); the values of
+                                 <RAI_info> in [S13]. The BC660K TCP/IP note itself was not readable: the
+                                 position of <RAI> in AT+QISEND is our reading, not verified
   AT+QIRD=<connectID>[,<len>] -> +QIRD: <n> <CR><LF> <n raw bytes> <CR><LF> OK; one datagram at most,
                                  +QIRD: 0 when nothing is queued;
                                  <len> 0 asks for +QIRD: <received>,<read>,<unread>
@@ -27,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from harness.virtual.at_front import DataRequest, Handler, Reply, error, ok, prompt
 from harness.virtual.command_line import ATCommand, CommandKind, int_arg
+from harness.virtual.link import ReleaseAssistance
 from harness.virtual.udp_sockets import OpenResult
 
 if TYPE_CHECKING:
@@ -95,11 +101,12 @@ class QuectelSockets:
             return error()
         connect_id = self._connect_id(command, 0)
         length_bytes = int_arg(command, 1, 1, MAX_SEND_BYTES) if len(command.args) > 1 else None
+        rai = ReleaseAssistance(int_arg(command, 2, 0, 2, default=0))
         if self._module.sockets.get(connect_id) is None:
             return error()
 
         def send(payload: bytes) -> Reply:
-            if not self._module.sockets.send(connect_id, payload):
+            if not self._module.sockets.send(connect_id, payload, rai=rai):
                 return error()  # closed by the network while the host was typing
             self._module.front.emit_urc("SEND OK")
             return ok()
@@ -146,6 +153,9 @@ class QuectelSockets:
     def on_closed(self, connect_id: int) -> None:
         self._modes.pop(connect_id, None)
         self._module.front.emit_urc(f'+QIURC: "closed",{connect_id}')
+
+    def on_dropped(self, connect_id: int, length_bytes: int) -> None:
+        """Quectel's firmware says nothing when its receive buffer overflows."""
 
     def _connect_id(self, command: ATCommand, index: int) -> int:
         return int_arg(command, index, 0, self._module.options.max_sockets - 1)

@@ -1,14 +1,19 @@
-"""virtual layer: EPS registration of a virtual module: the CFUN level, +CEREG state, URCs and read form.
+"""virtual layer: network registration of a virtual module: the CFUN level, operator selection, the
+registration state and the report commands that show it (+CEREG, +C5GREG).
 
-3GPP TS 27.007 §7.2/§10.1.22 as the BC660K AT manual [S5] §4.1 and §9.3 documents them
-(../shared/reference/cellular-iot.md §1.1, §1.6). With CFUN=1 the module searches (<stat> 2) and registers on
-the home network (<stat> 1) attach_s later; CFUN=0 or 4 deregisters (<stat> 0). URC and read layouts per <n>:
-  n=1    +CEREG: <stat>
-  n=2,3  +CEREG: <stat>,"<tac>","<ci>",<AcT>     (location only while registered; n=3 adds cause fields
-                                                  only after a reject, which this model never has)
-  n=4,5  ... ,<AcT>,,,"<Active-Time>","<Periodic-TAU>"   (the cause fields empty)
-The read form puts <n> first. The timers are the ones the options say the network grants (PSM negotiation
-is not modelled yet).
+3GPP TS 27.007 §7.2/§7.3/§10.1.22 as the BC660K AT manual [S5] §4.1, §7.2 and §9.3 documents them
+(../shared/reference/cellular-iot.md §1.1, §1.2, §1.4, §1.6). With CFUN=1 and automatic (or manual, to the
+serving PLMN) selection the module searches (<stat> 2) and registers attach_s later: home (1), or roaming
+(5) when the network policy says the module roams. CFUN=0/4, +CGATT=0 and +COPS=2 deregister (<stat> 0). The
+network can deregister the module and keep it out (it searches until let in again).
+
+A report command shows the registration of its domain (EPS for +CEREG, 5GS for +C5GREG): a module registered
+in the other domain reports <stat> 0 there. URC layouts per <n> (the read form puts <n> first):
+  n=1    <stat>                                       (sent when <stat> changes)
+  n=2,3  <stat>[,<location...>]                       (also sent when the cell changes; n=3 adds cause
+                                                       fields only after a reject, which is never modelled)
+  n=4,5  <stat>[,<location...>[,,,<Active-Time>,<Periodic-TAU>]]  +CEREG only: the PSM timers the network
+                                                       granted, cause fields empty; also sent when they change
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from harness.virtual.event_loop import EventLoop, Timer
-from harness.virtual.radio import ServingCell
 
 
 class RegStat(IntEnum):
@@ -36,34 +40,91 @@ class Fun(IntEnum):
     RF_OFF = 4
 
 
+class CopsMode(IntEnum):
+    AUTOMATIC = 0
+    MANUAL = 1
+    DEREGISTER = 2
+    SET_FORMAT = 3
+    MANUAL_AUTOMATIC = 4
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RegistrationEvents:
-    """What the rest of the module hears from registration: URC lines, attach done, registration lost."""
+    """What the rest of the module hears from registration: attach done, registration lost."""
 
-    emit: Callable[[str], None]
     on_registered: Callable[[], None]
     on_deregistered: Callable[[], None]
+    on_stat_change: Callable[[], None]
+    is_roaming: Callable[[], bool]
 
 
-class Registration:
+class RegistrationReport:
+    """One report command (+CEREG, +C5GREG): its <n>, its lines, and the URCs it owes.
+
+    `location` gives the fields after <stat> for n>=2 while registered; `timers` (+CEREG) the two PSM timer
+    fields for n>=4, or None while none were granted."""
+
     def __init__(
         self,
         *,
-        loop: EventLoop,
-        attach_s: float,
-        cell: ServingCell,
-        granted_timers: tuple[str, str],
-        events: RegistrationEvents,
+        prefix: str,
+        max_n: int,
+        is_in_domain: bool,
+        location: Callable[[], list[str]],
+        timers: Callable[[], tuple[str, str] | None] | None = None,
     ) -> None:
+        self.prefix = prefix
+        self.max_n = max_n
+        self.is_in_domain = is_in_domain
+        self.n = 0
+        self._location = location
+        self._timers = timers
+        self._reported: tuple[str, ...] | None = None
+
+    def stat_of(self, stat: RegStat) -> RegStat:
+        return stat if self.is_in_domain else RegStat.NOT_SEARCHING
+
+    def read_line(self, stat: RegStat) -> str:
+        return f"{self.prefix}: " + ",".join([str(self.n), *self._fields(stat)])
+
+    def urc_line(self, stat: RegStat) -> str:
+        return f"{self.prefix}: " + ",".join(self._fields(stat))
+
+    def due_urc(self, stat: RegStat, *, is_cell_change: bool) -> str | None:
+        """The URC this report sends now, by its <n>: None when nothing it shows has changed."""
+        fields = tuple(self._fields(stat))
+        previous, self._reported = self._reported, fields
+        if self.n == 0 or (fields == previous and not is_cell_change):
+            return None
+        is_stat_change = previous is None or previous[0] != fields[0]
+        if self.n == 1 and not is_stat_change:
+            return None
+        return self.urc_line(stat)
+
+    def _fields(self, stat: RegStat) -> list[str]:
+        shown = self.stat_of(stat)
+        fields = [str(int(shown))]
+        if self.n < 2 or shown not in (RegStat.HOME, RegStat.ROAMING):
+            return fields
+        fields += self._location()
+        timers = self._timers() if self._timers is not None and self.n >= 4 else None
+        if timers is not None:
+            fields += ["", "", f'"{timers[0]}"', f'"{timers[1]}"']
+        return fields
+
+
+class Registration:
+    def __init__(self, *, loop: EventLoop, attach_s: float, events: RegistrationEvents) -> None:
         self._loop = loop
         self._attach_s = attach_s
-        self._cell = cell
-        self._granted_timers = granted_timers
         self._events = events
         self._attach_timer: Timer | None = None
+        self.reports: list[RegistrationReport] = []
+        self.report_urc: Callable[[str], None] = _ignore
         self.fun = Fun.MINIMUM
         self.stat = RegStat.NOT_SEARCHING
-        self.n = 0
+        self.cops_mode = CopsMode.AUTOMATIC
+        self.is_barred = False  # the network keeps the module out
 
     @property
     def is_registered(self) -> bool:
@@ -77,52 +138,71 @@ class Registration:
             self.detach()
 
     def attach(self) -> None:
-        """Search and register attach_s from now, unless already registered, searching or not at CFUN=1."""
-        if self.fun is not Fun.FULL or self.is_registered or self._attach_timer is not None:
+        """Search and register attach_s from now, unless already registered or searching, not at CFUN=1,
+        or deregistered by +COPS=2."""
+        if self.fun is not Fun.FULL or self.cops_mode is CopsMode.DEREGISTER or self.is_registered:
             return
         self._set_stat(RegStat.SEARCHING)
-        self._attach_timer = self._loop.call_later(self._attach_s, self._attached)
+        if self._attach_timer is None and not self.is_barred:
+            self._attach_timer = self._loop.call_later(self._attach_s, self._attached)
 
     def detach(self) -> None:
-        if self._attach_timer is not None:
-            self._attach_timer.cancel()
-            self._attach_timer = None
+        self._cancel_attach()
         was_registered = self.is_registered
         self._set_stat(RegStat.NOT_SEARCHING)
         if was_registered:
             self._events.on_deregistered()
 
+    def bar(self) -> None:
+        """The network deregisters the module and refuses it; at CFUN=1 it keeps searching."""
+        self.is_barred = True
+        self._cancel_attach()
+        was_registered = self.is_registered
+        self._set_stat(RegStat.SEARCHING if self.fun is Fun.FULL else RegStat.NOT_SEARCHING)
+        if was_registered:
+            self._events.on_deregistered()
+
+    def unbar(self) -> None:
+        self.is_barred = False
+        if self.stat is RegStat.SEARCHING:
+            self.stat = RegStat.NOT_SEARCHING  # searching again from now
+            self.attach()
+
     def power_off(self) -> None:
         """Everything off at once, without URCs (a reset); <n> is kept (NVRAM, [S5] §4.1)."""
-        if self._attach_timer is not None:
-            self._attach_timer.cancel()
-            self._attach_timer = None
+        self._cancel_attach()
         self.fun = Fun.MINIMUM
         self.stat = RegStat.NOT_SEARCHING
+        for report in self.reports:
+            report.due_urc(self.stat, is_cell_change=False)  # forget what was reported before the reset
 
-    def urc_line(self) -> str:
-        return "+CEREG: " + ",".join(self._fields())
-
-    def read_line(self) -> str:
-        return "+CEREG: " + ",".join([str(self.n), *self._fields()])
+    def report(self, *, is_cell_change: bool = False) -> None:
+        """Send the URCs the reports owe: after a change of state, cell or granted timers."""
+        for report in self.reports:
+            line = report.due_urc(self.stat, is_cell_change=is_cell_change)
+            if line is not None:
+                self.report_urc(line)
 
     def _attached(self) -> None:
         self._attach_timer = None
-        self._set_stat(RegStat.HOME)
+        # registered before anything reports it, so that the first URC carries what the attach granted
+        self.stat = RegStat.ROAMING if self._events.is_roaming() else RegStat.HOME
         self._events.on_registered()
+        self._events.on_stat_change()
+        self.report()
+
+    def _cancel_attach(self) -> None:
+        if self._attach_timer is not None:
+            self._attach_timer.cancel()
+            self._attach_timer = None
 
     def _set_stat(self, stat: RegStat) -> None:
         if stat is self.stat:
             return
         self.stat = stat
-        if self.n > 0:
-            self._events.emit(self.urc_line())
+        self._events.on_stat_change()
+        self.report()
 
-    def _fields(self) -> list[str]:
-        fields = [str(int(self.stat))]
-        if self.n >= 2 and self.is_registered:
-            fields += [f'"{self._cell.tac}"', f'"{self._cell.cell_id}"', str(self._cell.act)]
-            if self.n >= 4:
-                active_time, periodic_tau = self._granted_timers
-                fields += ["", "", f'"{active_time}"', f'"{periodic_tau}"']
-        return fields
+
+def _ignore(line: str) -> None:
+    del line

@@ -1,8 +1,9 @@
 """virtual layer: 3GPP TS 27.007 commands as a virtual module answers them, shared by every model.
 
 Syntax and layouts as the BC660K AT manual [S5] documents the standard commands (chapters 2, 4, 8, 9;
-../shared/reference/cellular-iot.md §1): +CFUN, +CEREG, +CESQ, +CSQ, +CGPADDR, +CSCON, +CGATT, +COPS (read
-and modes 0/2), +CIMI, +CPIN, +CGSN. A model replaces an entry where its firmware differs.
+../shared/reference/cellular-iot.md §1): +CFUN, +CEREG, +CESQ, +CSQ, +CSCON, +CIMI, +CPIN, +CGSN here;
+`standard_table` adds the packet domain (harness.virtual.packet_domain_commands) and power saving
+(harness.virtual.ts27007_power_commands) commands. A model replaces an entry where its firmware differs.
 Radio answers (+CESQ, +CSQ) say "not known" (99/255) while the module is not registered.
 """
 
@@ -12,8 +13,10 @@ from typing import TYPE_CHECKING
 
 from harness.virtual.at_front import Handler, Reply, cme_error, error, ok
 from harness.virtual.command_line import ATCommand, CommandKind, int_arg
-from harness.virtual.radio import rsrp_index, rsrq_index, rssi_index
-from harness.virtual.registration import Fun
+from harness.virtual.packet_domain_commands import PacketDomainCommands
+from harness.virtual.radio import ACT_NR_5GCN, rsrp_index, rsrq_index, rssi_dbm, rssi_index
+from harness.virtual.registration import Fun, RegistrationReport
+from harness.virtual.ts27007_power_commands import Ts27007PowerCommands
 
 if TYPE_CHECKING:
     from harness.virtual.module import VirtualModule
@@ -21,6 +24,15 @@ if TYPE_CHECKING:
 OPERATION_NOT_ALLOWED = 3
 OPERATION_NOT_SUPPORTED = 4
 SVN = "01"  # judgement: software version number in the IMEISV
+
+
+def standard_table(module: VirtualModule, *, power: Ts27007PowerCommands | None = None) -> dict[str, Handler]:
+    """Every 27.007 command a virtual module has; `power` when the model restricts its eDRX values."""
+    return {
+        **Ts27007Commands(module).table(),
+        **PacketDomainCommands(module).table(),
+        **(power or Ts27007PowerCommands(module)).table(),
+    }
 
 
 class Ts27007Commands:
@@ -33,10 +45,7 @@ class Ts27007Commands:
             "+CEREG": self.cereg,
             "+CESQ": self.cesq,
             "+CSQ": self.csq,
-            "+CGPADDR": self.cgpaddr,
             "+CSCON": self.cscon,
-            "+CGATT": self.cgatt,
-            "+COPS": self.cops,
             "+CIMI": self.cimi,
             "+CPIN": self.cpin,
             "+CGSN": self.cgsn,
@@ -59,21 +68,12 @@ class Ts27007Commands:
         return error()
 
     def cereg(self, command: ATCommand) -> Reply:
-        registration = self._module.registration
-        match command.kind:
-            case CommandKind.READ:
-                return ok(registration.read_line())
-            case CommandKind.TEST:
-                return ok("+CEREG: (0-5)")
-            case CommandKind.WRITE:
-                registration.n = int_arg(command, 0, 0, 5)
-                return ok()
-        return error()
+        return registration_report(self._module, self._module.eps_report, command)
 
     def cesq(self, command: ATCommand) -> Reply:
         match command.kind:
             case CommandKind.EXECUTE:
-                radio = self._module.options.radio
+                radio = self._module.radio
                 if not self._module.registration.is_registered:
                     return ok("+CESQ: 99,99,255,255,255,255")
                 return ok(f"+CESQ: 99,99,255,255,{rsrq_index(radio.rsrq_db)},{rsrp_index(radio.rsrp_dbm)}")
@@ -86,21 +86,10 @@ class Ts27007Commands:
             case CommandKind.EXECUTE:
                 if not self._module.registration.is_registered:
                     return ok("+CSQ: 99,99")
-                return ok(f"+CSQ: {rssi_index(self._module.options.radio.rssi_dbm)},99")
+                return ok(f"+CSQ: {rssi_index(rssi_dbm(self._module.radio, self._module.cell))},99")
             case CommandKind.TEST:
                 return ok("+CSQ: (0-31,99),(0-7,99)")
         return error()
-
-    def cgpaddr(self, command: ATCommand) -> Reply:
-        # cid 0 is the initial (attach) context, defined at startup ([S5] §4.3): the only one here
-        match command.kind:
-            case CommandKind.EXECUTE | CommandKind.READ:
-                return ok(self._address_line())
-            case CommandKind.WRITE:
-                _one_of(command, 0, (0,))
-                return ok(self._address_line())
-            case CommandKind.TEST:
-                return ok("+CGPADDR: (0)")
 
     def cscon(self, command: ATCommand) -> Reply:
         module = self._module
@@ -114,36 +103,10 @@ class Ts27007Commands:
                 return ok()
         return error()
 
-    def cgatt(self, command: ATCommand) -> Reply:
-        registration = self._module.registration
-        match command.kind:
-            case CommandKind.READ:
-                return ok(f"+CGATT: {int(registration.is_registered)}")
-            case CommandKind.TEST:
-                return ok("+CGATT: (0,1)")
-            case CommandKind.WRITE:
-                return self._attach(int_arg(command, 0, 0, 1) == 1)
-        return error()
-
-    def cops(self, command: ATCommand) -> Reply:
-        match command.kind:
-            case CommandKind.READ:
-                if not self._module.registration.is_registered:
-                    return ok("+COPS: 0")
-                cell = self._module.cell
-                return ok(f'+COPS: 0,2,"{cell.plmn}",{cell.act}')
-            case CommandKind.WRITE:
-                # modes 1, 3, 4 (manual selection, format) are not modelled: a single cell, one PLMN
-                mode = int_arg(command, 0, 0, 4)
-                if mode not in (0, 2):
-                    return cme_error(OPERATION_NOT_SUPPORTED)
-                return self._attach(mode == 0)
-        return error()
-
     def cimi(self, command: ATCommand) -> Reply:
         match command.kind:
             case CommandKind.EXECUTE:
-                return ok(self._module.options.identity.imsi)
+                return ok(self._module.sim_identity.imsi)
             case CommandKind.TEST:
                 return ok()
         return error()
@@ -172,20 +135,54 @@ class Ts27007Commands:
                 return ok(values[snt])
         return error()
 
-    def _attach(self, is_attach: bool) -> Reply:
-        registration = self._module.registration
-        if registration.fun is not Fun.FULL:
-            return cme_error(OPERATION_NOT_ALLOWED)
-        if is_attach:
-            registration.attach()
-        else:
-            registration.detach()
-        return ok()
 
-    def _address_line(self) -> str:
-        if not self._module.registration.is_registered:
-            return "+CGPADDR: 0"
-        return f'+CGPADDR: 0,"{self._module.options.ip_address}"'
+def fixed_answer(*lines: str) -> Handler:
+    """An execution command that prints fixed lines (identity: 27.007 §5, V.250 ATI); its test form answers
+    OK, any other form ERROR ([S5] chapter 2)."""
+
+    def handler(command: ATCommand) -> Reply:
+        match command.kind:
+            case CommandKind.EXECUTE:
+                return ok(*lines)
+            case CommandKind.TEST:
+                return ok()
+        return error()
+
+    return handler
+
+
+# Allowed NSSAI of the +C5GREG location fields: SST 1 (eMBB) with SD 000000, 4 octets, as in the example of
+# the RM5xx network application note §3.1.5 (fixtures/at/golden/quectel_redcap/c5greg-registered.log).
+ALLOWED_NSSAI = '4,"01.000000"'
+
+
+def add_nr_report(module: VirtualModule) -> RegistrationReport:
+    """+C5GREG (27.007 §10.1.37; cellular-iot.md §1.2): the 5GS registration of an NR module, n 0-2 here
+    (n=3 adds cause fields only after a reject, never modelled; no PSM timers in +C5GREG)."""
+    cell = module.cell
+
+    def location() -> list[str]:
+        return [f'"{module.cell.tac}"', f'"{module.cell.cell_id}"', str(module.cell.act), ALLOWED_NSSAI]
+
+    report = RegistrationReport(
+        prefix="+C5GREG", max_n=3, is_in_domain=cell.act == ACT_NR_5GCN, location=location
+    )
+    module.registration.reports.append(report)
+    return report
+
+
+def registration_report(module: VirtualModule, report: RegistrationReport, command: ATCommand) -> Reply:
+    """+CEREG / +C5GREG: set <n>, read, test."""
+    match command.kind:
+        case CommandKind.READ:
+            return ok(report.read_line(module.registration.stat))
+        case CommandKind.TEST:
+            return ok(f"{report.prefix}: (0-{report.max_n})")
+        case CommandKind.WRITE:
+            report.n = int_arg(command, 0, 0, report.max_n)
+            report.due_urc(module.registration.stat, is_cell_change=False)  # what it shows from now on
+            return ok()
+    return error()
 
 
 def _one_of(command: ATCommand, index: int, allowed: tuple[int, ...]) -> int:

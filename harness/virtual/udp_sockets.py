@@ -1,11 +1,12 @@
 """virtual layer: the virtual module's IP stack for via="module": real UDP sockets, one per connect id.
 
 Each socket is a real, connected UDP socket bound to the module's address (loopback by default), so the
-test server sees real datagrams. What the link model says happens in between: an uplink datagram leaves the
-socket when it arrives at the far end of the radio link; a downlink datagram read from the socket enters the
-module's receive queue when it has crossed the link; lost ones never do. Remote hosts are refused unless
+test server sees real datagrams. What the radio path (the module's link and idle mode) says happens in
+between: an uplink datagram leaves the socket when it arrives at the far end of the radio link; a downlink
+datagram read from the socket enters the module's receive queue when it has crossed the link, which may be
+much later when the module sleeps (PSM, eDRX); lost or dropped ones never do. Remote hosts are refused unless
 they are IPv4 literals inside the network rule (address_policy). The AT syntax on top is a dialect's
-(quectel_sockets); this table knows none of it. UDP only: TCP is not modelled yet.
+(quectel_sockets, cmcc_sockets); this table knows none of it. UDP only: TCP is not modelled yet.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from typing import Protocol
 
 from harness.virtual.address_policy import is_allowed_address, parse_ipv4
 from harness.virtual.event_loop import EventLoop
-from harness.virtual.link import Direction, Transfer
+from harness.virtual.link import ReleaseAssistance
 
 # Judgement: a module keeps a few datagrams per socket (12 on NB parts of a comparable family,
-# cellular-iot.md §3.4 [S11]); the host is expected to read them with AT+QIRD.
+# cellular-iot.md §3.4 [S11]); the host is expected to read them with AT+QIRD. A model may keep more.
 MAX_QUEUED_DATAGRAMS = 12
 MAX_DATAGRAM_BYTES = 65_535
 
@@ -37,12 +38,26 @@ class OpenResult(StrEnum):
     BIND_FAILED = "bind failed"
 
 
+class RadioPath(Protocol):
+    """How datagrams cross the radio (harness.virtual.module.VirtualModule): `deliver` runs when one arrives
+    at the far end, and never when it is lost or dropped on the way."""
+
+    def uplink(
+        self, payload_bytes: int, deliver: Callable[[], None], *, rai: ReleaseAssistance = ...
+    ) -> None: ...
+
+    def downlink(self, payload_bytes: int, deliver: Callable[[], None]) -> None: ...
+
+
 class SocketListener(Protocol):
     def on_datagram(self, connect_id: int) -> None:
         """A datagram entered the receive queue of `connect_id`."""
 
     def on_closed(self, connect_id: int) -> None:
         """The network side closed `connect_id` (deregistration)."""
+
+    def on_dropped(self, connect_id: int, length_bytes: int) -> None:
+        """A datagram for `connect_id` was thrown away: its receive queue was full."""
 
 
 @dataclass(slots=True, eq=False)
@@ -61,12 +76,13 @@ class SocketTable:
         self,
         *,
         loop: EventLoop,
-        transfer: Callable[[Direction, int], Transfer],
+        path: RadioPath,
         local_ip: str,
     ) -> None:
         self._loop = loop
-        self._transfer = transfer
+        self._path = path
         self._local_ip = local_ip
+        self.max_queued_datagrams = MAX_QUEUED_DATAGRAMS
         self._sockets: dict[int, ModuleSocket] = {}
         self.listener: SocketListener | None = None
 
@@ -93,15 +109,15 @@ class SocketTable:
         self._loop.add_reader(sock.fileno(), lambda: self._receive(entry))
         return OpenResult.OPENED
 
-    def send(self, connect_id: int, payload: bytes) -> bool:
-        """Hand a datagram to the link; False when the socket is not open."""
+    def send(
+        self, connect_id: int, payload: bytes, *, rai: ReleaseAssistance = ReleaseAssistance.NONE
+    ) -> bool:
+        """Hand a datagram to the radio; False when the socket is not open."""
         entry = self._sockets.get(connect_id)
         if entry is None:
             return False
         entry.sent_bytes += len(payload)
-        transfer = self._transfer(Direction.UL, len(payload))
-        if transfer.arrive_at_s is not None:
-            self._loop.call_at(transfer.arrive_at_s, lambda: self._put_on_wire(entry, payload))
+        self._path.uplink(len(payload), functools.partial(self._put_on_wire, entry, payload), rai=rai)
         return True
 
     def pop(self, connect_id: int) -> bytes | None:
@@ -142,15 +158,15 @@ class SocketTable:
                 return
             except OSError:
                 return  # ICMP port unreachable for an earlier send: UDP carries on
-            transfer = self._transfer(Direction.DL, len(datagram))
-            if transfer.arrive_at_s is not None:
-                self._loop.call_at(transfer.arrive_at_s, functools.partial(self._arrive, entry, datagram))
+            self._path.downlink(len(datagram), functools.partial(self._arrive, entry, datagram))
 
     def _arrive(self, entry: ModuleSocket, datagram: bytes) -> None:
         if self._sockets.get(entry.connect_id) is not entry:
             return
-        if len(entry.queue) >= MAX_QUEUED_DATAGRAMS:
+        if len(entry.queue) >= self.max_queued_datagrams:
             entry.dropped_datagrams += 1
+            if self.listener is not None:
+                self.listener.on_dropped(entry.connect_id, len(datagram))
             return
         entry.queue.append(datagram)
         entry.received_bytes += len(datagram)

@@ -1,4 +1,5 @@
-"""Fixtures for the virtual module tests: a raw terminal on a virtual module's port, every wait bounded."""
+"""Fixtures for the virtual module tests: a raw terminal on a virtual module's port, a Modem on one (the
+dialect the harness picks for it), the module's control channel; every wait bounded."""
 
 from __future__ import annotations
 
@@ -10,10 +11,20 @@ from pathlib import Path
 import pytest
 import serial
 
+from harness.dialects import ConnectOptions, ModemLink, connect
 from harness.transport import open_port
+from harness.transport.protocol_virtual import Serial as VirtualSerial
 
 FINAL = re.compile(rb"\r\n(OK|ERROR|\+CME ERROR: [^\r\n]*)\r\n")
 READ_TIMEOUT_S = 0.05  # one read() call; deadlines below bound the waits
+# What each model prints once booted (None: nothing, 27.007 defines no such line).
+READY_LINES: dict[str, bytes | None] = {
+    "bc660k": b"\r\nRDY\r\n",
+    "rg255c": b"\r\nRDY\r\n",
+    "ml307r": b"\r\n+MATREADY\r\n",
+    "generic": None,
+}
+CONTROL_TIMEOUT_S = 10.0
 
 
 class Terminal:
@@ -77,13 +88,50 @@ def start_module() -> Iterator[StartModule]:
         port = open_port(f"virtual://{model}?{query}", timeout=READ_TIMEOUT_S)
         terminal = Terminal(port)
         terminals.append(terminal)
-        if is_rdy_awaited:
-            terminal.read_until(b"\r\nRDY\r\n")
+        ready = READY_LINES[model]
+        if is_rdy_awaited and ready is not None:
+            terminal.read_until(ready)
         return terminal
 
     yield start
     for terminal in terminals:
         terminal.port.close()
+
+
+OpenLink = Callable[..., ModemLink]
+
+
+@pytest.fixture
+def open_link() -> Iterator[OpenLink]:
+    """open_link("virtual://rg255c?attach_s=0", dialect="auto") -> ModemLink (harness.dialects.connect);
+    closed after."""
+    links: list[ModemLink] = []
+
+    def open_(url: str, *, dialect: str = "auto") -> ModemLink:
+        link = connect(url, ConnectOptions(dialect=dialect))
+        links.append(link)
+        return link
+
+    yield open_
+    for link in links:
+        link.close()
+
+
+def control(port: serial.SerialBase, request: dict[str, object]) -> dict[str, object]:
+    """A request to the control channel of the virtual module behind `port` (harness.virtual.control)."""
+    assert isinstance(port, VirtualSerial)
+    module = port.virtual_module
+    assert module is not None, "the port is not open"
+    return module.control(request, timeout_s=CONTROL_TIMEOUT_S)
+
+
+def wait_for_state(port: serial.SerialBase, state: str, *, timeout_s: float = 10.0) -> dict[str, object]:
+    """Poll the module's status until it is in `state` (a harness.virtual.ModemState value)."""
+    deadline_s = time.monotonic() + timeout_s
+    while (status := control(port, {"op": "status"}))["state"] != state:
+        assert time.monotonic() < deadline_s, f"not {state} within {timeout_s} s: {status}"
+        time.sleep(0.02)
+    return status
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""harness.virtual.link: the NB-IoT link model, driven directly with chosen times."""
+"""harness.virtual.link: the link model, driven directly with chosen times: delay, jitter, rate, loss, the
+shared or per-direction air, RRC connections and their release (inactivity, release assistance)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from harness.virtual.link import (
     Direction,
     LinkModel,
     LinkProfile,
+    ReleaseAssistance,
     airtime_ms,
     expected_rtt_median_ms,
     rtt_bounds_ms,
@@ -116,6 +118,59 @@ def test_half_duplex_air_is_shared_by_both_directions() -> None:
     down = link.send(Direction.DL, 72, at_s=1.0)
     assert up.arrive_at_s == pytest.approx(1.1)
     assert down.arrive_at_s == pytest.approx(1.2)
+
+
+def test_full_duplex_air_is_one_schedule_per_direction() -> None:
+    profile = dataclasses.replace(
+        PROFILE, jitter_ms=0.0, delay_ms=0.0, ul_kbps=8.0, dl_kbps=8.0, is_half_duplex=False
+    )
+    link = connected_link(profile)
+    up = link.send(Direction.UL, 72, at_s=1.0)
+    down = link.send(Direction.DL, 72, at_s=1.0)
+    assert up.arrive_at_s == pytest.approx(1.1)
+    assert down.arrive_at_s == pytest.approx(1.1)  # no waiting for the uplink
+    second_up = link.send(Direction.UL, 72, at_s=1.0)
+    assert second_up.arrive_at_s == pytest.approx(1.2)  # but after the uplink before it
+
+
+def test_a_new_profile_applies_from_the_next_packet() -> None:
+    link = connected_link(dataclasses.replace(PROFILE, jitter_ms=0.0))
+    before = link.send(Direction.UL, 72, at_s=1.0)
+    link.set_profile(dataclasses.replace(PROFILE, jitter_ms=0.0, delay_ms=900.0))
+    after = link.send(Direction.UL, 72, at_s=2.0)
+    assert before.arrive_at_s == pytest.approx(1.0 + 0.1 + 0.1)
+    assert after.arrive_at_s == pytest.approx(2.0 + 0.1 + 0.9)
+
+
+def test_no_further_data_releases_once_the_packet_is_off_the_air() -> None:
+    link = connected_link(dataclasses.replace(PROFILE, jitter_ms=0.0))
+    link.send(Direction.UL, 72, at_s=1.0, rai=ReleaseAssistance.NO_FURTHER_DATA)
+    assert link.release_at_s == pytest.approx(1.1)  # no 10 s of inactivity
+    assert link.is_idle(1.1)
+
+
+def test_one_response_releases_after_the_next_downlink_packet() -> None:
+    link = connected_link(dataclasses.replace(PROFILE, jitter_ms=0.0))
+    link.send(Direction.UL, 72, at_s=1.0, rai=ReleaseAssistance.ONE_RESPONSE)
+    assert link.release_at_s == pytest.approx(1.1 + PROFILE.inactivity_s)  # still waiting for the answer
+    down = link.send(Direction.DL, 72, at_s=1.5)
+    assert down.arrive_at_s is not None
+    assert link.release_at_s == pytest.approx(down.arrive_at_s)
+
+
+def test_a_later_packet_without_rai_brings_the_inactivity_timer_back() -> None:
+    link = connected_link(dataclasses.replace(PROFILE, jitter_ms=0.0, ul_kbps=1e6))
+    link.send(Direction.UL, 72, at_s=1.0, rai=ReleaseAssistance.NO_FURTHER_DATA)
+    link.send(Direction.UL, 72, at_s=1.0)  # more data before the release: the network keeps the connection
+    assert link.release_at_s == pytest.approx(1.0 + PROFILE.inactivity_s, abs=1e-3)
+
+
+def test_release_assistance_ends_with_the_connection() -> None:
+    link = connected_link(dataclasses.replace(PROFILE, jitter_ms=0.0))
+    link.send(Direction.UL, 72, at_s=1.0, rai=ReleaseAssistance.NO_FURTHER_DATA)
+    again = link.send(Direction.UL, 72, at_s=5.0)  # a new connection: the network's timer again
+    assert again.connected_at_s == pytest.approx(5.5)
+    assert link.release_at_s == pytest.approx(5.5 + 0.1 + PROFILE.inactivity_s)
 
 
 def test_a_packet_uses_a_gap_before_a_later_booking() -> None:

@@ -16,8 +16,6 @@ from harness.virtual.options import is_luhn_valid
 from .conftest import READ_TIMEOUT_S, StartModule, Terminal
 
 LOCATION = '"1A2B","0123ABCD",9'
-TIMERS = '"00100100","01000111"'
-PSM = f"{LOCATION},,,{TIMERS}"  # n=4/5: the two cause fields empty, then T3324 and T3412 ext
 
 
 @pytest.fixture(scope="module")
@@ -128,8 +126,9 @@ def test_cme_error_modes(start_module: StartModule, mode: str, final: str) -> No
         (1, ["+CEREG: 0", "+CEREG: 2", "+CEREG: 1"], "+CEREG: 1,1"),
         (2, ["+CEREG: 0", "+CEREG: 2", f"+CEREG: 1,{LOCATION}"], f"+CEREG: 2,1,{LOCATION}"),
         (3, ["+CEREG: 0", "+CEREG: 2", f"+CEREG: 1,{LOCATION}"], f"+CEREG: 3,1,{LOCATION}"),
-        (4, ["+CEREG: 0", "+CEREG: 2", f"+CEREG: 1,{PSM}"], f"+CEREG: 4,1,{PSM}"),
-        (5, ["+CEREG: 0", "+CEREG: 2", f"+CEREG: 1,{PSM}"], f"+CEREG: 5,1,{PSM}"),
+        # no PSM requested, none granted: n=4/5 show no timers (24.301 grants T3324 only on request)
+        (4, ["+CEREG: 0", "+CEREG: 2", f"+CEREG: 1,{LOCATION}"], f"+CEREG: 4,1,{LOCATION}"),
+        (5, ["+CEREG: 0", "+CEREG: 2", f"+CEREG: 1,{LOCATION}"], f"+CEREG: 5,1,{LOCATION}"),
     ],
 )
 def test_cereg_urcs_and_read_form_per_n(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from harness.virtual.event_loop import EventLoop
-from harness.virtual.link import Direction
 from harness.virtual.module import BOOT_S, VirtualModule
 from harness.virtual.options import parse_virtual_url
 
@@ -62,13 +61,15 @@ def test_first_packet_after_idle_sets_up_a_connection() -> None:
     assert not bench.module.is_rrc_connected
     bench.command("AT+CSCON=1")
     sent_s = bench.loop.now_s() - bench.started_s
-    transfer = bench.module.transfer(Direction.UL, 20)
-    assert transfer.connected_at_s is not None
+    arrivals: list[float] = []
+    bench.module.uplink(20, lambda: arrivals.append(bench.loop.now_s() - bench.started_s))
     bench.run_for(0.6)
     (up_s, up), (down_s, down) = bench.urcs("+CSCON")
     assert (up, down) == ("+CSCON: 1", "+CSCON: 0")
     assert 0.08 - EPSILON_S <= up_s - sent_s < 0.08 + SLACK_S
     assert 0.3 - EPSILON_S <= down_s - up_s < 0.3 + SLACK_S
+    (arrived_s,) = arrivals
+    assert up_s <= arrived_s < down_s
 
 
 def test_cscon_read_reports_the_mode_without_urcs() -> None:

@@ -15,8 +15,50 @@ from harness.virtual.options import (
 )
 
 
-def test_bc660k_is_a_known_model() -> None:
-    assert "bc660k" in known_models()
+def test_every_model_file_is_a_known_model() -> None:
+    assert set(known_models()) >= {"bc660k", "rg255c", "ml307r", "generic"}
+
+
+@pytest.mark.parametrize(
+    ("url", "profile", "settings"),
+    [
+        ("virtual://bc660k", "nbiot", {"qsclk": 1}),
+        ("virtual://bc660k?qsclk=0", "nbiot", {"qsclk": 0}),
+        ("virtual://ml307r", "cat1", {}),
+        ("virtual://rg255c", "redcap_2rx", {"rx": 2, "usbnet": 1, "sim_slots": 1}),
+        ("virtual://rg255c?rx=1&usbnet=3&sim_slots=2", "redcap_1rx", {"rx": 1, "usbnet": 3, "sim_slots": 2}),
+        ("virtual://generic", "cat1", {"profile": "cat1"}),
+        ("virtual://generic?profile=nbiot", "nbiot", {"profile": "nbiot"}),
+    ],
+)
+def test_models_declare_their_profile_and_options(
+    url: str, profile: str, settings: dict[str, object]
+) -> None:
+    options = parse_virtual_url(url)
+    assert options.profile.name == profile
+    assert dict(options.settings) == settings
+    assert options.link == options.profile.links[options.radio.ce_level]
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        ("virtual://ml307r?qsclk=1", "unknown option 'qsclk'"),  # a BC660K option only
+        ("virtual://rg255c?rx=3", "option rx"),
+        ("virtual://generic?profile=lte", "option profile"),
+        ("virtual://ml307r?ce=1", "option ce must be an integer from 0 to 0"),
+        ("virtual://ml307r?sockets=7", "option sockets"),
+    ],
+)
+def test_model_options_are_checked_per_model(url: str, named: str) -> None:
+    with pytest.raises(UrlError, match=named):
+        parse_virtual_url(url)
+
+
+def test_link_options_stay_pinned_and_are_listed() -> None:
+    options = parse_virtual_url("virtual://ml307r?delay_ms=3&rsrp=-120")
+    assert dict(options.link_overrides) == {"delay_ms": 3.0}
+    assert (options.link.delay_ms, options.radio.ce_level, options.radio.rsrp_dbm) == (3.0, 0, -120.0)
 
 
 def test_defaults_are_ce0_with_valid_identities() -> None:
@@ -67,7 +109,7 @@ def test_every_link_option_overrides_its_field() -> None:
         "virtual://bc660k?ce=2&delay_ms=10&jitter_ms=2&loss_pct=1.5&ul_kbps=100&dl_kbps=50"
         "&rrc_setup_ms=30&inactivity_s=0.5&attach_s=0.1&seed=9&echo=0"
         "&imei=490154203237518&imsi=310150123456789&iccid=8944500102198304826&ip=127.0.0.2"
-        "&active_time=00000101&periodic_tau=00100001&sockets=2"
+        "&active_time=00000101&periodic_tau=00100001&sockets=2&timer_scale=0.01"
     )
     link = options.link
     assert (link.delay_ms, link.jitter_ms, link.loss_pct, link.ul_kbps, link.dl_kbps) == (10, 2, 1.5, 100, 50)
@@ -77,11 +119,8 @@ def test_every_link_option_overrides_its_field() -> None:
     assert options.identity.imsi == "310150123456789"
     assert options.identity.iccid == "8944500102198304826"
     assert options.ip_address == "127.0.0.2"
-    assert (options.active_time_bits, options.periodic_tau_bits, options.max_sockets) == (
-        "00000101",
-        "00100001",
-        2,
-    )
+    assert (options.network.active_time_bits, options.network.periodic_tau_bits) == ("00000101", "00100001")
+    assert (options.max_sockets, options.timer_scale) == (2, 0.01)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""harness.virtual.radio: CE level from RSRP and the 27.007 signal index codings."""
+"""harness.virtual.radio: CE level from RSRP, the 27.007 signal index codings, RSSI over the cell's width."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.virtual.radio import ce_level_for, conditions_for, rsrp_index, rsrq_index, rssi_index
+from harness.virtual.profiles import NBIOT, PROFILES
+from harness.virtual.radio import ce_level_for, rsrp_index, rsrq_index, rssi_dbm, rssi_index
 
 
 @pytest.mark.parametrize(
@@ -19,11 +20,20 @@ def test_ce_level_follows_the_r19_thresholds(rsrp_dbm: float, ce_level: int) -> 
 
 @pytest.mark.parametrize("ce_level", [0, 1, 2])
 def test_default_rsrp_of_each_level_lies_in_its_band(ce_level: int) -> None:
-    assert ce_level_for(conditions_for(ce_level).rsrp_dbm) == ce_level
+    assert ce_level_for(NBIOT.conditions(ce_level).rsrp_dbm) == ce_level
 
 
 def test_given_rsrp_replaces_the_default() -> None:
-    assert conditions_for(1, -110.5).rsrp_dbm == -110.5
+    assert NBIOT.conditions(1, -110.5).rsrp_dbm == -110.5
+
+
+@pytest.mark.parametrize(
+    ("profile", "above_db"),
+    [("nbiot", 10.79), ("cat1", 30.79), ("redcap_2rx", 27.87)],  # 10 log10 of 12, 1200, 612 subcarriers
+)
+def test_rssi_is_rsrp_over_the_cells_subcarriers(profile: str, above_db: float) -> None:
+    radio, cell = PROFILES[profile].conditions(0), PROFILES[profile].cell
+    assert rssi_dbm(radio, cell) == pytest.approx(radio.rsrp_dbm + above_db, abs=0.01)
 
 
 @given(st.integers(min_value=1, max_value=96), st.floats(min_value=0.0, max_value=0.999))

@@ -1,0 +1,156 @@
+"""virtual layer: the control ops of a virtual module, what a lab does with an attenuator or a network
+emulator (VirtualModule.handle_control dispatches them; the control channel carries them as plain dicts).
+
+  {"op": "status"}                        the module's state, radio, link, grants, held downlink and the
+                                          next paging occasion with eDRX (module clock: time.monotonic of
+                                          the module process, the same clock as every process's here)
+  {"op": "conditions", "ce": 2}           radio conditions: ce, rsrp (dBm), rsrq_db, sinr_db and the link
+                                          fields (delay_ms, jitter_ms, ul_kbps, dl_kbps, loss_pct,
+                                          rrc_setup_ms, inactivity_s), the URL's names and ranges. A new ce
+                                          (or an rsrp in another CE band) takes that level's figures with
+                                          the pinned link fields on top; link fields given here are pinned
+                                          too. A change applies from the next packet; a new coverage level
+                                          is a reselection (VirtualModule.change_cell).
+  {"op": "network", "psm": "reject"}      network policy options (harness.virtual.network_policy; they
+                                          apply at the next attach or TAU), and "registration": "deregister"
+                                          (the network detaches the module and keeps it out) or "register"
+  {"op": "timeline", "since_s": 12.5}     state changes since a time of the module's clock
+Every answer is a dict of JSON values; a bad request is a ValueError naming what is wrong. Faults add ops of
+their own (VirtualModule.control_ops is a plain dict).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from harness.virtual.network_policy import changed_policy
+from harness.virtual.option_reader import integer, number
+from harness.virtual.options import LINK_OPTIONS, RSRP_OPTION, link_with
+
+if TYPE_CHECKING:
+    from harness.virtual.module import VirtualModule
+
+ControlOp = Callable[[Mapping[str, object]], Mapping[str, object]]
+Args = Mapping[str, object]
+
+RADIO_OPTIONS: Mapping[str, Callable[[str], float]] = MappingProxyType(
+    {"rsrp": RSRP_OPTION, "rsrq_db": number(-45.0, 20.0), "sinr_db": number(-30.0, 50.0)}
+)
+RADIO_FIELDS = MappingProxyType({"rsrp": "rsrp_dbm", "rsrq_db": "rsrq_db", "sinr_db": "sinr_db"})
+
+
+def control_ops(module: VirtualModule) -> dict[str, ControlOp]:
+    ops: dict[str, Callable[[VirtualModule, Args], Mapping[str, object]]] = {
+        "status": status,
+        "conditions": conditions,
+        "network": network,
+        "timeline": timeline,
+    }
+    return {name: functools.partial(op, module) for name, op in ops.items()}
+
+
+def status(module: VirtualModule, args: Args) -> Mapping[str, object]:
+    _check_names("status", args, set())
+    power, idle = module.power_saving, module.idle
+    psm, edrx = power.grants.psm, power.grants.edrx
+    now_s = module.loop.now_s()
+    paging_s = idle.next_paging_occasion_s(now_s) if idle.timers.edrx_cycle_s is not None else None
+    return {
+        "model": module.options.model,
+        "profile": module.profile.name,
+        "now_s": now_s,
+        "state": str(module.timeline.state),
+        "stat": int(module.registration.stat),
+        "is_registered": module.registration.is_registered,
+        "is_rrc_connected": module.is_rrc_connected,
+        "plmn": module.cell.plmn,
+        "ce_level": module.radio.ce_level,
+        "rsrp_dbm": module.radio.rsrp_dbm,
+        "rsrq_db": module.radio.rsrq_db,
+        "sinr_db": module.radio.sinr_db,
+        "link": dataclasses.asdict(module.link.profile),
+        "psm_granted": None if psm is None else [psm.active_time_bits, psm.periodic_tau_bits],
+        "edrx_granted": None if edrx is None else [edrx.requested_bits, edrx.nw_bits, edrx.ptw_bits],
+        "is_in_psm": idle.is_in_psm,
+        "next_paging_occasion_s": paging_s,
+        "is_uart_asleep": module.front.is_asleep,
+        "held_dl_count": len(idle.held),
+        "dropped_dl_count": idle.dropped_count + module.dropped_dl_count,
+        "network": {
+            field.name: _json(getattr(module.network, field.name))
+            for field in dataclasses.fields(module.network)
+        },
+    }
+
+
+def conditions(module: VirtualModule, args: Args) -> Mapping[str, object]:
+    _check_names("conditions", args, {"ce", *RADIO_OPTIONS, *LINK_OPTIONS})
+    profile = module.profile
+    old_level = module.radio.ce_level
+    levels = profile.levels
+    radio_values = {name: _parse(args, name, parse) for name, parse in RADIO_OPTIONS.items() if name in args}
+    if "ce" in args:
+        level = int(_parse(args, "ce", integer(levels[0], levels[-1])))
+    elif "rsrp" in radio_values:
+        level = profile.level_for(radio_values["rsrp"])
+    else:
+        level = old_level
+    radio = module.radio if level == old_level else profile.conditions(level)
+    fields: dict[str, Any] = {RADIO_FIELDS[name]: value for name, value in radio_values.items()}
+    module.radio = dataclasses.replace(radio, **fields)
+    module.link_overrides.update(
+        {name: _parse(args, name, parse) for name, parse in LINK_OPTIONS.items() if name in args}
+    )
+    module.link.set_profile(link_with(profile.links[level], module.link_overrides))
+    module.change_cell(is_coverage_change=level != old_level)
+    return status(module, {})
+
+
+def network(module: VirtualModule, args: Args) -> Mapping[str, object]:
+    policy_args = {name: value for name, value in args.items() if name != "registration"}
+    registration = args.get("registration")
+    if registration not in (None, "deregister", "register"):
+        raise ValueError(f'registration must be "deregister" or "register", got {registration!r}')
+    module.network = changed_policy(module.network, policy_args)
+    module.change_network()
+    if registration == "deregister":
+        module.registration.bar()
+    elif registration == "register":
+        module.registration.unbar()
+    return status(module, {})
+
+
+def timeline(module: VirtualModule, args: Args) -> Mapping[str, object]:
+    _check_names("timeline", args, {"since_s"})
+    since_s = _parse(args, "since_s", number(-math.inf, math.inf)) if "since_s" in args else -math.inf
+    changes = module.timeline.since(since_s)
+    return {
+        "now_s": module.loop.now_s(),
+        "changes": [{"t_s": change.t_s, "state": str(change.state)} for change in changes],
+    }
+
+
+def _check_names(op: str, args: Args, known: set[str]) -> None:
+    unknown = sorted(set(args) - known)
+    if unknown:
+        shown = ", ".join(sorted(known)) or "none"
+        raise ValueError(f"control op {op} has no field {unknown[0]!r} (known: {shown})")
+
+
+def _parse(args: Args, name: str, parse: Callable[[str], float]) -> float:
+    value = args[name]
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    try:
+        return parse(str(value))
+    except ValueError as exc:
+        raise ValueError(f"{name} {exc}, got {value!r}") from None
+
+
+def _json(value: object) -> object:
+    return value if value is None or isinstance(value, bool | int | float) else str(value)

@@ -1,0 +1,74 @@
+"""virtual layer: the states a virtual module goes through, with the time of each change.
+
+What a power rail integrates current over (a current per state, DESIGN "power") and what the control op
+"timeline" answers. The states follow cellular-iot.md §5.3: off (booting), deregistered, searching,
+registered idle (DRX or eDRX, T3324 running when PSM was granted), RRC connected, and PSM. Times are the
+module's loop clock (time.monotonic in the module process); `now_s` comes with every answer so that a reader
+in another process can line them up with its own clock.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+# Judgement: enough for hours of PSM cycles; the oldest changes go first.
+MAX_CHANGES = 10_000
+
+
+class ModemState(StrEnum):
+    OFF = "off"
+    DEREGISTERED = "deregistered"
+    SEARCHING = "searching"
+    IDLE = "idle"
+    CONNECTED = "connected"
+    PSM = "psm"
+
+
+def modem_state(
+    *, is_booted: bool, is_registered: bool, is_searching: bool, is_connected: bool, is_in_psm: bool
+) -> ModemState:
+    if not is_booted:
+        return ModemState.OFF
+    if is_registered:
+        if is_connected:
+            return ModemState.CONNECTED
+        return ModemState.PSM if is_in_psm else ModemState.IDLE
+    return ModemState.SEARCHING if is_searching else ModemState.DEREGISTERED
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateChange:
+    t_s: float
+    state: ModemState
+
+
+class StateTimeline:
+    def __init__(self, *, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._changes: deque[StateChange] = deque(maxlen=MAX_CHANGES)
+        self._listeners: list[Callable[[StateChange], None]] = []
+        self.enter(ModemState.OFF)
+
+    @property
+    def state(self) -> ModemState:
+        return self._changes[-1].state
+
+    def enter(self, state: ModemState) -> None:
+        if self._changes and self._changes[-1].state is state:
+            return
+        change = StateChange(t_s=self._clock(), state=state)
+        self._changes.append(change)
+        for listener in self._listeners:
+            listener(change)
+
+    def since(self, t_s: float) -> list[StateChange]:
+        """The changes at or after `t_s`, preceded by the one in force at `t_s` (when it is still kept)."""
+        changes = list(self._changes)
+        first = next((index for index, change in enumerate(changes) if change.t_s >= t_s), len(changes))
+        return changes[max(first - 1, 0) :]
+
+    def subscribe(self, listener: Callable[[StateChange], None]) -> None:
+        self._listeners.append(listener)
