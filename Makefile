@@ -28,17 +28,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-# tcpdump: scapy calls it to compile capture filters. Installed when missing and running as root;
-# without root, capture is off anyway (it needs CAP_NET_RAW), so only a warning.
+# System packages: tcpdump (scapy calls it to compile capture filters) and iperf3 (throughput through
+# the virtual data interface). Installed when missing and running as root; without root, capture and
+# network namespaces are off anyway (they need CAP_NET_RAW / CAP_NET_ADMIN), so only a warning.
+SYSTEM_TOOLS := tcpdump iperf3
+
 system-deps:
-	@command -v tcpdump >/dev/null 2>&1 || { \
+	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			apt-get install -y -q tcpdump >/dev/null 2>&1 || \
-			{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q tcpdump >/dev/null 2>&1; } || \
-			{ echo "miot: could not install tcpdump with apt-get; install it by hand" >&2; exit 1; }; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get install -y -q $$missing >/dev/null 2>&1 || \
+			{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $$missing >/dev/null 2>&1; } || \
+			{ echo "miot: could not install$$missing with apt-get; install it by hand" >&2; exit 1; }; \
 		else \
-			echo "miot: warning: tcpdump is missing (Debian: sudo apt-get install tcpdump); packet capture will be off" >&2; \
-		fi; }
+			echo "miot: warning: missing$$missing (Debian: sudo apt-get install$$missing); capture and data-interface tests will be skipped" >&2; \
+		fi; \
+	fi
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

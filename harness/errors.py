@@ -88,5 +88,13 @@ class VirtualModuleError(HarnessError):
     """A virtual module process failed to start or to answer its start handshake."""
 
 
+class NetnsError(HarnessError):
+    """An `ip` or `tc` command failed, or a name or address the network rule refuses (harness.netns)."""
+
+
+class NeedsNetAdmin(NetnsError):
+    """This process may not create namespaces or links: it needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)."""
+
+
 class CaptureError(HarnessError):
     """Packet capture could not start, or failed while running."""

@@ -223,7 +223,7 @@ def start_virtual_module(
         stderr=stderr_file,
         close_fds=True,
         start_new_session=True,  # a terminal Ctrl-C hits the harness only; the module then reads EOF
-        env=_child_environment(),
+        env=child_environment(),
     )
     assert popen.stdout is not None
     reader = LineReader(popen.stdout)
@@ -290,7 +290,7 @@ def serve(url: str, *, has_handshake: bool, tcp_ports: TcpPorts | None = None) -
     return 0
 
 
-def _child_environment() -> dict[str, str]:
+def child_environment() -> dict[str, str]:
     """The parent's environment with this checkout first on PYTHONPATH: the child imports the same harness."""
     root = str(Path(__file__).resolve().parents[2])
     environment = dict(os.environ)
