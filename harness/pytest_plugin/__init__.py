@@ -24,6 +24,7 @@ from harness.pytest_plugin.fixtures import (  # noqa: F401 - fixtures are found 
     kpis,
     modem_pool,
     plan_run,
+    radio,
     registered_modem,
 )
 from harness.pytest_plugin.plan_run import PLAN_RUN, PlanRun, start_plan_run

@@ -1,6 +1,6 @@
 """glue layer: the fixtures plan-driven tests receive. Nouns for what the test gets (STYLE "What a
-plan-driven test should look like"): `case`, `registered_modem`, `echo_server`, `capture`, `kpis`,
-`evidence`. `case` itself comes from parametrisation (harness.pytest_plugin.cases).
+plan-driven test should look like"): `case`, `registered_modem`, `radio`, `echo_server`, `capture`,
+`kpis`, `evidence`. `case` itself comes from parametrisation (harness.pytest_plugin.cases).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from harness.pytest_plugin.verdicts import KPIS
 from harness.results import append_jsonl, write_samples
 from harness.rig import CapturePoint, ServerMode
 from harness.server import UdpReflector
+from harness.transport.radio_control import RadioControl, radio_control_of
 
 CaptureFactory = Callable[[str, str], AbstractContextManager[CaptureRecord | None]]
 
@@ -79,6 +80,16 @@ def registered_modem(plan_run: PlanRun, modem_pool: ModemPool, case: CaseRun, ev
     if record is not None:
         plan_run.add_module(record)
     return modem
+
+
+@pytest.fixture
+def radio(modem_pool: ModemPool, case: CaseRun, registered_modem: Modem) -> RadioControl:
+    """The radio conditions around the case's module (an attenuator in a lab, the control channel of a
+    virtual module); the test skips when the rig has no way to change them."""
+    control = radio_control_of(modem_pool.port_of(case.module.id))
+    if control is None:
+        pytest.skip(f"module {case.module.id}: the rig has no control over its radio conditions")
+    return control
 
 
 @pytest.fixture(scope="session")

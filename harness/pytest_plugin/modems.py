@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import serial
+
 from harness.dialects import ConnectOptions, Modem, ModemLink, connect
 from harness.dialects.sim import SimModem, SimReport, prepare_sim
 from harness.errors import HarnessError, ModemError
@@ -75,6 +77,11 @@ class ModemPool:
                 raise
             self._links[module.id] = link
             return link.modem, record
+
+    def port_of(self, module_id: str) -> serial.SerialBase:
+        """The open port of a module brought up earlier."""
+        with self._lock:
+            return self._links[module_id].port
 
     def close(self) -> None:
         with self._lock:

@@ -145,3 +145,24 @@ def test_registered_on_another_plmn_than_the_rig_s_fails_at_the_manual_selection
     result.stdout.fnmatch_lines(
         ['*bring-up failed: manual selection of PLMN 00102 failed: AT+COPS=1,2,"00102"*']
     )
+
+
+def test_a_test_moves_its_module_to_ce2_and_back(plan_tester: PlanTester) -> None:
+    """The `radio` fixture: conditions changed for a block of the test and put back after it."""
+    plan_tester.write_rig(f'[[module]]\nid = "nb-a"\nport = "{VIRTUAL_PORT}"\nrat = "nbiot"\n')
+    plan_tester.write_plan(ONE_CASE.replace("test_needs_modem", "test_moves"))
+    plan_tester.write_tests(
+        """
+        from harness.transport.radio_control import changed_conditions
+
+        def test_moves(case, registered_modem, radio):
+            before = registered_modem.radio_snapshot().rsrp_dbm
+            with changed_conditions(radio, {"ce": 2}):
+                assert radio.conditions()["ce"] == 2
+                assert registered_modem.radio_snapshot().rsrp_dbm < before
+            assert radio.conditions()["ce"] == 0
+            assert registered_modem.radio_snapshot().rsrp_dbm == before
+        """
+    )
+    plan_tester.run().assert_outcomes(passed=1)
+
