@@ -211,14 +211,17 @@ class ATFront:
                 reply = error()
                 break
             try:
-                reply = next((r for guard in self.guards if (r := guard(command)) is not None), None)
-                reply = handler(command) if reply is None else reply
+                reply = self._guarded(command) or handler(command)
             except ValueError:
                 reply = cme_error(INCORRECT_PARAMETERS)
             items.extend(reply.items)
             if reply.final is not Final.OK or reply.data is not None:
                 break
         return Reply(items=tuple(items), final=reply.final, cme_code=reply.cme_code, data=reply.data)
+
+    def _guarded(self, command: ATCommand) -> Reply | None:
+        """The first guard's answer instead of the handler's, or None when every guard lets it through."""
+        return next((reply for guard in self.guards if (reply := guard(command)) is not None), None)
 
     def _answer(self, reply: Reply) -> None:
         if reply.data is not None:

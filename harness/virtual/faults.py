@@ -105,8 +105,12 @@ KINDS: Mapping[FaultKind, KindSpec] = MappingProxyType(
             is_lasting=True, stat=Parameter(parse=lambda text: int(one_of(("0", "2"))(text)), default=2)
         ),
         FaultKind.SIM_REMOVED: _spec(is_lasting=True),
-        FaultKind.SOCKET_CLOSED: _spec(is_lasting=False, connect_id=Parameter(parse=integer(0, 255), default=None)),
-        FaultKind.WAKE_LOSS: _spec(is_lasting=True, lost=Parameter(parse=one_of(("line", "char")), default="line")),
+        FaultKind.SOCKET_CLOSED: _spec(
+            is_lasting=False, connect_id=Parameter(parse=integer(0, 255), default=None)
+        ),
+        FaultKind.WAKE_LOSS: _spec(
+            is_lasting=True, lost=Parameter(parse=one_of(("line", "char")), default="line")
+        ),
     }
 )
 AT_S = Parameter(parse=number(0.0, MAX_DELAY_S), default=0.0)
@@ -191,7 +195,9 @@ def fault_from_request(args: Mapping[str, object]) -> Fault:
     names = _names(kind)
     unknown = sorted(set(args) - set(names) - {"kind"})
     if unknown:
-        raise ValueError(f"fault {kind} has no parameter {unknown[0]!r} (known: {', '.join(names) or 'none'})")
+        raise ValueError(
+            f"fault {kind} has no parameter {unknown[0]!r} (known: {', '.join(names) or 'none'})"
+        )
     values: dict[str, Value | None] = {}
     for name, parameter in names.items():
         if name not in args:

@@ -22,8 +22,8 @@ from enum import StrEnum
 from typing import Protocol
 
 from harness.virtual.event_loop import EventLoop, OutputQueue
-from harness.virtual.usb_port import UsbPort
 from harness.virtual.rfc2217_codec import Decoded, Rfc2217Codec
+from harness.virtual.usb_port import UsbPort
 
 LOOPBACK = "127.0.0.1"
 READ_BYTES = 4096

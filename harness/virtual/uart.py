@@ -44,7 +44,11 @@ class Uart:
         """What the AT front writes, on its way to the host."""
         if self.is_mute or not data:
             return
-        if self.noise is not None and data.startswith(CRLF) and self._rng.random() * 100 < self.noise.chance_pct:
+        if (
+            self.noise is not None
+            and data.startswith(CRLF)
+            and self._rng.random() * 100 < self.noise.chance_pct
+        ):
             count = self._rng.randint(1, self.noise.max_bytes)
             data = bytes(self._rng.choices(NOISE_BYTES, k=count)) + data
         if self.delay_s <= 0 and not self._delayed:

@@ -5,7 +5,8 @@ What a lab sees then, and what this does the same way: the open port fails (the 
 the module is still powered (and usually reset: the fault's choice); a moment later a new device node appears,
 with a new name when the old one is still held open, and a lab finds it again by its stable udev name
 (/dev/serial/by-id/...). A virtual module has no udev: its process keeps running and reports its current tty
-path in the control op "status" (`tty_path`, None while the port is away);
+path in the control op "status" (`tty_path`, None while the port is away, and `port_plug_count`, which grows
+by one each time the port comes back, since a new pty may reuse the old path once nobody holds it);
 VirtualModuleProcess.find_port() waits for it. What the module writes while its port is away is lost.
 """
 
@@ -21,6 +22,7 @@ class UsbPort:
     def __init__(self, loop: EventLoop) -> None:
         self._loop = loop
         self._pty: PtyPort | None = None
+        self.plug_count = 0  # how many times a port appeared (1 once the first one is there)
         self.on_input: Callable[[bytes], None] = _discard
         self.presence_watchers: list[Callable[[bool], None]] = []  # called with False when it vanishes
         self._plug()
@@ -63,6 +65,7 @@ class UsbPort:
     def _plug(self) -> None:
         self._pty = PtyPort(self._loop)
         self._pty.on_input = self._input
+        self.plug_count += 1
 
     def _input(self, data: bytes) -> None:
         self.on_input(data)
