@@ -5,8 +5,11 @@ delay_s late, in order) or noisy (random bytes before a response or URC).
 Noise goes only in front of a frame (every response and URC starts with <CR><LF>, at_front.frame), so it
 ends up on a line of its own and never inside a response line or a data block: the harness must survive the
 noise, and it must never read a wrong value (DESIGN "never a wrong value"). The noise has NUL and bytes that
-are not UTF-8, but no CR, LF or '>' (a line end or a prompt made of noise would be another fault). Draws come
-from a generator seeded from the URL's seed, so a noisy run repeats.
+are not UTF-8, but no CR, LF or '>' (a line end or a prompt made of noise would be another fault). It starts
+with a glitch byte, NUL (a break) or one of 0xF5-0xFF (judgement: a glitch reads as mostly ones or zeros),
+neither of which is ever text, so a reader can always tell the noise from a line (harness.at.framing);
+noise of printable characters only would read as a line to any reader. Draws come from a generator seeded
+from the URL's seed, so a noisy run repeats.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from harness.virtual.event_loop import EventLoop, Timer
 
 CRLF = b"\r\n"
 NOISE_BYTES = bytes(byte for byte in range(256) if byte not in b"\r\n>")
+GLITCH_BYTES = b"\x00" + bytes(range(0xF5, 0x100))  # never in UTF-8 text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,7 +54,8 @@ class Uart:
             and self._rng.random() * 100 < self.noise.chance_pct
         ):
             count = self._rng.randint(1, self.noise.max_bytes)
-            data = bytes(self._rng.choices(NOISE_BYTES, k=count)) + data
+            glitch = self._rng.choice(GLITCH_BYTES)
+            data = bytes((glitch, *self._rng.choices(NOISE_BYTES, k=count - 1))) + data
         if self.delay_s <= 0 and not self._delayed:
             self._write(data)
             return
