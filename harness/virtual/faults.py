@@ -10,7 +10,7 @@ one does is harness.virtual.fault_injector's.
   reboot             -                                     RDY (the ready URC), volatile state gone
   port_vanish        reappear_s (2), reboot (1)            PortLost; a new tty path in status later
   registration_lost  stat (2: searching, or 0)             +CEREG/+C5GREG <stat> 2 or 0, sockets closed
-  sim_removed        -                                     +CME ERROR: 10, deregistered (+ the model's URC)
+  sim_removed        -                                     +CME ERROR: 10 to SIM commands, deregistered
   socket_closed      connect_id (every open one)           +QIURC: "closed" / +MIPURC: "disconn"
   wake_loss          lost ("line" or "char")               after PSM, the first line (or byte) is lost
 
