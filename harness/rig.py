@@ -1,14 +1,24 @@
 """inputs layer: the rig file, *where* things are (DESIGN "Inputs"; fixtures/rigs/*.toml, README there).
 
 A rig names its modules (port URL, baud rate, dialect, RAT, test SIM), the test server (local, or remote
-with the NAME of the environment variable holding its token), the capture point and the site. Secrets
-(SIM PIN, server token) never appear in a rig: only the names of the environment variables that hold them.
+with the NAME of the environment variable holding its token), the capture point, the site, and its power
+analyzers. Secrets (SIM PIN, server token) never appear in a rig: only the names of the environment
+variables that hold them.
 
-Checked here: the file's shape and values, unique module ids, remote-server completeness, and that a device
-path exists. Checked by the layers that own the vocabulary, through callbacks the CLI passes in (this layer
+Power analyzers are a top-level `[[power]]` list, each naming its backend (`analyzer`, a module
+harness/power/analyzer_<name>.py), where it is (`resource`), and which module is on which of its channels
+(`channels = { nb-ce0 = 1 }`). One list serves both kinds of lab: one analyzer per module (one table each,
+one channel) and one instrument with several channels (one table, several modules), and an instrument is
+described once however many modules it measures. Backend settings go in `[power.options]`, checked by the
+backend.
+
+Checked here: the file's shape and values, unique module and analyzer ids, remote-server completeness, that
+a device path exists, and that analyzer channels name modules of the rig, each module on one channel at
+most. Checked by the layers that own the vocabulary, through callbacks the CLI passes in (this layer
 must not import them): URL schemes and virtual-module options (`rig_port_problems` with
-harness.transport.check_url) and dialect names (`rig_dialect_problems`), so that a new dialect or scheme is
-a new module there, never an edit here (STYLE 3).
+harness.transport.check_url), dialect names (`rig_dialect_problems`) and analyzer backends with their
+options (`rig_power_problems` with harness.power.analyzer_problems), so that a new dialect, scheme or
+analyzer is a new module there, never an edit here (STYLE 3).
 
 Value rules from outside: PLMN = MCC (3 digits) + MNC (2 or 3 digits), 3GPP TS 23.003 §2.2; APN network
 identifier = dot-separated labels of letters, digits and hyphens, at most 100 octets, TS 23.003 §9.1
@@ -18,13 +28,15 @@ identifier = dot-separated labels of letters, digits and hyphens, at most 100 oc
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
-from harness.errors import Problem
+from harness.errors import InputError, Problem
 from harness.rat import Rat
 from harness.table_builder import build, join
 from harness.toml_reader import read_toml
@@ -33,6 +45,7 @@ ID_PATTERN = r"[a-z0-9][a-z0-9_.-]*"
 NAME_PATTERN = r"\S(.*\S)?"
 ENV_NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
 DIALECT_PATTERN = r"[a-z][a-z0-9_]*"
+ANALYZER_PATTERN = r"[a-z][a-z0-9_]*"
 PLMN_OR_NAME_PATTERN = r"\d{5,6}|(?!\d+$)\S(.*\S)?"
 APN_PATTERN = r"(?=.{0,100}$)([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*)?"
 ICCID_PATTERN = r"\d{19,20}"
@@ -140,6 +153,41 @@ class Module:
         return []
 
 
+def _module_id_problem(key: str) -> str | None:
+    return None if re.fullmatch(ID_PATTERN, key) else f"expected a module id matching {ID_PATTERN}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Power:
+    """One power analyzer (`[[power]]`): its backend, where it is, the supply it gives, and the channel each
+    module it measures is wired to. `sample_rate_hz` is the rate tests record at unless they ask for
+    another; `supply_v` None means the backend's own (a virtual rail's nominal, a real analyzer's setting)."""
+
+    id: str = field(metadata={"pattern": ID_PATTERN})
+    analyzer: str = field(
+        metadata={"pattern": ANALYZER_PATTERN, "doc": "an analyzer name such as virtual (a backend module)"}
+    )
+    resource: str = field(
+        default="",
+        metadata={"pattern": r"\S*", "doc": "where it is: serial number, VISA resource or host:port"},
+    )
+    channels: Mapping[str, int] = field(
+        metadata={"min": 1, "min_items": 1, "key_check": _module_id_problem}
+    )
+    supply_v: float | None = field(default=None, metadata={"above": 0, "max": 60})
+    sample_rate_hz: float = field(default=1000.0, metadata={"above": 0, "max": 10_000_000})
+    options: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PowerChannel:
+    """Where one module's current is measured: the analyzer's table and the channel the module is on."""
+
+    power: Power
+    channel: int
+    module_id: str
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Rig:
     """A loaded rig, with the file's path (as given) and sha256 for provenance."""
@@ -152,6 +200,7 @@ class Rig:
     site: Site | None
     path: Path
     sha256: str
+    power: tuple[Power, ...] = ()
 
     @property
     def module_ids(self) -> tuple[str, ...]:
@@ -163,6 +212,14 @@ class Rig:
             if module.id == module_id:
                 return module
         raise KeyError(f"rig {self.path} has no module {module_id!r} (it has {', '.join(self.module_ids)})")
+
+    def power_channel(self, module_id: str) -> PowerChannel | None:
+        """The analyzer channel a module is on, or None when the rig measures no current for it."""
+        for power in self.power:
+            channel = power.channels.get(module_id)
+            if channel is not None:
+                return PowerChannel(power=power, channel=channel, module_id=module_id)
+        return None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -184,12 +241,18 @@ class _RigFile:
     module: tuple[Module, ...] = field(
         metadata={"min_items": 1, "unique": "id", "doc": "one or more [[module]] tables"}
     )
+    power: tuple[Power, ...] = field(
+        default=(), metadata={"unique": "id", "doc": "[[power]] tables, one per analyzer"}
+    )
 
 
 def load_rig(path: str | os.PathLike[str]) -> Rig:
     """Read and check a rig file; every problem in it is reported in one InputError."""
     document = read_toml(path)
-    parsed = build(_RigFile, document.data, file=str(document.path))
+    file = str(document.path)
+    parsed = build(_RigFile, document.data, file=file)
+    if problems := _channel_problems(parsed, file):
+        raise InputError(problems)
     base_dir = document.path.absolute().parent
     return Rig(
         name=parsed.rig.name,
@@ -200,7 +263,32 @@ def load_rig(path: str | os.PathLike[str]) -> Rig:
         site=parsed.site,
         path=document.path,
         sha256=document.sha256,
+        power=parsed.power,
     )
+
+
+def _channel_problems(parsed: _RigFile, file: str) -> list[Problem]:
+    """Analyzer channels name modules of this rig, a module is on one channel at most, and a channel of an
+    analyzer holds one module."""
+    module_ids = [module.id for module in parsed.module]
+    measured_by: dict[str, str] = {}
+    found = []
+    for i, power in enumerate(parsed.power):
+        on_channel: dict[int, str] = {}
+        for module_id, channel in power.channels.items():
+            where = join(join(join("power", i), "channels"), module_id)
+            if module_id not in module_ids:
+                message = f"names no module of this rig (it has {', '.join(module_ids)})"
+            elif module_id in measured_by:
+                message = f"is measured by analyzer {measured_by[module_id]!r} already"
+            elif channel in on_channel:
+                message = f"channel {channel} holds module {on_channel[channel]!r} already"
+            else:
+                measured_by[module_id] = power.id
+                on_channel[channel] = module_id
+                continue
+            found.append(Problem(file, where, message))
+    return found
 
 
 def resolve_port(port: str, base_dir: Path) -> str:
@@ -224,6 +312,16 @@ def rig_port_problems(rig: Rig, check: Callable[[str], str | None]) -> list[Prob
 def rig_dialect_problems(rig: Rig, check: Callable[[str], str | None]) -> list[Problem]:
     """Problems the dialects layer finds in the module dialect names; `auto` is never passed to `check`."""
     return _module_problems(rig, "dialect", lambda name: None if name == AUTO_DIALECT else check(name))
+
+
+def rig_power_problems(rig: Rig, check: Callable[[Power], Iterable[tuple[str, str]]]) -> list[Problem]:
+    """Problems the power layer finds in each analyzer table (the CLI passes harness.power.analyzer_problems):
+    `check` answers (field path below the table, message) pairs, e.g. ("options.seed", "expected ...")."""
+    return [
+        Problem(str(rig.path), f"{join('power', i)}.{field_path}", message)
+        for i, power in enumerate(rig.power)
+        for field_path, message in check(power)
+    ]
 
 
 def _module_problems(rig: Rig, attribute: str, check: Callable[[str], str | None]) -> list[Problem]:

@@ -14,6 +14,11 @@ Framing rules (ITU-T V.250 frames responses as <CR><LF>text<CR><LF>; modules ben
   the line end, not of the data.
 - After a payload is written in echo mode, the module may echo it back: an expected echo is swallowed when
   it arrives byte for byte at the start of a line, and given back to normal framing as soon as it differs.
+- Line noise: a line that cannot be text is Noise, not a Line: one with a control character other than TAB
+  (NUL is what a break or a glitch on a UART reads as), or bytes that are not UTF-8. V.250 responses are
+  IRA text (T.50, 7-bit), so no answer is lost by this; routing notes the noise in the transcript and
+  drops it, so garbage between two frames never becomes an information line, a URC or a ParseError.
+  Noise made only of printable ASCII cannot be told from a line, by this or by any reader.
 
 Final result codes: OK, ERROR, NO CARRIER (V.250 basic result codes), `+CME ERROR: <err>` (3GPP TS 27.007
 §9.2, numeric after AT+CMEE=1, verbose after AT+CMEE=2) and `+CMS ERROR: <err>` (TS 27.005 §3.2.5).
@@ -35,6 +40,7 @@ PROMPT_BYTE = ord(">")
 MAX_LINE_BYTES = 65_536
 
 _LINE_END = re.compile(rb"[\r\n]")
+_NOT_TEXT = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]")  # control characters; TAB, CR and LF are not here
 
 
 class FinalKind(StrEnum):
@@ -105,7 +111,24 @@ class EchoedData:
     data: bytes
 
 
-Frame = Line | Prompt | EchoedData
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Noise:
+    """Bytes between line ends that cannot be a line of text (see the framing rules)."""
+
+    data: bytes
+
+
+Frame = Line | Prompt | EchoedData | Noise
+
+
+def text_of(raw: bytes) -> str | None:
+    """The text of a line's bytes, or None for noise: a control character other than TAB, or not UTF-8."""
+    if _NOT_TEXT.search(raw) is not None:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,9 +238,12 @@ class LineFramer:
                 return size
             at = stop + 1
             if self._line:
-                text = self._line.decode("utf-8", errors="replace").strip(" \t")
+                raw = bytes(self._line)
                 self._line.clear()
-                if text:
+                text = text_of(raw)
+                if text is None:
+                    frames.append(Noise(data=raw))
+                elif text := text.strip(" \t"):
                     self._end_line(text, ended_in_cr=chunk[stop] == CR, frames=frames)
                     if self._data_left_bytes:
                         return at

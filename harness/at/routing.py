@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from harness.at.command import CommandForm, read_head
 from harness.at.exchange import ATResponse, Urc
-from harness.at.framing import DataRule, EchoedData, Final, Frame, LineFramer, Prompt, parse_final
+from harness.at.framing import DataRule, EchoedData, Final, Frame, LineFramer, Noise, Prompt, parse_final
 from harness.at.transcript import Direction, Transcript, redact_command
 from harness.at.urcs import UrcRouter
 
@@ -116,6 +116,11 @@ class LineRouter:
             return None
         if isinstance(frame, EchoedData):
             self._transcript.record_data(Direction.READ_DATA, frame.data, t_s=t_s, is_secret=is_secret)
+            return None
+        if isinstance(frame, Noise):
+            self._transcript.note(
+                f"+{t_s:.3f}s line noise dropped ({len(frame.data)} bytes): {frame.data.hex(' ')}"
+            )
             return None
         is_echo = pending is not None and not pending.is_echo_seen and frame.text == pending.command
         self._transcript.record_line(Direction.READ, frame.text, t_s=t_s, is_secret=is_echo and is_secret)

@@ -117,8 +117,12 @@ class QuectelNbiotModem(Ts27007Modem):
             return self._family
 
     def iccid(self) -> str | None:
+        """AT+QCCID (BC660K) or AT+NCCID (BC95); None when the module gives none (no SIM: +CME ERROR: 10)."""
         prefix = "+QCCID" if self.family is Family.BC660K else "+NCCID"
-        return self.send_command(f"AT{prefix}").value_of(prefix)
+        try:
+            return self.send_command(f"AT{prefix}").value_of(prefix)
+        except ATCommandError:
+            return None
 
     def apn(self) -> str | None:
         if self.family is Family.BC95:

@@ -61,6 +61,7 @@ COMMAND_TIMEOUTS_S: Mapping[str, float] = MappingProxyType(
     }
 )
 CME_SIM_NOT_INSERTED = 10  # 27.007 §9.2 [S5 Table 5]
+STAT_NOT_SEARCHING = 0  # +CEREG <stat> 0: not registered, not searching (27.007 §10.1.22)
 PIN_LENGTHS = range(4, 9)  # a PIN is 4 to 8 digits (ETSI TS 102 221 §9.5.1, recalled)
 COPS_AUTOMATIC = 0
 COPS_MANUAL = 1
@@ -302,9 +303,13 @@ class Ts27007Modem:
                 is_registered.set()
 
         unsubscribes = [self.session.subscribe(p, on_registration) for p in self.registration_urcs]
+        is_sim_checked = False
         try:
             registration = self.registration()
             while not registration.is_registered:
+                if registration.stat == STAT_NOT_SEARCHING and not is_sim_checked:
+                    is_sim_checked = True
+                    self._check_sim_inserted()
                 left_s = deadline - time.monotonic()
                 if left_s <= 0:
                     raise ModemError(
@@ -318,6 +323,19 @@ class Ts27007Modem:
         finally:
             for unsubscribe in unsubscribes:
                 unsubscribe()
+
+    def _check_sim_inserted(self) -> None:
+        """A module at full functionality that does not even search has no usable SIM, or was refused: say
+        so at once for a missing SIM, rather than after the whole attach timeout."""
+        try:
+            state = self.sim()
+        except (ATCommandError, ModemError):
+            return  # the SIM state is unknown: the wait goes on and its timeout speaks
+        if state is SimState.NOT_INSERTED:
+            raise ModemError(
+                "not registered and not searching: no SIM (AT+CPIN? answers +CME ERROR: 10, SIM not "
+                "inserted); check the card, its slot and its contacts"
+            )
 
     def _text(self, command: str) -> str:
         """The first information line: some modules answer +CGMI with ATI's three lines."""

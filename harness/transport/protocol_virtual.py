@@ -7,6 +7,9 @@ pyserial's posix Serial, and only then lets the module boot, so its RDY is not f
 While the port is open, `port.virtual_module` is the module process: `port.virtual_module.control(request)`
 changes what a lab changes with an attenuator or a network emulator (radio conditions, network policy,
 faults; the ops are VirtualModule.handle_control's), from any thread, with a deadline.
+When the module's port vanishes (a USB re-enumeration; the fault port_vanish) a read or write fails
+(PortLost in an ATSession); `reopen()` waits for the module's new tty and opens it in place, as a lab reopens
+/dev/serial/by-id/...: the same port object, the same module process, a new AT session on top.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import serial
 
 from harness.errors import UrlError
 from harness.virtual import VirtualModuleProcess, parse_virtual_url, start_virtual_module
+from harness.virtual.process import DEFAULT_FIND_PORT_TIMEOUT_S
 
 
 class Serial(serial.Serial):
@@ -43,6 +47,21 @@ class Serial(serial.Serial):
             self.portstr = url
         self._module = module
         module.go()
+
+    def reopen(self, *, timeout_s: float = DEFAULT_FIND_PORT_TIMEOUT_S) -> str:
+        """After the module's port vanished: wait for its new tty path, open it instead of the dead one, and
+        return it. SerialException when the port is not open; VirtualModuleError when no new tty appears."""
+        module = self._module
+        if module is None:
+            raise serial.SerialException("reopen() needs an open virtual port")
+        path = module.find_port(timeout_s=timeout_s)
+        serial.Serial.close(self)  # the dead tty only: the module process keeps running
+        self.portstr = path
+        try:
+            super().open()
+        finally:
+            self.portstr = self.port
+        return path
 
     def close(self) -> None:
         try:

@@ -14,7 +14,9 @@ jitter, rate, loss, RRC), radio (cell, RSRP, CE level, signal indices), command_
 syntax, framing, echo, CMEE, data mode, UART sleep), udp_sockets (real UDP sockets behind the link),
 module_ping (a module's ping through the link), the command tables (ts27007_commands,
 packet_domain_commands, ts27007_power_commands, pdp_contexts, quectel_*, cmcc_sockets), event_loop,
-pty_port, address_policy.
+pty_port, address_policy; faults (the kinds of fault and their parameters), fault_injector (when they start
+and end, their control ops) and fault_effects (what each does), uart (mute, slow, noisy) and usb_port (a pty
+that can vanish and come back).
 """
 
 from harness.virtual.link import (

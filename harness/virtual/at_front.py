@@ -10,8 +10,9 @@ URCs wait while a command runs or data mode lasts, so they never split a respons
 the manual says URCs are lost in data mode (§1.4), which would only make virtual runs flaky.
 A model may put the UART to sleep (BC660K deep sleep in PSM with AT+QSCLK=1): the first byte from the host
 wakes it and the command line it starts is lost ("Send an AT command to the module (this AT command will be
-lost)", BC660K-GL Hardware Design §3.4.2 [S19]; cellular-iot.md §3.1). `on_input` hears every byte the host
-writes, so a model can count down to the next sleep.
+lost)", BC660K-GL Hardware Design §3.4.2 [S19]; cellular-iot.md §3.1), or, as the fault wake_loss can choose,
+only that first byte. `on_input` hears every byte the host writes, so a model can count down to the next
+sleep. `guards` may answer a command before its handler (a fault: no SIM, +CME ERROR: 10).
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class Reply:
 
 
 Handler = Callable[[ATCommand], Reply]
+Guard = Callable[[ATCommand], Reply | None]  # an answer instead of the handler's, or None
 
 
 def ok(*items: str | bytes) -> Reply:
@@ -108,8 +110,10 @@ class ATFront:
         self._held_urcs: list[bytes] = []
         self._is_busy = False
         self.is_asleep = False
+        self._is_line_lost_on_wake = True
         self._is_losing_line = False
         self.on_input: Callable[[], None] = _nothing
+        self.guards: list[Guard] = []
 
     def install(self, commands: Mapping[str, Handler]) -> None:
         self._commands.update(commands)
@@ -122,9 +126,11 @@ class ATFront:
         self._is_busy = False
         self._held_urcs.clear()
 
-    def sleep(self) -> None:
-        """The UART goes deaf: the next byte wakes it and its command line is lost."""
+    def sleep(self, *, is_line_lost: bool = True) -> None:
+        """The UART goes deaf: the next byte wakes it, and the command line it starts is lost (or only that
+        byte, when not `is_line_lost`)."""
         self.is_asleep = True
+        self._is_line_lost_on_wake = is_line_lost
 
     def wake(self) -> None:
         """The module woke the UART itself (it left deep sleep): nothing is lost."""
@@ -142,8 +148,10 @@ class ATFront:
             return
         if self.is_asleep:
             self.is_asleep = False
-            self._is_losing_line = True
+            self._is_losing_line = self._is_line_lost_on_wake
             self._line.clear()
+            if not self._is_losing_line:
+                chunk = chunk[1:]
         self.on_input()
         index = 0
         if self._is_losing_line:
@@ -203,13 +211,17 @@ class ATFront:
                 reply = error()
                 break
             try:
-                reply = handler(command)
+                reply = self._guarded(command) or handler(command)
             except ValueError:
                 reply = cme_error(INCORRECT_PARAMETERS)
             items.extend(reply.items)
             if reply.final is not Final.OK or reply.data is not None:
                 break
         return Reply(items=tuple(items), final=reply.final, cme_code=reply.cme_code, data=reply.data)
+
+    def _guarded(self, command: ATCommand) -> Reply | None:
+        """The first guard's answer instead of the handler's, or None when every guard lets it through."""
+        return next((reply for guard in self.guards if (reply := guard(command)) is not None), None)
 
     def _answer(self, reply: Reply) -> None:
         if reply.data is not None:

@@ -21,7 +21,8 @@ ML307R's footnotes applied; connect ids 0-5:
   AT+MIPCLOSE=<id>          §3.4: OK, then +MIPCLOSE: <id>; an id not in use is +CME ERROR: 551
   AT+MIPSTATE[?|=<id>]      §3.8: +MIPSTATE: <id>,"UDP","<host>",<port>,"CONNECTED" (or ,,,,"INITIAL")
   URCs §3.20: +MIPURC: "rudp",<id>,<len>,<data> (normal mode), "rudp",<id>,<cached> (cache mode; a Cat-1
-  part caches 256 packets, then "drop",<id>,<len>), "disconn",<id>,3 when the registration is lost.
+  part caches 256 packets, then "drop",<id>,<len>), "disconn",<id>,3 when the registration is lost (2 when
+  the network ends the one socket: the fault socket_closed).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from harness.virtual.at_front import DataRequest, Handler, Reply, cme_error, error, ok, prompt
 from harness.virtual.command_line import ATCommand, CommandKind, int_arg
-from harness.virtual.udp_sockets import OpenResult
+from harness.virtual.udp_sockets import CloseCause, OpenResult
 
 if TYPE_CHECKING:
     from harness.virtual.module import VirtualModule
@@ -49,6 +50,9 @@ INLINE_MAX_BYTES = 1460
 SNDBUF_BYTES = 1460  # §3.1 <send_buffer> default: the Ctrl-Z data mode limit
 DEFAULTS = MappingProxyType({"encoding": (ASCII, ASCII), "autofree": (0,), "timeout": (10,)})
 RANGES = MappingProxyType({"encoding": ((0, 2), (0, 1)), "autofree": ((0, 1),), "timeout": ((1, 120),)})
+# §3.20 <connect_state>: 1 closed by the server, 2 connection abnormal, 3 PDP deactivated. A network that ends
+# one UDP socket is "abnormal" (judgement: UDP has no server close).
+DISCONN_STATES = MappingProxyType({CloseCause.CONNECTION_FAILED: 2, CloseCause.PDP_DEACTIVATED: 3})
 OPEN_RESULTS = MappingProxyType(
     {
         OpenResult.OPENED: 0,
@@ -210,8 +214,8 @@ class CmccSockets:
         head = f'+MIPURC: "rudp",{connect_id},{len(datagram)},'.encode()
         self._module.front.emit_urc(head + self._shown(connect_id, datagram))
 
-    def on_closed(self, connect_id: int) -> None:
-        self._module.front.emit_urc(f'+MIPURC: "disconn",{connect_id},3')  # 3: PDP deactivated
+    def on_closed(self, connect_id: int, cause: CloseCause) -> None:
+        self._module.front.emit_urc(f'+MIPURC: "disconn",{connect_id},{DISCONN_STATES[cause]}')
         self._forget(connect_id)
         if self._setting("autofree", connect_id)[0] == 1:
             self._ended_by_network.add(connect_id)

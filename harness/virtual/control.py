@@ -15,8 +15,12 @@ emulator (VirtualModule.handle_control dispatches them; the control channel carr
                                           apply at the next attach or TAU), and "registration": "deregister"
                                           (the network detaches the module and keeps it out) or "register"
   {"op": "timeline", "since_s": 12.5}     state changes since a time of the module's clock
-Every answer is a dict of JSON values; a bad request is a ValueError naming what is wrong. Faults add ops of
-their own (VirtualModule.control_ops is a plain dict).
+  {"op": "fault", "kind": "reboot"}       a fault (harness.virtual.faults names the kinds and parameters)
+  {"op": "clear_faults"}                  every fault ends (or one: "kind"); both are
+                                          harness.virtual.fault_injector's, which adds them to the module
+Every answer is a dict of JSON values; a bad request is a ValueError naming what is wrong. What a part of the
+module adds to "status" comes from VirtualModule.status_parts (the faults, the port's tty path), and the
+timeline's marks (faults switched on and off) come with "timeline" as "marks".
 """
 
 from __future__ import annotations
@@ -85,6 +89,7 @@ def status(module: VirtualModule, args: Args) -> Mapping[str, object]:
             field.name: _json(getattr(module.network, field.name))
             for field in dataclasses.fields(module.network)
         },
+        **{name: value for part in module.status_parts for name, value in part().items()},
     }
 
 
@@ -132,6 +137,10 @@ def timeline(module: VirtualModule, args: Args) -> Mapping[str, object]:
     return {
         "now_s": module.loop.now_s(),
         "changes": [{"t_s": change.t_s, "state": str(change.state)} for change in changes],
+        "marks": [
+            {"t_s": mark.t_s, "name": mark.name, **mark.detail}
+            for mark in module.timeline.marks_since(since_s)
+        ],
     }
 
 

@@ -70,6 +70,8 @@ class VirtualModule:
         # called with True when a data call for the host's network interface is up (ECM/RNDIS/MBIM data
         # path, harness.virtual.data_interface), False when it is down
         self.data_call_watchers: list[Callable[[bool], None]] = []
+        # what other parts add to the control op "status" (faults and port: harness.virtual.fault_injector)
+        self.status_parts: list[Callable[[], Mapping[str, object]]] = []
         self.registration = Registration(
             loop=loop,
             attach_s=options.attach_s,

@@ -5,10 +5,12 @@ virtual one, so `socket://127.0.0.1:<port>` (raw bytes) and `rfc2217://127.0.0.1
 COM-PORT-OPTION, rfc2217_codec) reach the module as pyserial reaches a remote rig, and a terminal program or
 an AT library can use them too. Loopback only (DESIGN "Network rules").
 
-SerialLine is the module's one serial line. What the module writes goes to its pty (always there, it is
-the module's own port) and to the network client that holds the line; what either sends goes to the AT
-front. One network client at a time, like a serial port: while one is connected, a connection to either
-TCP port is accepted and closed at once, and the next client may connect once the first has gone.
+SerialLine is the module's one serial line. What the module writes goes to its own port (usb_port: a pty,
+there unless a fault made it vanish) and to the network client that holds the line; what either sends goes
+to the module. One network client at a time, like a serial port: while one is connected, a connection to
+either TCP port is accepted and closed at once, and the next client may connect once the first has gone.
+When the module's port vanishes, the client is dropped and new ones are turned away until it is back, as
+ser2net loses a device that re-enumerates.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from enum import StrEnum
 from typing import Protocol
 
 from harness.virtual.event_loop import EventLoop, OutputQueue
-from harness.virtual.pty_port import PtyPort
 from harness.virtual.rfc2217_codec import Decoded, Rfc2217Codec
+from harness.virtual.usb_port import UsbPort
 
 LOOPBACK = "127.0.0.1"
 READ_BYTES = 4096
@@ -69,20 +71,25 @@ def new_codec(protocol: WireProtocol) -> WireCodec:
 
 
 class SerialLine:
-    """The module's serial line: output to the pty and the network client, input from both to `on_input`."""
+    """The module's serial line: output to its port and the network client, input from both to `on_input`."""
 
-    def __init__(self, pty: PtyPort) -> None:
-        self._pty = pty
+    def __init__(self, port: UsbPort) -> None:
+        self._port = port
         self._client: NetworkClient | None = None
         self.on_input: Callable[[bytes], None] = _discard
-        pty.on_input = self.feed
+        port.on_input = self.feed
+        port.presence_watchers.append(self._presence_changed)
+
+    @property
+    def is_present(self) -> bool:
+        return self._port.is_present
 
     @property
     def client(self) -> NetworkClient | None:
         return self._client
 
     def write(self, data: bytes) -> None:
-        self._pty.write(data)
+        self._port.write(data)
         if self._client is not None:
             self._client.write(data)
 
@@ -103,6 +110,10 @@ class SerialLine:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+
+    def _presence_changed(self, is_present: bool) -> None:
+        if not is_present:
+            self.close()
 
 
 class NetworkClient:
@@ -195,7 +206,7 @@ class NetworkPort:
             sock, _ = self._listener.accept()
         except (BlockingIOError, ConnectionAbortedError):
             return
-        if self._line.client is not None:
+        if self._line.client is not None or not self._line.is_present:
             with contextlib.suppress(OSError):
                 sock.close()
             return

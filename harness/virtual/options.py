@@ -9,7 +9,7 @@ during a run. The network's behaviour (PSM and eDRX grants, roaming, downlink bu
 harness.virtual.network_policy. `timer_scale` runs every idle-mode timer (T3324, T3412, eDRX cycle, PTW,
 paging cycle, the UART's sleep countdown) that many times its coded length, so a test sees a 4 min T3324 go by
 in seconds while every value the module reports stays as coded. An unknown model, an unknown option or a bad
-value raises UrlError naming it.
+value raises UrlError naming it. The rig's faults (`faults=...`) are harness.virtual.faults'.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from harness.errors import UrlError
 from harness.virtual.address_policy import describe_allowed, is_allowed_address
+from harness.virtual.faults import Fault, read_url_faults
 from harness.virtual.link import LinkProfile
 from harness.virtual.model_spec import ModelSpec, Setting
 from harness.virtual.network_policy import NetworkPolicy, read_network_policy
@@ -64,6 +65,7 @@ class ModuleOptions:
     network: NetworkPolicy
     timer_scale: float
     settings: Mapping[str, Setting]  # the model's own options
+    faults: tuple[Fault, ...] = ()  # the rig's faults (harness.virtual.faults), applied from boot
 
 
 # Default identities: a made-up IMEI TAC, and IMSI/ICCID on the test PLMN 001/01 (3GPP TS 23.003). The rest
@@ -167,6 +169,7 @@ def _build(url: str, model: str, reader: OptionReader) -> ModuleOptions:
         network=read_network_policy(reader),
         timer_scale=reader.get("timer_scale", number(0.0001, 1000.0), 1.0),
         settings=MappingProxyType(settings),
+        faults=read_url_faults(reader),
     )
 
 

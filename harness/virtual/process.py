@@ -41,16 +41,21 @@ from harness.virtual.control_channel import (
     format_request,
 )
 from harness.virtual.event_loop import EventLoop
+from harness.virtual.fault_injector import FaultInjector
 from harness.virtual.module import VirtualModule
 from harness.virtual.network_port import NetworkPort, SerialLine, WireProtocol
 from harness.virtual.options import parse_virtual_url
-from harness.virtual.pty_port import PtyPort
+from harness.virtual.uart import Uart
+from harness.virtual.usb_port import UsbPort
 
 # Python starts in 0.1-0.5 s on this machine; the deadline is for a machine under heavy load.
 DEFAULT_START_TIMEOUT_S = 10.0
 # A request takes microseconds in the module; the deadline is for a loaded machine.
 DEFAULT_CONTROL_TIMEOUT_S = 10.0
 STOP_GRACE_S = 2.0
+# The port of a re-enumerating module is back within seconds (fault port_vanish, reappear_s default 2 s).
+DEFAULT_FIND_PORT_TIMEOUT_S = 10.0
+FIND_PORT_POLL_S = 0.02
 PARENT_CHECK_S = 1.0
 STDERR_TAIL_LINES = 5
 
@@ -88,6 +93,7 @@ class VirtualModuleProcess:
         self._write_lock = threading.Lock()
         self._control_lock = threading.Lock()
         self._numbers = itertools.count(1)
+        self._plug_count = 1  # the port announced in READY is the module's first
 
     @property
     def pid(self) -> int:
@@ -127,6 +133,26 @@ class VirtualModuleProcess:
         if answer.reply is None:
             raise VirtualModuleError(f"{self.url}: {what} refused: {answer.failure}")
         return answer.reply
+
+    def find_port(self, *, timeout_s: float = DEFAULT_FIND_PORT_TIMEOUT_S) -> str:
+        """The module's new tty path once its port has come back from vanishing (the fault port_vanish: a
+        USB re-enumeration); `tty_path` follows it. Waits for a port newer than the one last known, since
+        the new pty may reuse the old path. A lab finds such a module again by its stable udev name
+        (/dev/serial/by-id/usb-<vendor>_<model>_<serial>-if<NN>, or a udev rule's symlink) and reopens that
+        path; a virtual module has no udev, so its status says where it is now. VirtualModuleError when no
+        new port appears within `timeout_s`."""
+        deadline_s = time.monotonic() + timeout_s
+        while True:
+            status = self.control({"op": "status"}, timeout_s=max(deadline_s - time.monotonic(), 0.1))
+            path, plug_count = status.get("tty_path"), status.get("port_plug_count")
+            if isinstance(path, str) and isinstance(plug_count, int) and plug_count > self._plug_count:
+                self.tty_path, self._plug_count = path, plug_count
+                return path
+            if time.monotonic() >= deadline_s:
+                raise VirtualModuleError(
+                    f"{self.url}: no new port within {timeout_s:g} s (now: {path or 'none'}, pid {self.pid})"
+                )
+            time.sleep(FIND_PORT_POLL_S)
 
     def wait(self, timeout_s: float | None = None) -> int | None:
         """The exit status once the process has ended, or None when it still runs after `timeout_s`."""
@@ -250,10 +276,17 @@ def serve(url: str, *, has_handshake: bool, tcp_ports: TcpPorts | None = None) -
     OSError when a TCP port cannot be listened on."""
     options = parse_virtual_url(url)
     loop = EventLoop()
-    pty = PtyPort(loop)
+    pty = UsbPort(loop)
     line = SerialLine(pty)
-    module = VirtualModule(options=options, loop=loop, write=line.write)
-    line.on_input = module.front.feed
+    uart = Uart(loop=loop, write=line.write, seed=options.seed)
+    module = VirtualModule(options=options, loop=loop, write=uart.write)
+    line.on_input = uart.receive
+    uart.feed = module.front.feed
+    faults = FaultInjector(module=module, uart=uart, port=pty)
+
+    def boot() -> None:
+        module.boot()
+        faults.apply_from_boot(options.faults)
     network_ports: list[NetworkPort] = []
     try:
         ports = tcp_ports or TcpPorts()
@@ -264,13 +297,14 @@ def serve(url: str, *, has_handshake: bool, tcp_ports: TcpPorts | None = None) -
             if number is not None:
                 network_ports.append(NetworkPort(loop, line, protocol=protocol, port_number=number))
         by_protocol = {port.protocol: port.port_number for port in network_ports}
+        assert pty.tty_path is not None  # a new port is there until a fault makes it vanish
         ready = ReadyLine(
             tty_path=pty.tty_path,
             socket_port=by_protocol.get(WireProtocol.RAW),
             rfc2217_port=by_protocol.get(WireProtocol.RFC2217),
         )
         if has_handshake:
-            handlers = ControlHandlers(on_go=module.boot, on_stop=loop.stop, on_request=module.handle_control)
+            handlers = ControlHandlers(on_go=boot, on_stop=loop.stop, on_request=module.handle_control)
             ControlChannel(loop, sys.stdin.fileno(), handlers=handlers, write_line=_announce)
             _watch_parent(loop, os.getppid())
             _announce(ready.format())
@@ -278,7 +312,7 @@ def serve(url: str, *, has_handshake: bool, tcp_ports: TcpPorts | None = None) -
             _announce(pty.tty_path)
             for port in network_ports:
                 _announce(port.url)
-            module.boot()
+            boot()
         loop.run()
     finally:
         module.close()

@@ -17,7 +17,7 @@ application notes [S13], Renode's BC660K model [S6] for the shape):
   AT+QICLOSE=<connectID>      -> OK (also for a connect id that is not open)
   URCs: +QIURC: "recv",<id> when a datagram enters an empty queue (access_mode 0, buffer);
         +QIURC: "recv",<id>,<len> <CR><LF> <data> (access_mode 1, direct push);
-        +QIURC: "closed",<id> when the network side closes (here: deregistration).
+        +QIURC: "closed",<id> when the network side closes (deregistration, or the fault socket_closed).
 <err> codes are the Quectel TCP/IP ones (BG9x notes [S13]): 555 operation not supported (TCP, transparent
 mode: not modelled yet), 556 bind failed, 561 PDP context not active (not registered), 563 connect id in
 use, 565 DNS parse failed (the virtual module resolves no names), 572 operation not allowed (an address
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from harness.virtual.at_front import DataRequest, Handler, Reply, error, ok, prompt
 from harness.virtual.command_line import ATCommand, CommandKind, int_arg
 from harness.virtual.link import ReleaseAssistance
-from harness.virtual.udp_sockets import OpenResult
+from harness.virtual.udp_sockets import CloseCause, OpenResult
 
 if TYPE_CHECKING:
     from harness.virtual.module import VirtualModule
@@ -150,7 +150,8 @@ class QuectelSockets:
         elif len(entry.queue) == 1:
             self._module.front.emit_urc(f'+QIURC: "recv",{connect_id}')
 
-    def on_closed(self, connect_id: int) -> None:
+    def on_closed(self, connect_id: int, cause: CloseCause) -> None:
+        del cause  # +QIURC: "closed" gives none
         self._modes.pop(connect_id, None)
         self._module.front.emit_urc(f'+QIURC: "closed",{connect_id}')
 

@@ -5,7 +5,8 @@ registration state and the report commands that show it (+CEREG, +C5GREG).
 (../shared/reference/cellular-iot.md §1.1, §1.2, §1.4, §1.6). With CFUN=1 and automatic (or manual, to the
 serving PLMN) selection the module searches (<stat> 2) and registers attach_s later: home (1), or roaming
 (5) when the network policy says the module roams. CFUN=0/4, +CGATT=0 and +COPS=2 deregister (<stat> 0). The
-network can deregister the module and keep it out (it searches until let in again).
+network can deregister the module and keep it out (it searches until let in again, or, as a lost coverage can
+leave it, does not search: <stat> 0). Without a SIM it neither searches nor registers (<stat> 0).
 
 A report command shows the registration of its domain (EPS for +CEREG, 5GS for +C5GREG): a module registered
 in the other domain reports <stat> 0 there. URC layouts per <n> (the read form puts <n> first):
@@ -125,6 +126,7 @@ class Registration:
         self.stat = RegStat.NOT_SEARCHING
         self.cops_mode = CopsMode.AUTOMATIC
         self.is_barred = False  # the network keeps the module out
+        self.has_sim = True
 
     @property
     def is_registered(self) -> bool:
@@ -139,8 +141,13 @@ class Registration:
 
     def attach(self) -> None:
         """Search and register attach_s from now, unless already registered or searching, not at CFUN=1,
-        or deregistered by +COPS=2."""
-        if self.fun is not Fun.FULL or self.cops_mode is CopsMode.DEREGISTER or self.is_registered:
+        deregistered by +COPS=2, or without a SIM."""
+        if (
+            self.fun is not Fun.FULL
+            or self.cops_mode is CopsMode.DEREGISTER
+            or self.is_registered
+            or not self.has_sim
+        ):
             return
         self._set_stat(RegStat.SEARCHING)
         if self._attach_timer is None and not self.is_barred:
@@ -153,20 +160,33 @@ class Registration:
         if was_registered:
             self._events.on_deregistered()
 
-    def bar(self) -> None:
-        """The network deregisters the module and refuses it; at CFUN=1 it keeps searching."""
+    def bar(self, *, is_searching: bool = True) -> None:
+        """The network deregisters the module and refuses it; at CFUN=1 it keeps searching, unless not
+        `is_searching`."""
         self.is_barred = True
-        self._cancel_attach()
-        was_registered = self.is_registered
-        self._set_stat(RegStat.SEARCHING if self.fun is Fun.FULL else RegStat.NOT_SEARCHING)
-        if was_registered:
-            self._events.on_deregistered()
+        is_searching = is_searching and self.fun is Fun.FULL and self.has_sim
+        self._lose(RegStat.SEARCHING if is_searching else RegStat.NOT_SEARCHING)
 
     def unbar(self) -> None:
         self.is_barred = False
-        if self.stat is RegStat.SEARCHING:
-            self.stat = RegStat.NOT_SEARCHING  # searching again from now
+        if not self.is_registered:
+            self.stat = RegStat.NOT_SEARCHING  # searching again from now (a report shows it when it changes)
             self.attach()
+
+    def remove_sim(self) -> None:
+        self.has_sim = False
+        self._lose(RegStat.NOT_SEARCHING)
+
+    def insert_sim(self) -> None:
+        self.has_sim = True
+        self.attach()
+
+    def _lose(self, stat: RegStat) -> None:
+        self._cancel_attach()
+        was_registered = self.is_registered
+        self._set_stat(stat)
+        if was_registered:
+            self._events.on_deregistered()
 
     def power_off(self) -> None:
         """Everything off at once, without URCs (a reset); <n> is kept (NVRAM, [S5] §4.1)."""

@@ -4,13 +4,15 @@ What a power rail integrates current over (a current per state, DESIGN "power") 
 "timeline" answers. The states follow cellular-iot.md §5.3: off (booting), deregistered, searching,
 registered idle (DRX or eDRX, T3324 running when PSM was granted), RRC connected, and PSM. Times are the
 module's loop clock (time.monotonic in the module process); `now_s` comes with every answer so that a reader
-in another process can line them up with its own clock.
+in another process can line them up with its own clock. Besides the states, the timeline keeps marks: events
+that are not states but that a reader of the states needs to line up with them (a fault switched on or off,
+harness.virtual.fault_injector), so a power rail or a run's events.jsonl sees them at their time.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -45,11 +47,21 @@ class StateChange:
     state: ModemState
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mark:
+    """An event at `t_s`: its name (e.g. "fault_started") and what it carries (JSON values)."""
+
+    t_s: float
+    name: str
+    detail: Mapping[str, object]
+
+
 class StateTimeline:
     def __init__(self, *, clock: Callable[[], float]) -> None:
         self._clock = clock
         self._changes: deque[StateChange] = deque(maxlen=MAX_CHANGES)
         self._listeners: list[Callable[[StateChange], None]] = []
+        self._marks: deque[Mark] = deque(maxlen=MAX_CHANGES)
         self.enter(ModemState.OFF)
 
     @property
@@ -72,3 +84,10 @@ class StateTimeline:
 
     def subscribe(self, listener: Callable[[StateChange], None]) -> None:
         self._listeners.append(listener)
+
+    def mark(self, name: str, detail: Mapping[str, object]) -> None:
+        self._marks.append(Mark(t_s=self._clock(), name=name, detail=dict(detail)))
+
+    def marks_since(self, t_s: float) -> list[Mark]:
+        """The marks at or after `t_s`, oldest first."""
+        return [mark for mark in self._marks if mark.t_s >= t_s]

@@ -38,6 +38,13 @@ class OpenResult(StrEnum):
     BIND_FAILED = "bind failed"
 
 
+class CloseCause(StrEnum):
+    """Why the network side ended a socket."""
+
+    PDP_DEACTIVATED = "pdp deactivated"  # the registration, and with it the PDN connection, is gone
+    CONNECTION_FAILED = "connection failed"  # the network ended this one connection (a fault)
+
+
 class RadioPath(Protocol):
     """How datagrams cross the radio (harness.virtual.module.VirtualModule): `deliver` runs when one arrives
     at the far end, and never when it is lost or dropped on the way."""
@@ -53,8 +60,8 @@ class SocketListener(Protocol):
     def on_datagram(self, connect_id: int) -> None:
         """A datagram entered the receive queue of `connect_id`."""
 
-    def on_closed(self, connect_id: int) -> None:
-        """The network side closed `connect_id` (deregistration)."""
+    def on_closed(self, connect_id: int, cause: CloseCause) -> None:
+        """The network side closed `connect_id`."""
 
     def on_dropped(self, connect_id: int, length_bytes: int) -> None:
         """A datagram for `connect_id` was thrown away: its receive queue was full."""
@@ -138,10 +145,20 @@ class SocketTable:
         return True
 
     def close_all(self, *, is_network_side: bool) -> None:
-        for connect_id in sorted(self._sockets):
-            self.close(connect_id)
-            if is_network_side and self.listener is not None:
-                self.listener.on_closed(connect_id)
+        if is_network_side:
+            self.close_by_network(None, CloseCause.PDP_DEACTIVATED)
+        else:
+            for connect_id in sorted(self._sockets):
+                self.close(connect_id)
+
+    def close_by_network(self, connect_id: int | None, cause: CloseCause) -> list[int]:
+        """The network ends socket `connect_id` (None: every open one); the connect ids it ended."""
+        ended = [i for i in sorted(self._sockets) if connect_id is None or i == connect_id]
+        for each in ended:
+            self.close(each)
+            if self.listener is not None:
+                self.listener.on_closed(each, cause)
+        return ended
 
     def _put_on_wire(self, entry: ModuleSocket, payload: bytes) -> None:
         if self._sockets.get(entry.connect_id) is not entry:

@@ -15,6 +15,7 @@ from harness.at.framing import (
     Frame,
     Line,
     LineFramer,
+    Noise,
     Prompt,
     data_length_field,
     has_prefix,
@@ -203,11 +204,26 @@ def test_any_split_of_a_stream_gives_the_lines_and_data_it_was_made_of(
     assert feed_split(framer_with_qird(), stream, cuts) == events
 
 
+def is_reference_noise(part: bytes) -> bool:
+    """Noise the obvious way: a control character other than TAB, or bytes that are not UTF-8."""
+    if any((byte < 0x20 and byte != 0x09) or byte == 0x7F for byte in part):
+        return True
+    try:
+        part.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 def reference_lines(stream: bytes) -> list[str]:
-    """Every complete line of a stream, the obvious way (no data rules, no prompt)."""
+    """Every complete line of a stream that is not noise, the obvious way (no data rules, no prompt)."""
     parts = re.split(rb"[\r\n]", stream)[:-1]
-    texts = (p.decode("utf-8", errors="replace").strip(" \t") for p in parts)
+    texts = (p.decode("utf-8").strip(" \t") for p in parts if not is_reference_noise(p))
     return [t for t in texts if t]
+
+
+def reference_noise(stream: bytes) -> list[bytes]:
+    return [p for p in re.split(rb"[\r\n]", stream)[:-1] if p and is_reference_noise(p)]
 
 
 @given(stream=st.binary(max_size=300), cuts=st.lists(st.integers(min_value=0, max_value=300), max_size=10))
@@ -215,6 +231,7 @@ def test_random_bytes_give_exactly_the_reference_lines(stream: bytes, cuts: list
     frames = feed_split(LineFramer(), stream, cuts)
     texts = [f.text for f in frames if isinstance(f, Line)]
     assert texts == reference_lines(stream)
+    assert [f.data for f in frames if isinstance(f, Noise)] == reference_noise(stream)
     finals = [t for t in texts if parse_final(t) is not None]
     assert finals == [t for t in reference_lines(stream) if parse_final(t) is not None]
 
@@ -248,3 +265,20 @@ def test_a_length_above_the_command_maximum_is_not_data() -> None:
     assert length_of("+QIRD: 1501") is None
     assert length_of("+QIRD: 99999999999999999999") is None
     assert data_length_field(0)("+QIRD: 99999999999999999999") is None  # absurdly long: never data
+
+
+# --- line noise -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "noise",
+    [b"\x00", b"\xff\xfe", b"ab\x00cd", b"\x1b[0m", b"\xc3", b"OK\x7f", b"\xf5+CEREG: 1"],
+)
+def test_noise_between_frames_is_noise_never_a_line(noise: bytes) -> None:
+    frames = LineFramer().feed(b"\r\nOK\r\n" + noise + b"\r\n+CEREG: 1\r\n")
+    assert frames == [Line(text="OK"), Noise(data=noise), Line(text="+CEREG: 1")]
+
+
+@pytest.mark.parametrize("text", ['+COPS: 0,0,"T\u00e9l\u00e9com"', "a\tb", "+CSQ: 31,99"])
+def test_text_with_tabs_and_utf_8_is_a_line(text: str) -> None:
+    assert LineFramer().feed(text.encode() + b"\r\n") == [Line(text=text)]
