@@ -24,7 +24,7 @@ from harness.dialects.quectel_redcap import QuectelRedcapModem
 from harness.errors import UrlError
 from harness.probe import ProbeHeader, decode_probe, encode_probe
 from harness.server import UdpReflector
-from harness.virtual.data_interface import DataInterfaceInfo
+from harness.virtual.data_interface_topology import DataInterfaceInfo
 from harness.virtual.link import LinkProfile, expected_rtt_median_ms
 from harness.virtual.options import parse_virtual_url
 
