@@ -28,7 +28,7 @@ from harness.virtual.data_interface_topology import DataInterfaceInfo
 from harness.virtual.link import LinkProfile, expected_rtt_median_ms
 from harness.virtual.options import parse_virtual_url
 
-from .conftest import control
+from .conftest import StartModule, control
 
 ROOT_REASON = netns.missing_net_admin()
 needs_root = pytest.mark.skipif(ROOT_REASON is not None, reason=f"host data path tests: {ROOT_REASON}")
@@ -142,6 +142,11 @@ def test_without_root_the_url_is_refused_with_the_reason(monkeypatch: pytest.Mon
 def test_bad_data_path_options_are_refused(url: str, problem: str) -> None:
     with pytest.raises(UrlError, match=problem):
         parse_virtual_url(url)
+
+
+def test_without_a_datapath_option_there_is_no_interface(start_module: StartModule) -> None:
+    terminal = start_module("attach_s=0", model="rg255c")
+    assert control(terminal.port, {"op": "status"})["data_interface"] is None
 
 
 # --- RedCap: AT+QNETDEVCTL --------------------------------------------------------------------------
