@@ -3,14 +3,17 @@ emulator (VirtualModule.handle_control dispatches them; the control channel carr
 
   {"op": "status"}                        the module's state, radio, link, grants, held downlink and the
                                           next paging occasion with eDRX (module clock: time.monotonic of
-                                          the module process, the same clock as every process's here)
+                                          the module process, the same clock as every process's here); the
+                                          host data interface (`data_interface`: host_interface,
+                                          host_address, server_address, network_namespace...) or None
   {"op": "conditions", "ce": 2}           radio conditions: ce, rsrp (dBm), rsrq_db, sinr_db and the link
                                           fields (delay_ms, jitter_ms, ul_kbps, dl_kbps, loss_pct,
                                           rrc_setup_ms, inactivity_s), the URL's names and ranges. A new ce
                                           (or an rsrp in another CE band) takes that level's figures with
                                           the pinned link fields on top; link fields given here are pinned
-                                          too. A change applies from the next packet; a new coverage level
-                                          is a reselection (VirtualModule.change_cell).
+                                          too. A change applies from the next packet (and to the host data
+                                          interface's relay); a new coverage level is a reselection
+                                          (VirtualModule.change_cell).
   {"op": "network", "psm": "reject"}      network policy options (harness.virtual.network_policy; they
                                           apply at the next attach or TAU), and "registration": "deregister"
                                           (the network detaches the module and keeps it out) or "register"
@@ -32,6 +35,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from harness.virtual.data_interface_topology import DataInterfaceInfo
 from harness.virtual.network_policy import changed_policy
 from harness.virtual.option_reader import integer, number
 from harness.virtual.options import LINK_OPTIONS, RSRP_OPTION, link_with
@@ -90,6 +94,7 @@ def status(module: VirtualModule, args: Args) -> Mapping[str, object]:
             for field in dataclasses.fields(module.network)
         },
         **{name: value for part in module.status_parts for name, value in part().items()},
+        "data_interface": _info(module.data_interface),
     }
 
 
@@ -112,6 +117,8 @@ def conditions(module: VirtualModule, args: Args) -> Mapping[str, object]:
         {name: _parse(args, name, parse) for name, parse in LINK_OPTIONS.items() if name in args}
     )
     module.link.set_profile(link_with(profile.links[level], module.link_overrides))
+    for watcher in module.link_profile_watchers:
+        watcher(module.link.profile)
     module.change_cell(is_coverage_change=level != old_level)
     return status(module, {})
 
@@ -159,6 +166,10 @@ def _parse(args: Args, name: str, parse: Callable[[str], float]) -> float:
         return parse(str(value))
     except ValueError as exc:
         raise ValueError(f"{name} {exc}, got {value!r}") from None
+
+
+def _info(info: DataInterfaceInfo | None) -> dict[str, object] | None:
+    return None if info is None else dataclasses.asdict(info)
 
 
 def _json(value: object) -> object:

@@ -118,6 +118,7 @@ class DataInterface:
         self._info: DataInterfaceInfo | None = None
         self._request_ids = itertools.count(1)
         self._stderr_tail = ""
+        self._is_output_ended = False
 
     def __enter__(self) -> DataInterface:
         return self
@@ -140,6 +141,11 @@ class DataInterface:
         if self._info is None:
             raise VirtualModuleError(f"the data interface relay (pid {self.pid}) is not ready yet")
         return self._info
+
+    @property
+    def has_ended(self) -> bool:
+        """The relay's output has ended (it stopped or crashed): nothing more comes on `fileno()`."""
+        return self._is_output_ended
 
     def fileno(self) -> int:
         """Readable when the relay wrote something: an event loop then calls read_events()."""
@@ -243,6 +249,7 @@ class DataInterface:
         except BlockingIOError:
             return True
         if not chunk:
+            self._is_output_ended = True
             return False
         *lines, self._received = (self._received + chunk).split(b"\n")
         messages = [json.loads(line) for line in lines]

@@ -17,6 +17,8 @@ manual "4G系列" V1.7.4 (search index id 58854057303) for +MATREADY at boot (§
                        lost: judgement). A name is +MPING: 1 (the module resolves none), a ping running
                        already +CME ERROR: 582, no registration +CME ERROR: 570, an address outside the
                        network rule +CME ERROR: 580 (§5). Timed through the link (module_ping).
+  AT+MDIALUP           the ECM/RNDIS dial-up (cmcc_dialup); with the URL options `datapath`, `data_slot`
+                       and `queue_ms` a host data interface (host_data_path) whose carrier follows it.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from typing import TYPE_CHECKING
 
 from harness.virtual.address_policy import is_allowed_address, parse_ipv4
 from harness.virtual.at_front import Handler, Reply, cme_error, error, ok
+from harness.virtual.cmcc_dialup import CmccDialup
 from harness.virtual.cmcc_sockets import CmccSockets
 from harness.virtual.command_line import ATCommand, CommandKind, int_arg
+from harness.virtual.host_data_path import DATA_PATH_OPTIONS, start_host_data_path
 from harness.virtual.model_spec import ModelSpec, fixed_profile
 from harness.virtual.module_ping import PingReply, PingRun
 from harness.virtual.radio import rssi_dbm
@@ -44,14 +48,22 @@ PDP_NOT_ACTIVE, DNS_FAILED, PING_BUSY = 570, 580, 582
 PING_DNS_FAILED, PING_TIMED_OUT = 1, 4
 NOT_CAMPED = '"radio",4,-32768,-32768,,,,FFFFFFFF,,-32768,-1,65535,-32768'
 
-MODEL = ModelSpec(profile_for=fixed_profile("cat1"), ready_urc="+MATREADY", attach_cid=1, max_sockets=6)
+MODEL = ModelSpec(
+    profile_for=fixed_profile("cat1"),
+    ready_urc="+MATREADY",
+    attach_cid=1,
+    max_sockets=6,
+    options=DATA_PATH_OPTIONS,
+)
 
 
 def build_commands(module: VirtualModule) -> dict[str, Handler]:
     model = Ml307rCommands(module)
+    start_host_data_path(module)
     return {
         **standard_table(module),
         **CmccSockets(module).table(),
+        **CmccDialup(module).table(),
         "I": fixed_answer(MANUFACTURER, MODEL_NAME, REVISION),
         "+CGMI": fixed_answer(MANUFACTURER),
         "+CGMM": fixed_answer(MODEL_NAME),

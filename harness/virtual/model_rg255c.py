@@ -9,7 +9,8 @@ not registered in EPS), AT+QENG="servingcell" / AT+QNWINFO / AT+QCSQ (quectel_re
 (quectel_netdev); no AT sockets (RedCap traffic goes via="host"). RDY when booted.
 Model options: `rx` (1 or 2 receive antennas: the redcap_1rx / redcap_2rx profile, default 2, the
 configuration behind the RG255C-class rates in cellular-iot.md §4.4), `usbnet` (1 ECM, 2 MBIM, 3 RNDIS;
-default 1) and `sim_slots` (1 or 2; default 1).
+default 1), `sim_slots` (1 or 2; default 1) and the host data interface's `datapath`, `data_slot` and
+`queue_ms` (host_data_path; its carrier follows AT+QNETDEVCTL).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from harness.virtual.at_front import Handler
+from harness.virtual.host_data_path import DATA_PATH_OPTIONS, start_host_data_path
 from harness.virtual.model_spec import ModelOption, ModelSpec, Settings, int_setting
 from harness.virtual.option_reader import integer
 from harness.virtual.quectel_netdev import CIDS, QuectelNetdev
@@ -45,12 +47,14 @@ MODEL = ModelSpec(
         ModelOption(name="rx", parse=integer(1, 2), default=2),
         ModelOption(name="usbnet", parse=integer(1, 3), default=1),
         ModelOption(name="sim_slots", parse=integer(1, 2), default=1),
+        *DATA_PATH_OPTIONS,
     ),
 )
 
 
 def build_commands(module: VirtualModule) -> dict[str, Handler]:
     nr_report = add_nr_report(module)
+    start_host_data_path(module)
     return {
         **standard_table(module),
         **QuectelRedcapCommands(module).table(),

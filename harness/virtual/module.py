@@ -23,9 +23,10 @@ from collections.abc import Callable, Mapping
 
 from harness.virtual.at_front import ATFront, Handler
 from harness.virtual.control import ControlOp, control_ops
+from harness.virtual.data_interface_topology import DataInterfaceInfo
 from harness.virtual.event_loop import EventLoop
 from harness.virtual.idle_mode import IdleEvents, IdleMode
-from harness.virtual.link import Direction, LinkModel, ReleaseAssistance, Transfer
+from harness.virtual.link import Direction, LinkModel, LinkProfile, ReleaseAssistance, Transfer
 from harness.virtual.options import MODEL_PREFIX, ModuleOptions
 from harness.virtual.pdp_contexts import PdpContexts
 from harness.virtual.power_saving import PowerSaving
@@ -72,6 +73,9 @@ class VirtualModule:
         self.data_call_watchers: list[Callable[[bool], None]] = []
         # what other parts add to the control op "status" (faults and port: harness.virtual.fault_injector)
         self.status_parts: list[Callable[[], Mapping[str, object]]] = []
+        self.link_profile_watchers: list[Callable[[LinkProfile], None]] = []  # new link figures (conditions)
+        self.close_watchers: list[Callable[[], None]] = []  # what a model started ends with the module
+        self.data_interface: DataInterfaceInfo | None = None  # the host data interface (host_data_path)
         self.registration = Registration(
             loop=loop,
             attach_s=options.attach_s,
@@ -137,6 +141,8 @@ class VirtualModule:
 
     def close(self) -> None:
         self.sockets.close_all(is_network_side=False)
+        for watcher in self.close_watchers:
+            watcher()
 
     @property
     def is_rrc_connected(self) -> bool:

@@ -276,17 +276,20 @@ def serve(url: str, *, has_handshake: bool, tcp_ports: TcpPorts | None = None) -
     OSError when a TCP port cannot be listened on."""
     options = parse_virtual_url(url)
     loop = EventLoop()
-    pty = UsbPort(loop)
-    line = SerialLine(pty)
+    usb_port = UsbPort(loop)
+    tty_path = usb_port.tty_path
+    assert tty_path is not None  # a new port is present until a fault makes it vanish
+    line = SerialLine(usb_port)
     uart = Uart(loop=loop, write=line.write, seed=options.seed)
     module = VirtualModule(options=options, loop=loop, write=uart.write)
     line.on_input = uart.receive
     uart.feed = module.front.feed
-    faults = FaultInjector(module=module, uart=uart, port=pty)
+    faults = FaultInjector(module=module, uart=uart, port=usb_port)
 
     def boot() -> None:
         module.boot()
         faults.apply_from_boot(options.faults)
+
     network_ports: list[NetworkPort] = []
     try:
         ports = tcp_ports or TcpPorts()
@@ -297,9 +300,8 @@ def serve(url: str, *, has_handshake: bool, tcp_ports: TcpPorts | None = None) -
             if number is not None:
                 network_ports.append(NetworkPort(loop, line, protocol=protocol, port_number=number))
         by_protocol = {port.protocol: port.port_number for port in network_ports}
-        assert pty.tty_path is not None  # a new port is there until a fault makes it vanish
         ready = ReadyLine(
-            tty_path=pty.tty_path,
+            tty_path=tty_path,
             socket_port=by_protocol.get(WireProtocol.RAW),
             rfc2217_port=by_protocol.get(WireProtocol.RFC2217),
         )
@@ -309,7 +311,7 @@ def serve(url: str, *, has_handshake: bool, tcp_ports: TcpPorts | None = None) -
             _watch_parent(loop, os.getppid())
             _announce(ready.format())
         else:
-            _announce(pty.tty_path)
+            _announce(tty_path)
             for port in network_ports:
                 _announce(port.url)
             boot()
@@ -319,7 +321,7 @@ def serve(url: str, *, has_handshake: bool, tcp_ports: TcpPorts | None = None) -
         line.close()
         for port in network_ports:
             port.close()
-        pty.close()
+        usb_port.close()
         loop.close()
     return 0
 

@@ -8,9 +8,10 @@
                            automatically, 0 disconnect; cid 1-11. Read:
                            +QNETDEVCTL: <op>,<cid>,<urc_en>,<state> (state 1 = connected), nothing
                            before a call was configured. With MBIM active the host runs the call:
-                           +CME ERROR: 3. The call comes up DATA_CALL_S after the command (or the
-                           registration it waits for) and goes down with the registration; op 3 brings it
-                           back. The URC of urc_en=1 is not sent: no source read shows its layout.
+                           +CME ERROR: 3. The call (harness.virtual.data_call) comes up DATA_CALL_S after
+                           the command (or the registration it waits for) and goes down with the
+                           registration; op 3 brings it back. The URC of urc_en=1 is not sent: no source
+                           read shows its layout.
   AT+QUIMSLOT[=<n>|?]      dual-SIM firmware (model option `sim_slots` 2): test +QUIMSLOT: (1,2), read
                            +QUIMSLOT: <n>; a new slot at CFUN=1 is a SIM change: deregistered, then an attach
                            with the other SIM; the slot outlives a reset (both judgement). Single-SIM firmware
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from harness.virtual.at_front import Handler, Reply, cme_error, error, ok
 from harness.virtual.command_line import ATCommand, CommandKind, int_arg
-from harness.virtual.event_loop import Timer
+from harness.virtual.data_call import DataCall
 from harness.virtual.model_spec import int_setting
 from harness.virtual.options import Identity, derived_identity
 from harness.virtual.registration import Fun
@@ -36,8 +37,6 @@ OPERATION_NOT_ALLOWED = 3
 ECM, MBIM, RNDIS = 1, 2, 3
 DISCONNECT, CONNECT_ONCE, CONNECT_AUTO = 0, 1, 3
 CIDS = range(1, 12)
-# Judgement: from AT+QNETDEVCTL to a connected call; a real module takes about a second with DHCP.
-DATA_CALL_S = 0.3
 
 
 class QuectelNetdev:
@@ -47,11 +46,9 @@ class QuectelNetdev:
         self.usbnet_active = self.usbnet_saved
         self.sim_slots = int_setting(module.options.settings, "sim_slots")
         self.sim_slot = 1
-        self._call: tuple[int, int, int] | None = None  # (op, cid, urc_en)
-        self.is_call_up = False
-        self._call_timer: Timer | None = None
+        self._call: tuple[int, int, int] | None = None  # (op, cid, urc_en) as last written
+        self.data_call = DataCall(module)
         module.reboot_watchers.append(self._reboot)
-        module.registration_watchers.append(self._registration_changed)
 
     def table(self) -> dict[str, Handler]:
         return {"+QCFG": self.qcfg, "+QNETDEVCTL": self.qnetdevctl, "+QUIMSLOT": self.quimslot}
@@ -70,7 +67,8 @@ class QuectelNetdev:
                 if self._call is None:
                     return ok()
                 op, cid, urc_en = self._call
-                return ok(f"+QNETDEVCTL: {op},{cid},{urc_en},{int(self.is_call_up)}")
+                op = op if self.data_call.is_wanted else DISCONNECT  # a call dialled once is over
+                return ok(f"+QNETDEVCTL: {op},{cid},{urc_en},{int(self.data_call.is_up)}")
             case CommandKind.TEST:
                 return ok(f"+QNETDEVCTL: (0,1,3),({CIDS.start}-{CIDS.stop - 1}),(0,1)")
             case CommandKind.WRITE:
@@ -82,9 +80,10 @@ class QuectelNetdev:
                 if self.usbnet_active == MBIM:
                     return cme_error(OPERATION_NOT_ALLOWED)
                 self._call = (op, cid, urc_en)
-                self._set_call(is_up=False)
-                if op != DISCONNECT:
-                    self._dial()
+                if op == DISCONNECT:
+                    self.data_call.hang_up()
+                else:
+                    self.data_call.dial(is_auto=op == CONNECT_AUTO)
                 return ok()
         return error()
 
@@ -119,36 +118,7 @@ class QuectelNetdev:
         other = derived_identity(f"{options.url}#sim{slot}")
         return Identity(imei=options.identity.imei, imsi=other.imsi, iccid=other.iccid)
 
-    def _dial(self) -> None:
-        if self._call_timer is not None or not self._module.registration.is_registered:
-            return
-        self._call_timer = self._module.loop.call_later(DATA_CALL_S, self._call_up)
-
-    def _call_up(self) -> None:
-        self._call_timer = None
-        if self._call is not None and self._call[0] != DISCONNECT and self._module.registration.is_registered:
-            self._set_call(is_up=True)
-
-    def _registration_changed(self, is_registered: bool) -> None:
-        if not is_registered:
-            self._set_call(is_up=False)
-            if self._call is not None and self._call[0] == CONNECT_ONCE:
-                self._call = (DISCONNECT, *self._call[1:])
-        elif self._call is not None and self._call[0] == CONNECT_AUTO:
-            self._dial()
-
-    def _set_call(self, *, is_up: bool) -> None:
-        if not is_up and self._call_timer is not None:
-            self._call_timer.cancel()
-            self._call_timer = None
-        if is_up == self.is_call_up:
-            return
-        self.is_call_up = is_up
-        for watcher in self._module.data_call_watchers:
-            watcher(is_up)
-
     def _reboot(self) -> None:
-        self._set_call(is_up=False)
         self.usbnet_active = self.usbnet_saved
         if self._call is not None and self._call[0] == CONNECT_ONCE:
             self._call = None

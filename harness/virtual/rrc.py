@@ -1,6 +1,10 @@
 """virtual layer: the RRC state a virtual module reports (+CSCON, 27.007 §10.1.30), kept in step with its
 link model: a connection is reported up when the link has set it up, and down when the link's release time
-(the network's inactivity timer, or release assistance) has come without another packet moving it."""
+(the network's inactivity timer, or release assistance) has come without another packet moving it.
+
+A module with a host data interface (harness.virtual.host_data_path) has a second source: the relay that
+carries the host's traffic sets up and releases connections of its own. One radio has one RRC connection,
+so the module is connected while either source says so."""
 
 from __future__ import annotations
 
@@ -16,7 +20,19 @@ class RrcState:
         self._link = link
         self._on_change = on_change
         self._release_timer: Timer | None = None
-        self.is_connected = False  # as last reported
+        self._reported = False
+        self._is_link_connected = False
+        self._is_host_connected = False
+
+    @property
+    def is_connected(self) -> bool:
+        """As last reported."""
+        return self._reported
+
+    @is_connected.setter
+    def is_connected(self, is_connected: bool) -> None:
+        """A change without a report (a reset is silent): both sources are taken to say so."""
+        self._reported = self._is_link_connected = self._is_host_connected = is_connected
 
     def follow(self, transfer: Transfer | None = None) -> None:
         """The link was used (a packet, signalling): report a connection it set up, and the release it now
@@ -31,9 +47,20 @@ class RrcState:
         )
 
     def report(self, *, is_connected: bool) -> None:
-        """Report a change (nothing when it is the state already reported)."""
-        if is_connected != self.is_connected:
-            self.is_connected = is_connected
+        """The link model's connection changed: report a change of the module's (nothing when it is the
+        state already reported)."""
+        self._is_link_connected = is_connected
+        self._update()
+
+    def report_host(self, *, is_connected: bool) -> None:
+        """The host data path's connection changed: report a change of the module's, as report() does."""
+        self._is_host_connected = is_connected
+        self._update()
+
+    def _update(self) -> None:
+        is_connected = self._is_link_connected or self._is_host_connected
+        if is_connected != self._reported:
+            self._reported = is_connected
             self._on_change(is_connected)
 
     def _connection_up(self) -> None:

@@ -14,6 +14,9 @@ from harness.virtual.options import (
     parse_virtual_url,
 )
 
+# the host data interface's options (harness.virtual.host_data_path) as rg255c and ml307r default them
+NO_DATA_PATH = {"datapath": "none", "data_slot": "any", "queue_ms": 100}
+
 
 def test_every_model_file_is_a_known_model() -> None:
     assert set(known_models()) >= {"bc660k", "rg255c", "ml307r", "generic"}
@@ -24,9 +27,13 @@ def test_every_model_file_is_a_known_model() -> None:
     [
         ("virtual://bc660k", "nbiot", {"qsclk": 1}),
         ("virtual://bc660k?qsclk=0", "nbiot", {"qsclk": 0}),
-        ("virtual://ml307r", "cat1", {}),
-        ("virtual://rg255c", "redcap_2rx", {"rx": 2, "usbnet": 1, "sim_slots": 1}),
-        ("virtual://rg255c?rx=1&usbnet=3&sim_slots=2", "redcap_1rx", {"rx": 1, "usbnet": 3, "sim_slots": 2}),
+        ("virtual://ml307r", "cat1", NO_DATA_PATH),
+        ("virtual://rg255c", "redcap_2rx", {"rx": 2, "usbnet": 1, "sim_slots": 1, **NO_DATA_PATH}),
+        (
+            "virtual://rg255c?rx=1&usbnet=3&sim_slots=2",
+            "redcap_1rx",
+            {"rx": 1, "usbnet": 3, "sim_slots": 2, **NO_DATA_PATH},
+        ),
         ("virtual://generic", "cat1", {"profile": "cat1"}),
         ("virtual://generic?profile=nbiot", "nbiot", {"profile": "nbiot"}),
     ],
