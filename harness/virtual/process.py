@@ -44,7 +44,7 @@ from harness.virtual.event_loop import EventLoop
 from harness.virtual.module import VirtualModule
 from harness.virtual.network_port import NetworkPort, SerialLine, WireProtocol
 from harness.virtual.options import parse_virtual_url
-from harness.virtual.pty_port import PtyPort
+from harness.virtual.usb_port import UsbPort
 
 # Python starts in 0.1-0.5 s on this machine; the deadline is for a machine under heavy load.
 DEFAULT_START_TIMEOUT_S = 10.0
@@ -250,8 +250,10 @@ def serve(url: str, *, has_handshake: bool, tcp_ports: TcpPorts | None = None) -
     OSError when a TCP port cannot be listened on."""
     options = parse_virtual_url(url)
     loop = EventLoop()
-    pty = PtyPort(loop)
+    pty = UsbPort(loop)
     line = SerialLine(pty)
+    tty_path = pty.tty_path
+    assert tty_path is not None  # a new UsbPort is plugged in
     module = VirtualModule(options=options, loop=loop, write=line.write)
     line.on_input = module.front.feed
     network_ports: list[NetworkPort] = []
@@ -265,7 +267,7 @@ def serve(url: str, *, has_handshake: bool, tcp_ports: TcpPorts | None = None) -
                 network_ports.append(NetworkPort(loop, line, protocol=protocol, port_number=number))
         by_protocol = {port.protocol: port.port_number for port in network_ports}
         ready = ReadyLine(
-            tty_path=pty.tty_path,
+            tty_path=tty_path,
             socket_port=by_protocol.get(WireProtocol.RAW),
             rfc2217_port=by_protocol.get(WireProtocol.RFC2217),
         )
@@ -275,7 +277,7 @@ def serve(url: str, *, has_handshake: bool, tcp_ports: TcpPorts | None = None) -
             _watch_parent(loop, os.getppid())
             _announce(ready.format())
         else:
-            _announce(pty.tty_path)
+            _announce(tty_path)
             for port in network_ports:
                 _announce(port.url)
             module.boot()
