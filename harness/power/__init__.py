@@ -2,7 +2,7 @@
 
 analyzer         the PowerAnalyzer protocol, AnalyzerIdentity, record_current (start, wait, stop, join)
 analyzers        backends found by name: analyzer_<name>.py, opened with the module's port
-analyzer_virtual the virtual rail: a virtual module's states rendered into current
+analyzer_virtual the virtual rail: a virtual module's states rendered into current (rail_history: its polls)
 module_currents  the table of module currents per state, with sources
 rail_model       states -> current (boxcars); current_steps: boxcars -> averaged samples
 trace_analysis   mean current, charge, energy, PSM entry, the sleep-current window

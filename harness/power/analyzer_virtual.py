@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -39,18 +38,10 @@ from harness.errors import HarnessError
 from harness.power.analyzer import CURRENT_COLUMN, TIME_COLUMN, VOLTAGE_COLUMN, AnalyzerIdentity
 from harness.power.current_steps import sample_means_ua, steps_of
 from harness.power.module_currents import OVERRIDABLE, ModuleCurrents, currents_for
-from harness.power.rail_model import (
-    EdrxTiming,
-    ModuleSnapshot,
-    RailSpec,
-    rail_boxcars,
-    state_periods,
-)
+from harness.power.rail_history import RailHistory
+from harness.power.rail_model import RailSpec, rail_boxcars, state_periods
 from harness.rig import Power, PowerChannel
-from harness.timer_codes import decode_edrx, decode_ptw
 from harness.virtual.options import ModuleOptions, parse_virtual_url
-from harness.virtual.power_saving import EDRX_RATS
-from harness.virtual.state_timeline import ModemState
 
 ControlFn = Callable[[Mapping[str, object]], Mapping[str, object]]
 
@@ -136,7 +127,7 @@ class VirtualRail:
         self._stopping = threading.Event()
         self._polled = threading.Event()
         self._failure: BaseException | None = None
-        self._history = _History(module_options)
+        self._history = RailHistory(module_options)
         self._start_s = 0.0
         self._sample_rate_hz = settings.sample_rate_hz
 
@@ -161,7 +152,7 @@ class VirtualRail:
         if sample_rate_hz is not None and not sample_rate_hz > 0:
             raise ValueError(f"sample_rate_hz must be above 0, got {sample_rate_hz!r}")
         self._sample_rate_hz = sample_rate_hz or self._settings.sample_rate_hz
-        self._history = _History(self._module)
+        self._history = RailHistory(self._module)
         self._failure = None
         self._stopping.clear()
         self._polled.clear()
@@ -244,86 +235,5 @@ class VirtualRail:
         )
 
 
-class _History:
-    """What the polls said: state changes by time, and one snapshot per status."""
-
-    def __init__(self, module: ModuleOptions) -> None:
-        self._module = module
-        self._states: dict[float, ModemState] = {}
-        self.snapshots: list[ModuleSnapshot] = []
-        self._window_starts: dict[tuple[float, float], float] = {}
-
-    def since_s(self, start_s: float) -> float:
-        return max(self._states, default=start_s)
-
-    def changes(self) -> list[tuple[float, ModemState]]:
-        return sorted(self._states.items())
-
-    def add(self, status: Mapping[str, object], timeline: Mapping[str, object]) -> None:
-        changes = timeline.get("changes")
-        if not isinstance(changes, list):
-            raise HarnessError(f"the module's timeline answer has no list of changes: {timeline!r}")
-        for change in changes:
-            self._states[_number(change, "t_s")] = ModemState(str(change["state"]))
-        self.snapshots.append(self._snapshot(status))
-
-    def resolved_snapshots(self) -> list[ModuleSnapshot]:
-        """The snapshots with the best-known eDRX window start of their grant (a later poll may have seen
-        a window start where an earlier one could only guess)."""
-        return [
-            snapshot
-            if snapshot.edrx is None
-            else dataclasses.replace(
-                snapshot,
-                edrx=dataclasses.replace(
-                    snapshot.edrx, window_start_s=self._window_starts[_edrx_key(snapshot.edrx)]
-                ),
-            )
-            for snapshot in self.snapshots
-        ]
-
-    def _snapshot(self, status: Mapping[str, object]) -> ModuleSnapshot:
-        link = status.get("link")
-        rrc_setup_ms = _number(link, "rrc_setup_ms") if isinstance(link, Mapping) else 0.0
-        return ModuleSnapshot(
-            t_s=_number(status, "now_s"),
-            ce_level=int(_number(status, "ce_level")),
-            rsrp_dbm=_number(status, "rsrp_dbm"),
-            tx_burst_s=rrc_setup_ms / _MS_PER_S,
-            edrx=self._edrx(status),
-        )
-
-    def _edrx(self, status: Mapping[str, object]) -> EdrxTiming | None:
-        granted, occasion = status.get("edrx_granted"), status.get("next_paging_occasion_s")
-        act_type = self._module.profile.edrx_act_type
-        rat = None if act_type is None else EDRX_RATS.get(act_type)
-        if not isinstance(granted, list) or len(granted) != 3 or rat is None or occasion is None:
-            return None
-        _, nw_bits, ptw_bits = granted
-        cycle_s = decode_edrx(str(nw_bits), rat) if nw_bits is not None else None
-        if cycle_s is None or ptw_bits is None:
-            return None
-        scale = self._module.timer_scale
-        cycle_s, ptw_s = cycle_s * scale, decode_ptw(str(ptw_bits), rat) * scale
-        paging_s = self._module.profile.paging_cycle_s * scale
-        occasion_s = _number(status, "next_paging_occasion_s")
-        key = (cycle_s, ptw_s)  # the same as _edrx_key's
-        is_window_start = occasion_s - _number(status, "now_s") > paging_s * (1 + 1e-6) or ptw_s <= paging_s
-        if is_window_start or key not in self._window_starts:
-            self._window_starts[key] = occasion_s
-        return EdrxTiming(cycle_s=cycle_s, ptw_s=ptw_s, window_start_s=self._window_starts[key])
-
-
-def _edrx_key(edrx: EdrxTiming) -> tuple[float, float]:
-    return (edrx.cycle_s, edrx.ptw_s)
-
-
 def _as_number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _number(document: object, key: str) -> float:
-    value = document.get(key) if isinstance(document, Mapping) else None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise HarnessError(f"the virtual module's answer has no number {key!r}: {document!r}")
-    return float(value)
