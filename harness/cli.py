@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 from harness.errors import InputError, UserError, VirtualModuleError
 from harness.plan import load_plan, plan_rig_problems
 from harness.results import RunDirectory, new_run_id
-from harness.rig import Rig, load_rig
+from harness.rig import Rig, load_rig, rig_power_problems
 
 if TYPE_CHECKING:
     from harness.virtual.process import VirtualModuleProcess
@@ -87,6 +87,12 @@ def run(args: argparse.Namespace) -> int:
 def rig_check(args: argparse.Namespace) -> int:
     rig = checked_rig(args.rig)
     print(f"miot: {args.rig}: rig {rig.name!r} is valid ({len(rig.modules)} module(s))")
+    for power in rig.power:
+        channels = ", ".join(f"{module_id} on {channel}" for module_id, channel in power.channels.items())
+        print(f"miot: power analyzer {power.id!r}: {power.analyzer} ({channels})")
+    unmeasured = [module_id for module_id in rig.module_ids if rig.power_channel(module_id) is None]
+    if unmeasured:
+        print(f"miot: no current measured for {', '.join(unmeasured)}")
     return 0
 
 
@@ -155,11 +161,13 @@ def _print_module(module: VirtualModuleProcess) -> None:
 
 
 def checked_rig(path: Path) -> Rig:
-    """Load a rig and check what can be checked without opening anything: port URLs and dialect names."""
+    """Load a rig and check what can be checked without opening anything: port URLs, dialect names and
+    power analyzers with their options."""
     from harness.dialects import rig_connection_problems
+    from harness.power import analyzer_problems
 
     rig = load_rig(path)
-    if problems := rig_connection_problems(rig):
+    if problems := rig_connection_problems(rig) + rig_power_problems(rig, analyzer_problems):
         raise InputError(problems)
     return rig
 

@@ -277,16 +277,17 @@ def _channel_problems(parsed: _RigFile, file: str) -> list[Problem]:
         on_channel: dict[int, str] = {}
         for module_id, channel in power.channels.items():
             where = join(join(join("power", i), "channels"), module_id)
-            if module_id not in module_ids:
+            if channel in on_channel:
+                message = f"channel {channel} holds module {on_channel[channel]!r} already"
+            elif module_id not in module_ids:
                 message = f"names no module of this rig (it has {', '.join(module_ids)})"
             elif module_id in measured_by:
                 message = f"is measured by analyzer {measured_by[module_id]!r} already"
-            elif channel in on_channel:
-                message = f"channel {channel} holds module {on_channel[channel]!r} already"
             else:
                 measured_by[module_id] = power.id
                 on_channel[channel] = module_id
                 continue
+            on_channel.setdefault(channel, module_id)
             found.append(Problem(file, where, message))
     return found
 

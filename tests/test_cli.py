@@ -49,6 +49,19 @@ def test_rig_check_accepts_the_default_rig(
     captured = capsys.readouterr()
     assert captured.err == ""
     assert "rig 'virtual' is valid (2 module(s))" in captured.out
+    assert "power analyzer 'rail': virtual (nb-ce0 on 1, nb-ce1 on 2)" in captured.out
+    assert "no current measured" not in captured.out
+
+
+def test_an_unknown_power_analyzer_is_one_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rig = copied(VIRTUAL_RIG, tmp_path, ('analyzer = "virtual"', 'analyzer = "ppk3"'))
+
+    assert main(["rig", "check", f"--rig={rig}"]) == EXIT_USER_ERROR
+
+    (line,) = error_lines(capsys)
+    assert line == f"miot: error: {rig}: power[0].analyzer: unknown analyzer 'ppk3' (known: virtual)"
 
 
 def test_an_unknown_url_scheme_is_one_error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,6 +24,7 @@ from harness.pytest_plugin.fixtures import (  # noqa: F401 - fixtures are found 
     kpis,
     modem_pool,
     plan_run,
+    power,
     radio,
     registered_modem,
 )

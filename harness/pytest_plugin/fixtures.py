@@ -1,6 +1,6 @@
 """glue layer: the fixtures plan-driven tests receive. Nouns for what the test gets (STYLE "What a
 plan-driven test should look like"): `case`, `registered_modem`, `radio`, `echo_server`, `capture`,
-`kpis`, `evidence`. `case` itself comes from parametrisation (harness.pytest_plugin.cases).
+`kpis`, `evidence`, `power`. `case` itself comes from parametrisation (harness.pytest_plugin.cases).
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from harness.capture import capture as start_capture
 from harness.dialects import Modem
 from harness.errors import HarnessError
 from harness.kpi import KpiRecorder
+from harness.power import CurrentRecording, PowerAnalyzer, check_trace, open_analyzer, record_current
 from harness.pytest_plugin.cases import CaseRun
 from harness.pytest_plugin.modems import ModemPool
 from harness.pytest_plugin.plan_run import PLAN_RUN, PlanRun
 from harness.pytest_plugin.verdicts import KPIS
-from harness.results import append_jsonl, write_samples
+from harness.results import append_jsonl, write_parquet_atomic, write_samples
 from harness.rig import CapturePoint, ServerMode
 from harness.server import UdpReflector
 from harness.transport.radio_control import RadioControl, radio_control_of
@@ -41,6 +42,30 @@ class Evidence:
 
     def write_samples(self, engine: str, frame: pd.DataFrame) -> Path:
         return write_samples(self.dir, engine, frame)
+
+
+class PowerMeter:
+    """The analyzer channel of a test's module. `with power.record() as recording:` records the block's
+    current; each recording is added to the test's power.parquet (t_s from the first recording's start) as
+    the block ends, and `recording.trace` holds it."""
+
+    def __init__(self, *, analyzer: PowerAnalyzer, path: Path) -> None:
+        self.analyzer = analyzer
+        self.path = path
+        self._traces: list[pd.DataFrame] = []
+        self._first_start_s: float | None = None
+
+    @contextlib.contextmanager
+    def record(self, *, sample_rate_hz: float | None = None) -> Iterator[CurrentRecording]:
+        with record_current(self.analyzer, sample_rate_hz=sample_rate_hz) as recording:
+            yield recording
+        assert recording.trace is not None
+        check_trace(recording.trace, f"the trace of {self.analyzer.identity.analyzer}")
+        if self._first_start_s is None:
+            self._first_start_s = recording.start_monotonic_s
+        shifted = recording.trace.assign(t_s=recording.trace["t_s"] + recording.start_monotonic_s)
+        self._traces.append(shifted.assign(t_s=shifted["t_s"] - self._first_start_s))
+        write_parquet_atomic(self.path, pd.concat(self._traces, ignore_index=True))
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +115,31 @@ def radio(modem_pool: ModemPool, case: CaseRun, registered_modem: Modem) -> Radi
     if control is None:
         pytest.skip(f"module {case.module.id}: the rig has no control over its radio conditions")
     return control
+
+
+@pytest.fixture
+def power(
+    request: pytest.FixtureRequest,
+    plan_run: PlanRun,
+    modem_pool: ModemPool,
+    case: CaseRun,
+    evidence: Evidence,
+) -> Iterator[PowerMeter]:
+    """The current of the case's module (registered), on the analyzer channel the rig wires it to (a lab
+    instrument, or the virtual rail); the test skips, before any bring-up, when the rig measures no current
+    for that module."""
+    channel = plan_run.rig.power_channel(case.module.id)
+    if channel is None:
+        pytest.skip(f"module {case.module.id}: the rig measures no current for it (no [[power]] channel)")
+    request.getfixturevalue("registered_modem")
+    try:
+        analyzer = open_analyzer(channel, port=modem_pool.port_of(case.module.id))
+    except HarnessError as error:
+        pytest.fail(f"module {case.module.id}: power analyzer {channel.power.id!r}: {error}", pytrace=False)
+    try:
+        yield PowerMeter(analyzer=analyzer, path=evidence.dir / "power.parquet")
+    finally:
+        analyzer.close()
 
 
 @pytest.fixture(scope="session")

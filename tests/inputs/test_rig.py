@@ -15,12 +15,15 @@ from harness.rat import Rat
 from harness.rig import (
     CapturePoint,
     Module,
+    Power,
+    PowerChannel,
     ServerMode,
     Sim,
     Site,
     load_rig,
     rig_dialect_problems,
     rig_port_problems,
+    rig_power_problems,
 )
 
 ProblemsOf = Callable[[Callable[[Path], object], Path], list[str]]
@@ -52,6 +55,9 @@ def test_the_default_virtual_rig_loads() -> None:
     assert (rig.server.mode, rig.server.host) == (ServerMode.LOCAL, "127.0.0.1")
     assert (rig.capture.point, rig.capture.interface) == (CapturePoint.SERVER, "lo")
     assert rig.sha256 == hashlib.sha256(VIRTUAL_RIG.read_bytes()).hexdigest()
+    assert [(p.id, p.analyzer, dict(p.channels)) for p in rig.power] == [
+        ("rail", "virtual", {"nb-ce0": 1, "nb-ce1": 2})
+    ]
 
 
 def test_a_full_rig_round_trips(write_toml: WriteToml, tmp_path: Path) -> None:
@@ -316,3 +322,81 @@ def test_an_unknown_module_key_is_always_reported(write_toml: WriteToml, key: st
     with pytest.raises(InputError) as caught:
         load_rig(path)
     assert [p.field for p in caught.value.problems] == [f"module[0].{key}"]
+
+
+TWO_MODULES = MINIMAL + MODULE.replace("nb-ce0", "nb-ce1")
+BENCH_ANALYZER = """
+[[power]]
+id = "bench"
+analyzer = "scpi"
+resource = "TCPIP::192.0.2.7::INSTR"
+channels = { nb-ce0 = 1, nb-ce1 = 2 }
+supply_v = 3.6
+"""
+RAIL = """
+[[power]]
+id = "rail-ce0"
+analyzer = "virtual"
+channels = { nb-ce0 = 1 }
+sample_rate_hz = 500
+[power.options]
+seed = 3
+"""
+
+
+def test_one_analyzer_with_several_channels_measures_several_modules(write_toml: WriteToml) -> None:
+    rig = load_rig(write_toml(TWO_MODULES + BENCH_ANALYZER))
+    (power,) = rig.power
+    assert (power.analyzer, power.resource, power.supply_v) == ("scpi", "TCPIP::192.0.2.7::INSTR", 3.6)
+    assert dict(power.channels) == {"nb-ce0": 1, "nb-ce1": 2}
+    assert power.sample_rate_hz == 1000.0
+    assert rig.power_channel("nb-ce1") == PowerChannel(power=power, channel=2, module_id="nb-ce1")
+
+
+def test_one_analyzer_per_module_and_a_module_without_one(write_toml: WriteToml) -> None:
+    rig = load_rig(write_toml(TWO_MODULES + RAIL))
+    channel = rig.power_channel("nb-ce0")
+    assert channel is not None
+    assert (channel.power.id, channel.channel, channel.power.sample_rate_hz) == ("rail-ce0", 1, 500.0)
+    assert dict(channel.power.options) == {"seed": 3}
+    assert rig.power_channel("nb-ce1") is None
+    assert load_rig(write_toml(TWO_MODULES)).power == ()
+
+
+def test_channels_name_modules_of_the_rig_once_each(write_toml: WriteToml, problems_of: ProblemsOf) -> None:
+    text = (
+        TWO_MODULES
+        + BENCH_ANALYZER.replace("nb-ce1 = 2", "nb-ce9 = 2")
+        + RAIL.replace("nb-ce0 = 1", "nb-ce0 = 1, nb-ce1 = 1")
+    )
+    path = write_toml(text)
+    assert problems_of(load_rig, path) == [
+        f"{path}: power[0].channels.nb-ce9: names no module of this rig (it has nb-ce0, nb-ce1)",
+        f"{path}: power[1].channels.nb-ce0: is measured by analyzer 'bench' already",
+        f"{path}: power[1].channels.nb-ce1: channel 1 holds module 'nb-ce0' already",
+    ]
+
+
+def test_power_tables_refuse_unknown_keys_and_bad_values(write_toml: WriteToml) -> None:
+    text = TWO_MODULES + RAIL.replace("sample_rate_hz = 500", "sample_rate_hz = 0\ncolour = 1").replace(
+        "channels = { nb-ce0 = 1 }", "channels = { nb-ce0 = 0 }"
+    )
+    with pytest.raises(InputError) as caught:
+        load_rig(write_toml(text))
+    assert sorted(p.field for p in caught.value.problems) == [
+        "power[0].channels.nb-ce0",
+        "power[0].colour",
+        "power[0].sample_rate_hz",
+    ]
+
+
+def test_power_problems_come_from_the_check_the_caller_passes(write_toml: WriteToml) -> None:
+    bench = BENCH_ANALYZER.replace(", nb-ce1 = 2", "")
+    rig = load_rig(write_toml(TWO_MODULES + bench + RAIL.replace("nb-ce0 = 1", "nb-ce1 = 1")))
+
+    def check(power: Power) -> list[tuple[str, str]]:
+        return [("options.seed", "not here")] if power.analyzer == "virtual" else []
+
+    assert [str(p) for p in rig_power_problems(rig, check)] == [
+        f"{rig.path}: power[1].options.seed: not here"
+    ]

@@ -1,0 +1,53 @@
+"""power layer (DESIGN "Layers": above sim_card, below capture): current measurement.
+
+analyzer         the PowerAnalyzer protocol, AnalyzerIdentity, record_current (start, wait, stop, join)
+analyzers        backends found by name: analyzer_<name>.py, opened with the module's port
+analyzer_virtual the virtual rail: a virtual module's states rendered into current (rail_history: its polls)
+module_currents  the table of module currents per state, with sources
+rail_model       states -> current (boxcars); current_steps: boxcars -> averaged samples
+trace_analysis   mean current, charge, energy, PSM entry, the sleep-current window
+"""
+
+from harness.power.analyzer import (
+    CURRENT_COLUMN,
+    TIME_COLUMN,
+    VOLTAGE_COLUMN,
+    AnalyzerIdentity,
+    CurrentRecording,
+    PowerAnalyzer,
+    check_trace,
+    record_current,
+)
+from harness.power.analyzers import analyzer_problems, known_analyzers, open_analyzer
+from harness.power.trace_analysis import (
+    Window,
+    charge_uc,
+    energy_mj,
+    find_floor_exit_s,
+    find_psm_entry_s,
+    mean_current_ua,
+    sleep_current_ua,
+    sleep_window,
+)
+
+__all__ = [
+    "CURRENT_COLUMN",
+    "TIME_COLUMN",
+    "VOLTAGE_COLUMN",
+    "AnalyzerIdentity",
+    "CurrentRecording",
+    "PowerAnalyzer",
+    "Window",
+    "analyzer_problems",
+    "charge_uc",
+    "check_trace",
+    "energy_mj",
+    "find_floor_exit_s",
+    "find_psm_entry_s",
+    "known_analyzers",
+    "mean_current_ua",
+    "open_analyzer",
+    "record_current",
+    "sleep_current_ua",
+    "sleep_window",
+]
