@@ -146,7 +146,7 @@ class ControlListener:
         try:
             line = read_line(stream, limit_bytes=MAX_LINE_BYTES)
             request = decode_line(line) if line is not None else {}
-        except ServerError:
+        except (ServerError, OSError):  # junk, an oversized line, or no hello before the deadline
             return False
         return request.get("op") == Op.HELLO and is_token_valid(request.get("token"), self._token)
 

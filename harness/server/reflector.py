@@ -20,10 +20,6 @@ class UdpReflector(SessionWorker):
 
     name = "udp-reflector"
 
-    @property
-    def address(self) -> tuple[str, int]:
-        return self.host, self.port
-
     def _bind(self) -> int:
         sock = self._bind_socket(socket.SOCK_DGRAM)
         self._watch(sock, self._answer)

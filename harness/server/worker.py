@@ -92,6 +92,10 @@ class SessionWorker:
             raise ServerError(f"cannot bind {self.host}:{self.params.port} for a session: {error}") from None
         return self._own(sock)
 
+    @property
+    def address(self) -> tuple[str, int]:
+        return self.host, self.port
+
     # --- life cycle -----------------------------------------------------------------------------------
 
     def counters(self) -> SessionCounters:
