@@ -6,8 +6,9 @@ other hosts over an authenticated line-delimited JSON channel (harness.server.co
 `ServerClient` speaks. Both are a `ServerControl`.
 """
 
+from harness.server.client import ServerClient
 from harness.server.local import LocalServer
-from harness.server.reflector import UdpReflector
+from harness.server.reflector import ReflectorStats, UdpReflector
 from harness.server.session import (
     ServerControl,
     ServerError,
@@ -19,6 +20,8 @@ from harness.server.session import (
 
 __all__ = [
     "LocalServer",
+    "ReflectorStats",
+    "ServerClient",
     "ServerControl",
     "ServerError",
     "SessionCounters",

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
+from harness.errors import HarnessError
 from harness.server.control import (
     AUTH_TIMEOUT_S,
     CHUNK_BYTES,
@@ -190,11 +191,15 @@ class _Conversation:
             if handler is None:
                 raise ServerError(f"unknown op {str(request.get('op'))[:40]!r}")
             result = handler(request)
-        except ServerError as error:
+        except HarnessError as error:  # a refused request, or a session that could not start (capture)
             self._send({"id": request_id, "ok": False, "error": str(error)})
             return False
         except (KeyError, TypeError, ValueError) as error:
             self._send({"id": request_id, "ok": False, "error": f"bad request: {error!r}"[:200]})
+            return False
+        except Exception as error:  # a server bug: the client hears of it, the log has the traceback
+            _log.exception("%s: request failed", self._owner)
+            self._send({"id": request_id, "ok": False, "error": f"internal error: {error!r}"[:200]})
             return False
         self._send({"id": request_id, "ok": True, "result": result})
         return True

@@ -10,15 +10,49 @@ from __future__ import annotations
 
 import socket
 import time
+from dataclasses import dataclass, replace
 
 from harness.probe import decode_probe, stamp_reflection
+from harness.server.samples import RowBudget
+from harness.server.session import SessionParams
 from harness.server.worker import BATCH_PACKETS, RECEIVE_BYTES, SessionWorker
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReflectorStats:
+    """The reflector's counters under their probe names (received, reflected, dropped datagrams)."""
+
+    received: int
+    reflected: int
+    dropped: int
+
+
 class UdpReflector(SessionWorker):
-    """A UDP echo reflector on its own thread: `with UdpReflector(host="127.0.0.1", params=...) as r:`."""
+    """A UDP echo reflector on its own thread: `with UdpReflector(host="127.0.0.1") as r: r.address`.
+    `port` is a shortcut for `params.port`."""
 
     name = "udp-reflector"
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        params: SessionParams | None = None,
+        budget: RowBudget | None = None,
+    ) -> None:
+        params = params or SessionParams()
+        super().__init__(
+            host=host, params=params if port is None else replace(params, port=port), budget=budget
+        )
+
+    def stats(self) -> ReflectorStats:
+        counters = self.counters()
+        return ReflectorStats(
+            received=counters.received_packets,
+            reflected=counters.sent_packets,
+            dropped=counters.dropped_packets,
+        )
 
     def _bind(self) -> int:
         sock = self._bind_socket(socket.SOCK_DGRAM)

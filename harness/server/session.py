@@ -92,10 +92,11 @@ class SessionParams:
         for name, value in data.items():
             expected = bool if name == "is_captured" else (int if known[name].type == "int" else float)
             is_number = isinstance(value, int | float) and not isinstance(value, bool)
-            if (expected is bool and not isinstance(value, bool)) or (expected is not bool and not is_number):
-                raise ServerError(f"session parameter {name} must be a {expected.__name__}, got {value!r}")
-            if expected is int and isinstance(value, float):
-                raise ServerError(f"session parameter {name} must be a whole number, got {value!r}")
+            is_whole = is_number and not isinstance(value, float)
+            is_right = {bool: isinstance(value, bool), int: is_whole, float: is_number}[expected]
+            if not is_right:
+                wanted = {bool: "true or false", int: "a whole number", float: "a number"}[expected]
+                raise ServerError(f"session parameter {name} must be {wanted}, got {value!r}")
         return cls(**data)
 
 

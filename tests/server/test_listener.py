@@ -185,3 +185,16 @@ def test_a_remote_reflector_is_no_amplifier(listener: ControlListener) -> None:
         counters = client.close_session(info.session_id)
     assert sorted(len(reply) for reply in replies) == sorted(sizes)
     assert counters.sent_bytes == sum(sizes) == counters.received_bytes // 2
+
+
+def test_a_session_that_cannot_start_is_an_error_answer_and_the_connection_stays(
+    listener: ControlListener,
+) -> None:
+    with (
+        ServerClient(*listener.address, TOKEN) as client,
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken,
+    ):
+        taken.bind(("127.0.0.1", 0))
+        with pytest.raises(ServerError, match="cannot bind"):
+            client.open_session(SessionKind.UDP_SINK, SessionParams(port=taken.getsockname()[1]))
+        assert client.open_session(SessionKind.UDP_SINK).port > 0
