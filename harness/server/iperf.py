@@ -5,8 +5,9 @@ gets its own one-off server (`-1`: it exits after one test) bound to the session
 process is started and ended by its pid, never by name; its JSON report (the receiver's figures are the
 ones to use: ../shared/reference/this-machine.md, "Pitfalls") is kept whole, up to MAX_REPORT_BYTES.
 
-Readiness is read from /proc/net/tcp (the port in LISTEN state), because connecting to find out would be
-the one test a `-1` server serves.
+Readiness is read from /proc/thread-self/net/tcp (the port in LISTEN state, in the calling thread's network
+namespace, which iperf3 inherits), because connecting to find out would be the one test a `-1` server
+serves.
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ def _free_port(host: str) -> int:
 
 
 def _is_listening(port: int) -> bool:
-    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+    for table in (Path("/proc/thread-self/net/tcp"), Path("/proc/thread-self/net/tcp6")):
         try:
             lines = table.read_text().splitlines()[1:]
         except OSError:
