@@ -3,6 +3,8 @@
     miot run [--rig R] [--plan P] [--results DIR] [--run-id ID] [-- PYTEST_ARGS...]
     miot rig check [--rig R]
     miot virtual <model> [--tcp PORT] [--rfc2217 PORT] [--<option> VALUE ...]
+    miot server [--listen HOST:PORT] [--token-env NAME] [--public]
+                [--capture-dir DIR] [--capture-interface IF]
 
 `miot run` is pytest on testplans/ with those options, defaulting to the virtual rig and the smoke plan. It
 checks the rig and plan first, so bad input is reported as one line per problem naming the file and field,
@@ -12,12 +14,19 @@ with exit code 2 and no traceback. Exit codes otherwise are pytest's: 0 all pass
 `--<option> VALUE` is an option of its virtual:// URL (`--ce 1 --rsrp -112`, `--delay-ms 20`). It prints the
 tty to open, the TCP URLs and the equivalent virtual:// URL, and runs until Ctrl-C (exit 0) or until the
 module ends by itself (exit 1). It is glue: the module runs in its own process, as for `virtual://`.
+
+`miot server` runs the test server (harness.server) for other hosts: sessions opened over the control
+channel on --listen (default 127.0.0.1:7780), authenticated with the token in the environment variable
+--token-env (default MIOT_SERVER_TOKEN; never printed). Loopback and 198.18.0.0/15 are allowed; any other
+address needs --public. It runs until Ctrl-C or SIGTERM (exit 0).
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -129,6 +138,52 @@ def virtual(args: argparse.Namespace) -> int:
     return 0
 
 
+def server(args: argparse.Namespace) -> int:
+    """Serve test sessions on the control channel until Ctrl-C or SIGTERM."""
+    from harness.server.addresses import bind_problem, parse_listen
+    from harness.server.client import token_from_environment
+    from harness.server.listener import ControlListener
+    from harness.server.local import LocalServer
+    from harness.server.session import ServerError
+
+    try:
+        host, port = parse_listen(args.listen)
+    except ValueError as error:
+        raise UserError(f"miot server: --listen: {error}") from None
+    if (problem := bind_problem(host, is_public_allowed=args.public)) is not None:
+        raise UserError(f"miot server: --listen: {problem}")
+    try:
+        token = token_from_environment(args.token_env)
+    except ServerError as error:
+        raise UserError(f"miot server: {error}") from None
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        sessions = LocalServer(
+            host=host,
+            capture_dir=args.capture_dir,
+            capture_interface=args.capture_interface,
+            is_public_allowed=args.public,
+        )
+        with ControlListener(sessions, host=host, port=port, token=token) as listener:
+            bound_host, bound_port = listener.address
+            print(
+                f"miot server: listening on {bound_host}:{bound_port} (token from ${args.token_env})",
+                flush=True,
+            )
+            try:
+                while not stopping.wait(timeout=0.5):
+                    pass
+            except KeyboardInterrupt:
+                pass
+        sessions.close()
+    except ServerError as error:
+        print(f"miot: error: {error}", file=sys.stderr)
+        return 1
+    print("miot server: stopped", flush=True)
+    return 0
+
+
 def virtual_url(model: str, option_words: Sequence[str]) -> str:
     """virtual://<model>?<options> from `--name VALUE` / `--name=VALUE` words (dashes in names become
     underscores); UserError for a word that is neither."""
@@ -209,7 +264,36 @@ def _parser() -> argparse.ArgumentParser:
         "--rfc2217 PORT: RFC 2217 on that port (rfc2217://); any other: an option of the virtual:// URL",
     )
     virtual_parser.set_defaults(command=virtual)
+    _add_server(commands)
     return parser
+
+
+def _add_server(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from harness.server.control import DEFAULT_PORT, TOKEN_ENV
+
+    server_parser = commands.add_parser(
+        "server",
+        help="run the test server for other hosts (sessions over an authenticated control channel)",
+        description="Serve test sessions (reflector, sinks, sources, iperf3) until Ctrl-C or SIGTERM.",
+    )
+    server_parser.add_argument(
+        "--listen",
+        default=f"127.0.0.1:{DEFAULT_PORT}",
+        metavar="HOST:PORT",
+        help=f"control channel address (default 127.0.0.1:{DEFAULT_PORT}); sessions bind the same host",
+    )
+    server_parser.add_argument(
+        "--token-env",
+        default=TOKEN_ENV,
+        metavar="NAME",
+        help=f"environment variable holding the token (default {TOKEN_ENV})",
+    )
+    server_parser.add_argument("--capture-dir", type=Path, default=None, help="where session pcaps go")
+    server_parser.add_argument("--capture-interface", default=None, help="interface to capture on")
+    server_parser.add_argument(
+        "--public", action="store_true", help="allow an address outside 127.0.0.0/8 and 198.18.0.0/15"
+    )
+    server_parser.set_defaults(command=server)
 
 
 def _add_rig(parser: argparse.ArgumentParser) -> None:

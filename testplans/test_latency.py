@@ -12,7 +12,7 @@ from harness.dialects import Modem
 from harness.kpi import KpiRecorder
 from harness.pytest_plugin.cases import CaseRun
 from harness.pytest_plugin.fixtures import CaptureFactory, Evidence
-from harness.server import UdpReflector
+from harness.server import SessionInfo
 from harness.traffic import UdpEchoSpec, run_udp_echo
 
 
@@ -20,7 +20,7 @@ from harness.traffic import UdpEchoSpec, run_udp_echo
 def test_udp_echo(
     case: CaseRun,
     registered_modem: Modem,
-    echo_server: UdpReflector,
+    echo_server: SessionInfo,
     capture: CaptureFactory,
     kpis: KpiRecorder,
     evidence: Evidence,

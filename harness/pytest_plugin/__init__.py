@@ -27,6 +27,7 @@ from harness.pytest_plugin.fixtures import (  # noqa: F401 - fixtures are found 
     power,
     radio,
     registered_modem,
+    server,
 )
 from harness.pytest_plugin.plan_run import PLAN_RUN, PlanRun, start_plan_run
 

@@ -1,6 +1,7 @@
 """glue layer: the fixtures plan-driven tests receive. Nouns for what the test gets (STYLE "What a
-plan-driven test should look like"): `case`, `registered_modem`, `radio`, `echo_server`, `capture`,
-`kpis`, `evidence`, `power`. `case` itself comes from parametrisation (harness.pytest_plugin.cases).
+plan-driven test should look like"): `case`, `registered_modem`, `radio`, `server`, `echo_server`,
+`capture`, `kpis`, `evidence`, `power`. `case` itself comes from parametrisation
+(harness.pytest_plugin.cases).
 """
 
 from __future__ import annotations
@@ -28,7 +29,14 @@ from harness.pytest_plugin.plan_run import PLAN_RUN, PlanRun
 from harness.pytest_plugin.verdicts import KPIS
 from harness.results import append_jsonl, write_parquet_atomic, write_samples
 from harness.rig import CapturePoint, ServerMode
-from harness.server import UdpReflector
+from harness.server import (
+    LocalServer,
+    ServerControl,
+    SessionInfo,
+    SessionKind,
+    SessionParams,
+)
+from harness.server.client import ServerClient, token_from_environment
 from harness.transport.radio_control import RadioControl, radio_control_of
 
 CaptureFactory = Callable[[str, str], AbstractContextManager[CaptureRecord | None]]
@@ -143,12 +151,30 @@ def power(
 
 
 @pytest.fixture(scope="session")
-def echo_server(plan_run: PlanRun) -> Iterator[UdpReflector]:
-    server = plan_run.rig.server
-    if server.mode is not ServerMode.LOCAL:
-        pytest.skip("remote test servers come with issue 5; this rig names one")
-    with UdpReflector(host=server.host, port=server.port) as reflector:
-        yield reflector
+def server(plan_run: PlanRun) -> Iterator[ServerControl]:
+    """The rig's test server: a LocalServer in this process (its sessions are threads, nothing to start or
+    authenticate), or the rig's remote `miot server` reached with the token from its variable."""
+    setting = plan_run.rig.server
+    try:
+        if setting.mode is ServerMode.LOCAL:
+            control: ServerControl = LocalServer(host=setting.host)
+        else:
+            token = token_from_environment(setting.token_env or "")
+            control = ServerClient(setting.host, setting.port, token)
+    except HarnessError as error:
+        pytest.fail(f"test server ({setting.mode.value}): {error}", pytrace=False)
+    yield control
+    control.close()
+
+
+@pytest.fixture
+def echo_server(plan_run: PlanRun, server: ServerControl) -> Iterator[SessionInfo]:
+    """A UDP reflector session for one test (on the rig's port for a local server), closed after it."""
+    setting = plan_run.rig.server
+    port = setting.port if setting.mode is ServerMode.LOCAL else 0
+    session = server.open_session(SessionKind.UDP_REFLECTOR, SessionParams(port=port))
+    yield session
+    server.close_session(session.session_id)
 
 
 @pytest.fixture

@@ -7,6 +7,9 @@ import json
 
 import pytest
 
+from harness.server import LocalServer
+from harness.server.listener import ControlListener
+
 from .plan_tester import PlanTester
 
 ONE_CASE = """
@@ -74,17 +77,45 @@ def test_echo_server_runs_locally_on_loopback(plan_tester: PlanTester) -> None:
     plan_tester.run().assert_outcomes(passed=1)
 
 
-def test_echo_server_skips_for_a_remote_server(plan_tester: PlanTester) -> None:
+def remote_rig(plan_tester: PlanTester, port: int) -> None:
     rig = plan_tester.rig_path.read_text(encoding="utf-8")
-    remote = '[server]\nmode = "remote"\nhost = "127.0.0.1"\nport = 7\ntoken_env = "MIOT_SERVER_TOKEN"\n'
+    remote = f'[server]\nmode = "remote"\nhost = "127.0.0.1"\nport = {port}\n'
+    remote += 'token_env = "MIOT_SERVER_TOKEN"\n'
     plan_tester.rig_path.write_text(remote + rig, encoding="utf-8")
+
+
+def test_echo_server_of_a_remote_server_is_a_reflector_session_there(
+    plan_tester: PlanTester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MIOT_SERVER_TOKEN", "plugin-test-token")
+    sessions = LocalServer()
+    with ControlListener(sessions, host="127.0.0.1", port=0, token="plugin-test-token") as listener:
+        remote_rig(plan_tester, listener.address[1])
+        plan_tester.write_plan(ONE_CASE)
+        plan_tester.write_tests("""
+            import socket
+            from harness.probe import ProbeHeader, decode_probe, encode_probe
+
+            def test_fixture(case, echo_server):
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+                    client.settimeout(5)
+                    client.sendto(encode_probe(ProbeHeader(seq=1, client_tx_ns=1), 64), echo_server.address)
+                    assert decode_probe(client.recvfrom(2048)[0]).is_reflected
+        """)
+
+        plan_tester.run().assert_outcomes(passed=1)
+    sessions.close()
+
+
+def test_a_remote_server_without_its_token_variable_fails_naming_it(plan_tester: PlanTester) -> None:
+    remote_rig(plan_tester, 7)
     plan_tester.write_plan(ONE_CASE)
     plan_tester.write_tests("""
         def test_fixture(case, echo_server):
             raise AssertionError("must not run")
     """)
 
-    result = plan_tester.run("-rs")
+    result = plan_tester.run()
 
-    result.assert_outcomes(skipped=1)
-    result.stdout.fnmatch_lines(["*SKIPPED*remote*"])
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*test server (remote)*MIOT_SERVER_TOKEN is not set*"])
