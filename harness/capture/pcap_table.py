@@ -64,8 +64,9 @@ _PROTOCOL_NAMES = {_ICMP: "icmp", _TCP: "tcp", _UDP: "udp"}
 _UDP_HEADER_BYTES = 8
 _TCP_DATA_OFFSET_AT = 12  # RFC 9293 §3.1: the header length in 32-bit words, high nibble
 _ICMP_HEADER_BYTES = 8
-# Gathers may reach past a short frame (masked afterwards); zeros after the file keep them in bounds.
-_PAD_BYTES = 256
+# Packets decoded together: their records (~100 MB of 1400-byte packets at most) stay in the CPU's
+# caches across the dozen gathers that read them, about twice as fast as one pass over a whole big file.
+_CHUNK_PACKETS = 1 << 16
 # record walk: guesses start at _MIN_RUN records and double while they hold; a run shorter than
 # _MIN_RUN is mixed traffic, walked _SINGLE_STEPS records one by one before guessing again
 _MIN_RUN = 8
@@ -81,26 +82,27 @@ Mask = npt.NDArray[np.bool_]
 
 def pcap_table(path: Path) -> pd.DataFrame:
     """Read a pcap into one row per packet (see the module docstring for the columns)."""
-    data = _read_padded(path)
+    size_bytes = path.stat().st_size
+    if size_bytes < _GLOBAL_HEADER_BYTES:
+        raise CaptureError(f"{path}: {size_bytes} bytes is too short for a pcap file header (24 bytes)")
+    # mapped, not read: no copy of a file of a gigabyte or more; every gather below copies what it reads
+    data: Bytes = np.memmap(path, dtype=np.uint8, mode="r")
     is_little, fraction_s, linktype = _global_header(data, path)
     offsets = _record_offsets(data, is_little)
-    return _decode_records(data, offsets, is_little=is_little, fraction_s=fraction_s, linktype=linktype)
-
-
-def _read_padded(path: Path) -> Bytes:
-    size_bytes = path.stat().st_size
-    data = np.zeros(size_bytes + _PAD_BYTES, dtype=np.uint8)
-    with path.open("rb") as file:
-        read_bytes = file.readinto(data.data[:size_bytes])
-    if read_bytes != size_bytes:
-        raise CaptureError(f"{path}: read {read_bytes} of {size_bytes} bytes (file changed while read?)")
-    return data
+    chunks = [
+        _decode_records(
+            data,
+            offsets[start : start + _CHUNK_PACKETS],
+            is_little=is_little,
+            fraction_s=fraction_s,
+            linktype=linktype,
+        )
+        for start in range(0, max(len(offsets), 1), _CHUNK_PACKETS)
+    ]
+    return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
 
 
 def _global_header(data: Bytes, path: Path) -> tuple[bool, float, int]:
-    size_bytes = len(data) - _PAD_BYTES
-    if size_bytes < _GLOBAL_HEADER_BYTES:
-        raise CaptureError(f"{path}: {size_bytes} bytes is too short for a pcap file header (24 bytes)")
     (magic,) = struct.unpack_from("<I", data.data, 0)
     if magic == _PCAPNG_MAGIC:
         raise CaptureError(f"{path} is pcapng; only classic pcap is read (convert: editcap -F pcap in out)")
@@ -118,7 +120,7 @@ def _record_offsets(data: Bytes, is_little: bool) -> Positions:
     1400-byte datagrams, of probes): from a record, the next records are guessed at the same stride and
     the guesses checked together, and where runs break early the records are walked one by one."""
     caplen_at = _unsigned_view(data, 4, is_little=is_little)
-    end = len(data) - _PAD_BYTES
+    end = len(data)
     runs: list[Positions] = []
     guess = _MIN_RUN
     offset = _GLOBAL_HEADER_BYTES
@@ -134,17 +136,21 @@ def _record_offsets(data: Bytes, is_little: bool) -> Positions:
         offset += stride * run
         guess = min(2 * guess, _MAX_GUESS) if run == count else _MIN_RUN
         if run < _MIN_RUN:
-            offset = _walk(runs, caplen_at, offset, end)
+            offset = _walk(runs, data, offset, is_little)
     return np.concatenate(runs) if runs else np.zeros(0, dtype=np.int64)
 
 
-def _walk(runs: list[Positions], caplen_at: Numbers, offset: int, end: int) -> int:
-    """Walk up to _SINGLE_STEPS records one by one (mixed lengths); return where the walk stopped."""
+def _walk(runs: list[Positions], data: Bytes, offset: int, is_little: bool) -> int:
+    """Walk up to _SINGLE_STEPS records one by one (mixed lengths); return where the walk stopped.
+    struct reads one number faster than numpy indexing does."""
+    unpack_caplen = struct.Struct("<I" if is_little else ">I").unpack_from
+    buffer = data.data
+    end = len(data)
     found: list[int] = []
     for _ in range(_SINGLE_STEPS):
         if offset + _RECORD_HEADER_BYTES > end:
             break
-        next_offset = offset + _RECORD_HEADER_BYTES + int(caplen_at[offset + 8])
+        next_offset = offset + _RECORD_HEADER_BYTES + unpack_caplen(buffer, offset + 8)[0]
         if next_offset > end:
             break
         found.append(offset)
@@ -162,8 +168,10 @@ def _unsigned_view(data: Bytes, size: int, *, is_little: bool = False) -> Number
 
 
 def _unsigned(data: Bytes, positions: Positions, size: int, *, is_little: bool = False) -> Numbers:
-    """The `size`-byte unsigned integers at every position."""
-    values: Numbers = _unsigned_view(data, size, is_little=is_little)[positions].astype(np.int64)
+    """The `size`-byte unsigned integers at every position. A field of a short frame may lie past the end
+    of the file: it is read at the last place that fits, a wrong value its mask throws away."""
+    view = _unsigned_view(data, size, is_little=is_little)
+    values: Numbers = view[np.minimum(positions, len(view) - 1)].astype(np.int64)
     return values
 
 
@@ -177,10 +185,10 @@ def _decode_records(
     is_ipv4, ip = _ipv4_start(data, frame, captured, linktype)
     ip = np.where(is_ipv4, ip, 0)  # a frame that is not IPv4 reads harmless bytes, masked below
     ip_captured = np.where(is_ipv4, captured - (ip - frame), 0)
-    header_bytes = (data[ip] & 0x0F).astype(np.int64) * 4
+    header_bytes = (_unsigned(data, ip, 1) & 0x0F) * 4
     is_ipv4 &= (header_bytes >= 20) & (ip_captured >= header_bytes)
     total_length = _unsigned(data, ip + 2, 2)
-    protocol = data[ip + 9].astype(np.int64)
+    protocol = _unsigned(data, ip + 9, 1)
     transport = ip + header_bytes
     layer4 = _Layer4(
         data=data,
@@ -219,7 +227,7 @@ def _ipv4_start(data: Bytes, frame: Positions, captured: Numbers, linktype: int)
     is_ipv4 = captured >= link_bytes + 20
     if type_offset is not None:
         is_ipv4 &= _unsigned(data, frame + type_offset, 2) == _ETHERTYPE_IPV4
-    return is_ipv4 & (data[ip] >> 4 == 4), ip
+    return is_ipv4 & (_unsigned(data, ip, 1) >> 4 == 4), ip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -240,7 +248,7 @@ class _Layer4:
 
     def payload_bytes(self) -> tuple[Numbers, Mask]:
         """Payload after the transport header, and where it is known (its header captured and sane)."""
-        tcp_header_bytes = (self.data[self.transport + _TCP_DATA_OFFSET_AT] >> 4).astype(np.int64) * 4
+        tcp_header_bytes = (_unsigned(self.data, self.transport + _TCP_DATA_OFFSET_AT, 1) >> 4) * 4
         is_udp = (self.protocol == _UDP) & (self.captured_bytes >= _UDP_HEADER_BYTES)
         is_tcp = (self.protocol == _TCP) & (self.captured_bytes > _TCP_DATA_OFFSET_AT)
         is_icmp = self.protocol == _ICMP
@@ -265,8 +273,8 @@ def _probes(data: Bytes, payload: Positions, may_carry: Mask) -> tuple[pd.arrays
     """seq and sent_t_s from the probe header (harness.probe) where the payload carries one."""
     payload = np.where(may_carry, payload, 0)
     magic = bytes(PROBE_MAGIC)
-    is_probe = may_carry & (data[payload] == magic[0]) & (data[payload + 1] == magic[1])
-    is_probe &= data[payload + 2] == PROBE_VERSION
+    magic_and_version = int.from_bytes(magic + bytes([PROBE_VERSION]))
+    is_probe = may_carry & (_unsigned(data, payload, 4) >> 8 == magic_and_version)
     seq = _unsigned(data, payload + 4, 4)
     # client_tx_ns as two 32-bit halves: an int64 would overflow for stamps past 2262, so floats join them
     high = _unsigned(data, payload + 8, 4).astype(np.float64)
