@@ -7,9 +7,12 @@ for building and reading packets; the file is read with harness.capture.pcap_tab
 
 tcpdump runs as a child process started here and ended here by its pid: SIGINT makes it flush the file and
 print its counters (tcpdump(1): "packets captured", "received by filter", "dropped by kernel", and with
-libpcap >= 1.10 "dropped by interface"), which go into the CaptureRecord. `--immediate-mode` hands every
-packet over at once: otherwise libpcap's TPACKET_V3 blocks wait up to tcpdump's 1 s buffer timeout, and a
-stop would lose the packets still waiting (measured: none of 40 packets written after a 0.2 s drain).
+libpcap >= 1.10 "dropped by interface"), which go into the CaptureRecord. libpcap's TPACKET_V3 ring hands
+packets over a block at a time, a block once it is full or tcpdump's 1 s buffer timeout has passed; a stop
+before that loses what waits in the last block (measured: none of 40 packets written after a 0.2 s drain),
+so the drain outlasts the timeout. `--immediate-mode` would need no such drain, but wakes tcpdump for every
+packet and then drops: 1.3 % of 64-byte UDP at 50k packets/s and ~20 % at 100k here, where the block mode
+kept 100 % up to the ~150k packets/s one iperf3 sends (benchmarks/bench_capture.py).
 On a loopback interface libpcap keeps only the arriving copy of each packet (it sees both) but counts both
 as received by the filter; an `inbound` filter would do the same in the kernel, but then libpcap loses the
 first packet (measured with tcpdump 4.99.3 / libpcap 1.10.3), so the filter is used as given.
@@ -39,8 +42,9 @@ from harness.errors import CaptureError
 
 _START_TIMEOUT_S = 10.0
 _STOP_TIMEOUT_S = 10.0
-# Packets still in flight in the kernel when the traffic ends; a short drain before stopping.
-_DRAIN_S = 0.2
+# After the block: packets in flight, and libpcap's last partly filled block, which the kernel hands over
+# once tcpdump's buffer timeout (1 s, tcpdump.c) has passed (module docstring).
+_DRAIN_S = 1.25
 # Socket buffer for tcpdump (-B, KiB): holds ~0.3 s of 200 Mbit/s, so a busy CPU does not cost drops.
 _BUFFER_KIB = 8192
 _COUNTERS = {
@@ -124,7 +128,7 @@ class _Tcpdump:
 
     def __init__(self, spec: CaptureSpec, path: Path) -> None:
         self._spec = spec
-        command = ["tcpdump", "-i", spec.interface, "-w", str(path), "-Z", "root", "-n", "--immediate-mode"]
+        command = ["tcpdump", "-i", spec.interface, "-w", str(path), "-Z", "root", "-n"]
         command += ["-B", str(_BUFFER_KIB), spec.bpf]
         if spec.namespace is not None:
             command = ["ip", "netns", "exec", spec.namespace, *command]

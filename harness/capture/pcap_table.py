@@ -8,9 +8,9 @@ and sent_t_s (the sender's clock) from the harness's probe header (harness.probe
 carries one whole, else missing. Fragments after the first have no ports or payload_bytes.
 
 Speed (../shared/reference/this-machine.md, "reading a 1M-packet pcap": numpy over the record headers
-2.4-5.6M packets/s, scapy RawPcapReader + struct ~150k, tshark -T fields ~42k): the whole file is read
-into one array, the record offsets are walked once (each record says where the next starts), and every
-field is then gathered for all packets at once. No per-packet Python objects.
+2.4-5.6M packets/s, scapy RawPcapReader + struct ~150k, tshark -T fields ~42k): the file is mapped into
+memory as one array, the record offsets are walked once (each record says where the next starts), and
+every field is then gathered for 64k packets at once. No per-packet Python objects.
 
 Formats: classic libpcap files as tcpdump writes them (tcpdump(1) -w; pcap-savefile(5)), either byte
 order, microsecond or nanosecond timestamps; link types Ethernet (1; Linux `lo` and veth), raw IP (101),
