@@ -1,53 +1,104 @@
 """capture layer: live capture at a named capture point into one pcap per test.
 
-scapy's AsyncSniffer with a BPF filter (scapy asks tcpdump to compile it) and a PcapWriter. That holds only
-a few thousand packets per second (../shared/reference/this-machine.md: lossless to ~3k packets/s), which is
-plenty for NB-IoT probes; issue 5 moves high-rate capture to libpcap/tcpdump writing the file.
+libpcap through tcpdump(1) writes the file: scapy's own sniff loop decodes every packet in Python and holds
+only a few thousand packets per second, while tcpdump -w keeps 200 Mbit/s of 1400-byte UDP and ~500k small
+packets per second without a kernel drop (../shared/reference/this-machine.md, "live capture"). scapy stays
+for building and reading packets; the file is read with harness.capture.pcap_table.
 
-STYLE 5: a context manager that waits until the sniffer really runs, stops and joins it, and re-raises the
-sniffer's error in the caller.
+tcpdump runs as a child process started here and ended here by its pid: SIGINT makes it flush the file and
+print its counters (tcpdump(1): "packets captured", "received by filter", "dropped by kernel", and with
+libpcap >= 1.10 "dropped by interface"), which go into the CaptureRecord. libpcap's TPACKET_V3 ring hands
+packets over a block at a time, a block once it is full or tcpdump's 1 s buffer timeout has passed; a stop
+before that loses what waits in the last block (measured: none of 40 packets written after a 0.2 s drain),
+so the drain outlasts the timeout. `--immediate-mode` would need no such drain, but wakes tcpdump for every
+packet and then drops: 1.3 % of 64-byte UDP at 50k packets/s and ~20 % at 100k here, where the block mode
+kept 100 % up to the ~150k packets/s one iperf3 sends (benchmarks/bench_capture.py).
+On a loopback interface libpcap keeps only the arriving copy of each packet (it sees both) but counts both
+as received by the filter; an `inbound` filter would do the same in the kernel, but then libpcap loses the
+first packet (measured with tcpdump 4.99.3 / libpcap 1.10.3), so the filter is used as given.
+`-Z root` keeps tcpdump from dropping to the `tcpdump` user, which could not write into the run
+directory. Inside a network namespace (harness.netns) it runs under `ip netns exec`, which execs tcpdump
+in place, so the pid is tcpdump's.
+
+STYLE 5: a context manager that waits until tcpdump really listens (its "listening on" line), stops it
+after a drain, and raises in the caller when tcpdump failed.
 """
 
 from __future__ import annotations
 
-import logging
 import os
+import re
+import shutil
+import signal
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from harness.capture.pcap_table import LINKTYPE_ETHERNET
 from harness.errors import CaptureError
 
-_START_TIMEOUT_S = 5.0
-# Packets still in flight in the kernel when the traffic ends; a short drain before stopping.
-_DRAIN_S = 0.2
+_START_TIMEOUT_S = 10.0
+_STOP_TIMEOUT_S = 10.0
+# After the block: packets in flight, and libpcap's last partly filled block, which the kernel hands over
+# once tcpdump's buffer timeout (1 s, tcpdump.c) has passed (module docstring).
+_DRAIN_S = 1.25
+# Socket buffer for tcpdump (-B, KiB): holds ~0.3 s of 200 Mbit/s, so a busy CPU does not cost drops.
+_BUFFER_KIB = 8192
+_COUNTERS = {
+    "packets": re.compile(r"^(\d+) packets? captured", re.MULTILINE),
+    "received_by_filter": re.compile(r"^(\d+) packets? received by filter", re.MULTILINE),
+    "dropped_by_kernel": re.compile(r"^(\d+) packets? dropped by kernel", re.MULTILINE),
+    "dropped_by_interface": re.compile(r"^(\d+) packets? dropped by interface", re.MULTILINE),
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CaptureSpec:
+    """Where to capture: `interface` (in network namespace `namespace`, None for this one) with a BPF
+    filter (pcap-filter(7)) that keeps the session's traffic."""
+
     point: str
     interface: str
     bpf: str
+    namespace: str | None = None
 
 
 @dataclass(slots=True)
 class CaptureRecord:
-    """What one capture produced; filled in when the capture ends."""
+    """What one capture produced; the counters are filled in when the capture ends (tcpdump's own)."""
 
     spec: CaptureSpec
     path: Path
     packets: int = 0
+    received_by_filter: int = 0
+    dropped_by_kernel: int = 0
+    dropped_by_interface: int = 0
+
+    @property
+    def dropped_packets(self) -> int:
+        return self.dropped_by_kernel + self.dropped_by_interface
+
+    @property
+    def is_lossless(self) -> bool:
+        return self.dropped_packets == 0
+
+    def describe_drops(self) -> str:
+        return (
+            f"capture at {self.spec.point} ({self.spec.interface}) dropped {self.dropped_packets} packet(s) "
+            f"({self.dropped_by_kernel} by kernel, {self.dropped_by_interface} by interface) of "
+            f"{self.packets + self.dropped_packets}; the pcap is incomplete: {self.path}"
+        )
 
 
 def capture_problem() -> str | None:
     """Why live capture cannot run here, or None when it can."""
     if os.geteuid() != 0 and not _has_cap_net_raw():
         return "packet capture needs root or CAP_NET_RAW"
+    if shutil.which("tcpdump") is None:
+        return "tcpdump not found (Debian package tcpdump)"
     return None
 
 
@@ -57,106 +108,79 @@ def capture(spec: CaptureSpec, path: Path) -> Iterator[CaptureRecord]:
     problem = capture_problem()
     if problem is not None:
         raise CaptureError(f"capture at {spec.point} ({spec.interface}): {problem}")
-    from scapy.sendrecv import AsyncSniffer  # scapy is slow to import; only capture pays for it
-    from scapy.utils import PcapWriter
-
     record = CaptureRecord(spec=spec, path=path)
-    started = threading.Event()
-    # lo and veth both deliver Ethernet frames; the header is written at once, so that even a capture that
-    # saw nothing is a valid pcap.
-    writer = PcapWriter(str(path), sync=True, linktype=LINKTYPE_ETHERNET)
-    writer.write_header(None)
-
-    def keep(packet: Any) -> None:
-        # The frame's own bytes and capture time: a loopback frame decodes to no scapy layer here, but on
-        # the wire it is Ethernet, which is what the pcap says.
-        writer.write_packet(bytes(packet), sec=float(packet.time))
-        record.packets += 1
-
-    sniffer = AsyncSniffer(
-        iface=spec.interface,
-        filter=_filter_for(spec),
-        prn=keep,
-        store=False,
-        started_callback=started.set,
-    )
-    with _quiet_about_loopback():
-        sniffer.start()
-        try:
-            _wait_started(sniffer, started, spec)
-        except BaseException as error:
-            _stop_after(error, sniffer, writer, spec)
-            raise
+    process = _Tcpdump(spec, path)
     try:
+        process.wait_listening()
         yield record
         time.sleep(_DRAIN_S)
     except BaseException as error:
-        _stop_after(error, sniffer, writer, spec)
+        try:
+            process.stop(record)
+        except CaptureError as capture_error:
+            error.add_note(f"capture at {spec.point} also failed: {capture_error}")
         raise
-    _stop(sniffer, writer)
+    process.stop(record)
 
 
-def _stop_after(error: BaseException, sniffer: Any, writer: Any, spec: CaptureSpec) -> None:
-    """Stop after `error`: that error wins; the sniffer's own, if any, travels with it as a note."""
-    try:
-        _stop(sniffer, writer)
-    except Exception as sniffer_error:
-        error.add_note(f"capture at {spec.point} also failed: {sniffer_error}")
+class _Tcpdump:
+    """One tcpdump child: started at once, its stderr read by a thread (it must never fill the pipe)."""
 
+    def __init__(self, spec: CaptureSpec, path: Path) -> None:
+        self._spec = spec
+        command = ["tcpdump", "-i", spec.interface, "-w", str(path), "-Z", "root", "-n"]
+        command += ["-B", str(_BUFFER_KIB), spec.bpf]
+        if spec.namespace is not None:
+            command = ["ip", "netns", "exec", spec.namespace, *command]
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        self._lines: list[str] = []
+        self._listening = threading.Event()
+        self._reader = threading.Thread(target=self._read_stderr, name=f"tcpdump-{spec.point}", daemon=True)
+        self._reader.start()
 
-@contextmanager
-def _quiet_about_loopback() -> Iterator[None]:
-    """scapy warns that it cannot name the link type of Linux `lo` (ARPHRD_LOOPBACK) and falls back to raw
-    frames, which is what we write anyway; that one warning is kept out of every test's output."""
-    runtime_log = logging.getLogger("scapy.runtime")
-    unknown_type = _DropMessages("Unable to guess type")
-    runtime_log.addFilter(unknown_type)
-    try:
-        yield
-    finally:
-        runtime_log.removeFilter(unknown_type)
+    def _read_stderr(self) -> None:
+        if self._process.stderr is None:
+            return
+        for line in self._process.stderr:
+            self._lines.append(line.rstrip("\n"))
+            if "listening on" in line:
+                self._listening.set()
 
+    def _where(self) -> str:
+        namespace = f" in {self._spec.namespace}" if self._spec.namespace else ""
+        return f"capture at {self._spec.point} ({self._spec.interface}{namespace})"
 
-class _DropMessages(logging.Filter):
-    def __init__(self, start: str) -> None:
-        super().__init__()
-        self._start = start
+    def wait_listening(self) -> None:
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while not self._listening.wait(timeout=0.05):
+            if self._process.poll() is not None:
+                self._reader.join(timeout=_STOP_TIMEOUT_S)
+                said = " | ".join(self._lines) or f"exit status {self._process.returncode}"
+                raise CaptureError(f"{self._where()}: tcpdump failed to start: {said}")
+            if time.monotonic() > deadline:
+                raise CaptureError(f"{self._where()}: tcpdump did not listen within {_START_TIMEOUT_S:g} s")
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith(self._start)
-
-
-def _stop(sniffer: Any, writer: Any) -> None:
-    """Stop and join the sniffer, re-raising its error; the pcap is closed either way."""
-    try:
-        if sniffer.running:
-            sniffer.stop(join=False)
-        sniffer.join(timeout=_START_TIMEOUT_S)
-    finally:
-        writer.close()
-
-
-def _filter_for(spec: CaptureSpec) -> str:
-    """The BPF filter to use: a loopback interface shows every packet twice (once leaving, once arriving),
-    so there only the arriving copy is kept."""
-    return f"inbound and ({spec.bpf})" if _is_loopback(spec.interface) else spec.bpf
-
-
-def _is_loopback(interface: str) -> bool:
-    arphrd_loopback = 772  # linux/if_arp.h
-    try:
-        return int(Path(f"/sys/class/net/{interface}/type").read_text()) == arphrd_loopback
-    except (OSError, ValueError):
-        return False
-
-
-def _wait_started(sniffer: Any, started: threading.Event, spec: CaptureSpec) -> None:
-    deadline = time.monotonic() + _START_TIMEOUT_S
-    while not started.wait(timeout=0.05):
-        if sniffer.exception is not None:
-            raise CaptureError(f"capture at {spec.point} ({spec.interface}) failed: {sniffer.exception}")
-        if time.monotonic() > deadline:
-            raise CaptureError(f"capture at {spec.point} ({spec.interface}) did not start in time")
+    def stop(self, record: CaptureRecord) -> None:
+        """End tcpdump by its pid (SIGINT: it flushes the pcap and prints its counters) and read them."""
+        if self._process.poll() is None:
+            os.kill(self._process.pid, signal.SIGINT)
+        try:
+            self._process.wait(timeout=_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(timeout=_STOP_TIMEOUT_S)
+            waited = f"{_STOP_TIMEOUT_S:g} s"
+            raise CaptureError(f"{self._where()}: tcpdump did not stop within {waited}") from None
+        self._reader.join(timeout=_STOP_TIMEOUT_S)
+        said = "\n".join(self._lines)
+        counters = {name: pattern.search(said) for name, pattern in _COUNTERS.items()}
+        if counters["packets"] is None:
+            raise CaptureError(f"{self._where()}: tcpdump ended without its counters: {said or 'no output'}")
+        for name, found in counters.items():
+            if found is not None:
+                setattr(record, name, int(found.group(1)))
 
 
 def _has_cap_net_raw() -> bool:

@@ -18,6 +18,7 @@ from harness.errors import InputError
 from harness.kpi import Outcome
 from harness.pytest_plugin import cases, html_report, settings, verdicts
 from harness.pytest_plugin.fixtures import (  # noqa: F401 - fixtures are found by name on this module
+    CAPTURE_NOTES,
     capture,
     echo_server,
     evidence,
@@ -108,9 +109,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report.user_properties.append((html_report.OUTCOME_PROPERTY, str(outcome or report.outcome)))
     if verdict is not None and report.when == "call":
         test_dir = run.run_dir.test_dir(case.test_id)
+        notes: list[str] = item.stash.get(CAPTURE_NOTES, [])
         report.extras = [  # type: ignore[attr-defined]  # pytest-html's attribute
             *getattr(report, "extras", []),
-            *html_report.extras_for(verdict, test_dir, case.test_id),
+            *html_report.extras_for(verdict, test_dir, case.test_id, notes),
         ]
     if report.when == "setup" and not report.passed:
         run.count_unjudged(report.outcome)

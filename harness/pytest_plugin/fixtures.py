@@ -24,6 +24,7 @@ from harness.errors import HarnessError
 from harness.kpi import KpiRecorder
 from harness.power import CurrentRecording, PowerAnalyzer, check_trace, open_analyzer, record_current
 from harness.pytest_plugin.cases import CaseRun
+from harness.pytest_plugin.html_report import CAPTURE_PROPERTY
 from harness.pytest_plugin.modems import ModemPool
 from harness.pytest_plugin.plan_run import PLAN_RUN, PlanRun
 from harness.pytest_plugin.verdicts import KPIS
@@ -40,6 +41,8 @@ from harness.server.client import ServerClient, token_from_environment
 from harness.transport.radio_control import RadioControl, radio_control_of
 
 CaptureFactory = Callable[[str, str], AbstractContextManager[CaptureRecord | None]]
+# What the case's report says about its captures: off (and why), or packets dropped.
+CAPTURE_NOTES = pytest.StashKey[list[str]]()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -185,10 +188,13 @@ def kpis(request: pytest.FixtureRequest, case: CaseRun) -> KpiRecorder:
 
 
 @pytest.fixture
-def capture(plan_run: PlanRun, evidence: Evidence, case: CaseRun) -> CaptureFactory:
+def capture(
+    request: pytest.FixtureRequest, plan_run: PlanRun, evidence: Evidence, case: CaseRun
+) -> CaptureFactory:
     """`with capture("server", bpf):` records the block's packets into capture-server.pcap; where capture
     cannot run (no privileges, or the rig turns it off) the block runs uncaptured, with a warning and an
-    event in events.jsonl saying why."""
+    event in events.jsonl saying why. tcpdump's counters go to events.jsonl; a capture that dropped packets
+    warns. Either way the case's report says so (CAPTURE_NOTES)."""
 
     @contextlib.contextmanager
     def factory(point: str, bpf: str) -> Iterator[CaptureRecord | None]:
@@ -198,24 +204,47 @@ def capture(plan_run: PlanRun, evidence: Evidence, case: CaseRun) -> CaptureFact
             reason = f"the rig captures at {setting.point.value!r}"
         if reason is not None:
             _capture_off(plan_run, case, point, reason)
+            _note(request.node, f"capture at {point} was off ({reason}): endpoint figures only")
             yield None
             return
         spec = CaptureSpec(point=point, interface=setting.interface or "lo", bpf=bpf)
         with start_capture(spec, evidence.dir / f"capture-{point}.pcap") as record:
             yield record
+        _capture_done(plan_run, case, record)
+        if not record.is_lossless:
+            warnings.warn(f"{case.test_id}: {record.describe_drops()}", stacklevel=3)
+            _note(request.node, record.describe_drops())
 
     return factory
 
 
+def _note(item: pytest.Item, note: str) -> None:
+    """For the case's HTML report (CAPTURE_NOTES) and its JUnit properties (CI reads no HTML)."""
+    item.stash.setdefault(CAPTURE_NOTES, []).append(note)
+    item.user_properties.append((CAPTURE_PROPERTY, note))
+
+
 def _capture_off(run: PlanRun, case: CaseRun, point: str, reason: str) -> None:
     warnings.warn(f"{case.test_id}: no packet capture at {point}: {reason}", stacklevel=3)
+    _event(run, case, "capture_off", point=point, reason=reason)
+
+
+def _capture_done(run: PlanRun, case: CaseRun, record: CaptureRecord) -> None:
+    _event(
+        run,
+        case,
+        "capture",
+        point=record.spec.point,
+        pcap=record.path.name,
+        packets=record.packets,
+        received_by_filter=record.received_by_filter,
+        dropped_by_kernel=record.dropped_by_kernel,
+        dropped_by_interface=record.dropped_by_interface,
+    )
+
+
+def _event(run: PlanRun, case: CaseRun, event: str, **fields: object) -> None:
     append_jsonl(
         run.run_dir.events_jsonl,
-        {
-            "t_utc": datetime.now(UTC).isoformat(),
-            "event": "capture_off",
-            "test_id": case.test_id,
-            "point": point,
-            "reason": reason,
-        },
+        {"t_utc": datetime.now(UTC).isoformat(), "event": event, "test_id": case.test_id, **fields},
     )

@@ -1,14 +1,16 @@
 """glue layer: what the pytest-html report shows for a plan case.
 
 Per case: its module and KPI outcome (pass, marginal, fail, unchecked, missing) as columns, and as extras
-the KPI table and, where the test wrote UDP echo samples, the RTT CDF. The figures come from harness.report;
-this module only hands them to pytest-html.
+notes about its evidence (capture off, or packets dropped), the KPI table and, where the test wrote UDP
+echo samples, the RTT CDF. The figures come from harness.report; this module only hands them to
+pytest-html.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from harness.results.samples import samples_path
 
 MODULE_PROPERTY = "miot_module"
 OUTCOME_PROPERTY = "miot_outcome"
+CAPTURE_PROPERTY = "miot_capture"
 
 
 def add_columns(cells: list[str]) -> None:
@@ -35,14 +38,16 @@ def fill_columns(report: pytest.TestReport, cells: list[str]) -> None:
     cells.insert(3, f'<td class="miot-{outcome}">{outcome}</td>')
 
 
-def extras_for(verdict: Verdict, test_dir: Path, title: str) -> list[Any]:
-    """pytest-html extras: the KPI table, and the RTT CDF when udp_echo samples exist."""
+def extras_for(verdict: Verdict, test_dir: Path, title: str, notes: Sequence[str] = ()) -> list[Any]:
+    """pytest-html extras: notes about the evidence (a capture that was off or dropped packets), the KPI
+    table, and the RTT CDF when udp_echo samples exist."""
     # Imported here: matplotlib and pytest-html load only when a plan case has something to show.
     from pytest_html import extras
 
     from harness.report import KPI_TABLE_CSS, kpi_table_html, rtt_cdf_png
 
-    found: list[Any] = [extras.html(f"<style>{KPI_TABLE_CSS}</style>{kpi_table_html(verdict.measurements)}")]
+    found: list[Any] = [extras.html(_notes_html(notes))] if notes else []
+    found.append(extras.html(f"<style>{KPI_TABLE_CSS}</style>{kpi_table_html(verdict.measurements)}"))
     echo_samples = samples_path(test_dir, "udp_echo")
     if echo_samples.exists():
         samples = read_samples(echo_samples)
@@ -51,3 +56,8 @@ def extras_for(verdict: Verdict, test_dir: Path, title: str) -> list[Any]:
             png = rtt_cdf_png(rtts.tolist(), title=f"RTT CDF, {title}")
             found.append(extras.png(base64.b64encode(png).decode("ascii"), name="RTT CDF"))
     return found
+
+
+def _notes_html(notes: Sequence[str]) -> str:
+    items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
+    return f'<ul class="miot-notes">{items}</ul>'

@@ -62,6 +62,44 @@ def test_a_capture_the_rig_turns_off_runs_the_block_uncaptured_and_says_why(plan
     ]
     assert (event["event"], event["test_id"], event["point"]) == ("capture_off", "fixed@nb-a", "server")
     assert "pcap" not in " ".join(path.name for path in plan_tester.run_dir.tests_path.rglob("*"))
+    report = plan_tester.run_dir.report_html.read_text(encoding="utf-8")
+    assert (
+        "capture at server was off (the rig captures at &amp;#x27;off&amp;#x27;): endpoint figures only"
+        in report
+    )
+
+
+def test_a_capture_that_dropped_packets_warns_and_marks_its_case(plan_tester: PlanTester) -> None:
+    rig = plan_tester.rig_path.read_text(encoding="utf-8").replace('point = "off"', 'point = "server"')
+    plan_tester.rig_path.write_text(rig, encoding="utf-8")
+    plan_tester.write_plan(ONE_CASE)
+    plan_tester.write_tests("""
+        import contextlib
+        from harness.capture import CaptureRecord
+
+        @contextlib.contextmanager
+        def dropping_capture(spec, path):
+            record = CaptureRecord(spec=spec, path=path)
+            yield record
+            record.packets, record.dropped_by_kernel = 900, 100
+
+        def test_fixture(case, capture, monkeypatch):
+            monkeypatch.setattr("harness.pytest_plugin.fixtures.capture_problem", lambda: None)
+            monkeypatch.setattr("harness.pytest_plugin.fixtures.start_capture", dropping_capture)
+            with capture("server", "udp port 9") as record:
+                assert record is not None
+    """)
+
+    result = plan_tester.run()
+
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*fixed@nb-a: capture at server (lo) dropped 100 packet(s) (100 by kernel*"])
+    events = [
+        json.loads(line) for line in plan_tester.run_dir.events_jsonl.read_text(encoding="utf-8").splitlines()
+    ]
+    assert [(e["event"], e["packets"], e["dropped_by_kernel"]) for e in events] == [("capture", 900, 100)]
+    assert "dropped 100 packet(s)" in plan_tester.run_dir.report_html.read_text(encoding="utf-8")
+    assert "dropped 100 packet(s)" in plan_tester.run_dir.junit_xml.read_text(encoding="utf-8")
 
 
 def test_echo_server_runs_locally_on_loopback(plan_tester: PlanTester) -> None:
