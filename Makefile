@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench system-deps clean
+.PHONY: run test lint bench system-deps bench-deps install-tools clean
 
 run: $(STAMP) system-deps
 	$(BIN)/miot run
@@ -18,7 +18,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check harness tests testplans benchmarks conftest.py
 	$(BIN)/mypy
 
-bench: $(STAMP) system-deps
+bench: $(STAMP) bench-deps
 	$(BIN)/python -m benchmarks
 
 $(STAMP): pyproject.toml
@@ -28,13 +28,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-# System packages: tcpdump (scapy calls it to compile capture filters) and iperf3 (throughput through
-# the virtual data interface). Installed when missing and running as root; without root, capture and
-# network namespaces are off anyway (they need CAP_NET_RAW / CAP_NET_ADMIN), so only a warning.
+# System packages: tcpdump (it writes every capture; scapy also asks it to compile filters) and iperf3
+# (throughput through the virtual data interface); `make bench` also compares pcap analysis with tshark.
+# Installed when missing and running as root; without root, capture and network namespaces are off anyway
+# (they need CAP_NET_RAW / CAP_NET_ADMIN), so only a warning.
 SYSTEM_TOOLS := tcpdump iperf3
+BENCH_TOOLS := tshark
 
 system-deps:
-	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	@$(MAKE) -s --no-print-directory install-tools TOOLS="$(SYSTEM_TOOLS)"
+
+bench-deps:
+	@$(MAKE) -s --no-print-directory install-tools TOOLS="$(SYSTEM_TOOLS) $(BENCH_TOOLS)"
+
+install-tools:
+	@missing=""; for tool in $(TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			export DEBIAN_FRONTEND=noninteractive; \
@@ -42,7 +50,7 @@ system-deps:
 			{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $$missing >/dev/null 2>&1; } || \
 			{ echo "miot: could not install$$missing with apt-get; install it by hand" >&2; exit 1; }; \
 		else \
-			echo "miot: warning: missing$$missing (Debian: sudo apt-get install$$missing); capture and data-interface tests will be skipped" >&2; \
+			echo "miot: warning: missing$$missing (Debian: sudo apt-get install$$missing); the capture, data-interface and comparison steps that need it are skipped" >&2; \
 		fi; \
 	fi
 
