@@ -4,6 +4,7 @@ dialect the harness picks for it), the module's control channel; every wait boun
 from __future__ import annotations
 
 import re
+import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -157,3 +158,15 @@ def _wait_until_ended(pid: int, *, timeout_s: float) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+@pytest.fixture
+def server() -> Iterator[socket.socket]:
+    """The far end of a module's AT socket: a UDP socket on loopback; every receive has a deadline."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(5.0)
+    try:
+        yield sock
+    finally:
+        sock.close()

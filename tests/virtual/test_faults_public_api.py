@@ -30,17 +30,6 @@ READY_S = 5.0
 
 
 @pytest.fixture
-def server() -> Iterator[socket.socket]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(5.0)
-    try:
-        yield sock
-    finally:
-        sock.close()
-
-
-@pytest.fixture
 def raw_session() -> Iterator[list[tuple[serial.SerialBase, ATSession]]]:
     """Ports and sessions a test opens by hand (`opened.append(...)`), closed after it."""
     opened: list[tuple[serial.SerialBase, ATSession]] = []

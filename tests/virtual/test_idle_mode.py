@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from hypothesis import assume, given
@@ -28,17 +28,6 @@ from .conftest import OpenLink, control, wait_for_state
 FAST = "attach_s=0&delay_ms=5&jitter_ms=0&rrc_setup_ms=50&loss_pct=0&inactivity_s=0.3&qsclk=0"
 URC_TIMEOUT_S = 10.0
 PROBE = b"downlink probe"
-
-
-@pytest.fixture
-def server() -> Iterator[socket.socket]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(5.0)
-    try:
-        yield sock
-    finally:
-        sock.close()
 
 
 def bc660k(open_link: OpenLink, query: str = FAST) -> tuple[ModemLink, QuectelNbiotModem]:

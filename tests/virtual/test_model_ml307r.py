@@ -6,7 +6,6 @@ manual V5.1.5 (§3.1-3.8, §3.20, §5) through the port."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,17 +16,6 @@ from .conftest import OpenLink, StartModule, Terminal, control
 
 FAST = "attach_s=0&delay_ms=2&jitter_ms=0&rrc_setup_ms=0&loss_pct=0&inactivity_s=5"
 ICCID = "89861118216007272115"
-
-
-@pytest.fixture
-def server() -> Iterator[socket.socket]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(5.0)
-    try:
-        yield sock
-    finally:
-        sock.close()
 
 
 def ml307r(open_link: OpenLink, query: str = FAST) -> CmccCat1Modem:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,17 +13,6 @@ from .conftest import StartModule, Terminal
 
 QUERY = "echo=0&attach_s=0&delay_ms=5&jitter_ms=0&rrc_setup_ms=0&loss_pct=0&inactivity_s=5"
 RAI_RELEASE_S = 1.5  # well under the 5 s inactivity timer, generous for a loaded machine
-
-
-@pytest.fixture
-def server() -> Iterator[socket.socket]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(5.0)
-    try:
-        yield sock
-    finally:
-        sock.close()
 
 
 @pytest.fixture

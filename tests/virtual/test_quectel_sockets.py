@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,18 +13,6 @@ from .conftest import StartModule, Terminal
 FAST = "echo=0&attach_s=0&delay_ms=5&jitter_ms=0&ul_kbps=10000&dl_kbps=10000&rrc_setup_ms=0&loss_pct=0"
 PAYLOAD = b"\x00probe\r\nwith CR LF\rand NUL\x00\n"
 REPLY = b"\r\n\x00echo\x00\r\n"
-
-
-@pytest.fixture
-def server() -> Iterator[socket.socket]:
-    """The far end: a UDP socket on loopback; every receive has a deadline."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(5.0)
-    try:
-        yield sock
-    finally:
-        sock.close()
 
 
 @pytest.fixture
