@@ -6,6 +6,14 @@ analyzer_virtual the virtual rail: a virtual module's states rendered into curre
 module_currents  the table of module currents per state, with sources
 rail_model       states -> current (boxcars); current_steps: boxcars -> averaged samples
 trace_analysis   mean current, charge, energy, PSM entry, the sleep-current window
+
+The virtual rail has one source of truth, the module: its control op "status" gives the model and RAT, the
+timer scale and paging cycle it runs, its TX power and eDRX timing with the start of its paging time windows;
+"timeline" gives its states and every packet's air use as its link model booked it (RRC set-up and uplink
+at the TX power then in use, downlink). The rail recomputes none of these: a long uplink stream draws
+transmit current for exactly its air time, and a change of RSRP changes the transmit current of the packets
+sent after it. Host-path traffic (the RedCap and Cat-1 data interface) is not booked per packet: it holds a
+connection at receive current only.
 """
 
 from harness.power.analyzer import (

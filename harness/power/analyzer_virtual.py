@@ -2,19 +2,19 @@
 
 It follows the module through the port the bring-up hands every backend (harness.power.analyzers): the
 virtual:// port's control channel (`port.virtual_module.control`, harness.transport.protocol_virtual). While
-recording, a worker thread polls the control ops "status" (radio values, grants, next paging occasion) and
-"timeline" (state changes with their times, harness.virtual.state_timeline) every `poll_interval_s`; on
-stop() it polls once more and renders the states into current (harness.power.rail_model) with the figures of
-harness.power.module_currents for the module's model or RAT, sampled as an averaging analyzer samples
-(harness.power.current_steps). Module and harness share the machine's monotonic clock, so the trace lines up
-with the URCs the harness saw.
+recording, a worker thread polls the control ops "status" (timer scale, paging cycle, eDRX timing) and
+"timeline" (state changes and air uses with their times, harness.virtual.state_timeline) every
+`poll_interval_s` (harness.power.rail_history keeps what they said); on stop() it polls once more and
+renders the states and air uses into current (harness.power.rail_model) with the figures of
+harness.power.module_currents for the module's model or RAT (asked of the module when the rail opens),
+sampled as an averaging analyzer samples (harness.power.current_steps). Module and harness share the
+machine's monotonic clock, so the trace lines up with the URCs the harness saw.
 
-What the module's status does not say yet, and how the rail gets it meanwhile:
-- the timer_scale and radio profile (paging cycle, eDRX AcT-type) come from the module's virtual:// URL;
-- the start of the module's eDRX windows: a reported next paging occasion more than one paging cycle ahead
-  is a window start (inside a window the next occasion is at most a cycle away); until a poll has seen one,
-  the last reported occasion stands for a window start;
-- the TX power comes from RSRP and CE level by module_currents.tx_power_dbm.
+Everything the rail draws by is what the module reports, nothing is recomputed here: its model and RAT
+(which row of the currents table), the timer scale and paging cycle it runs, its eDRX timing with the start
+of its paging time windows, and every packet's time on the air with the TX power it was sent at (the link
+model's bookings, harness.virtual.state_timeline), so a long uplink stream draws transmit current for
+exactly its air time.
 
 Options (`[power.options]`): `seed` (DC/DC spike times), `poll_interval_s`, and any figure of the currents
 table by its field name (e.g. `psm_floor_ua = 1.2`) to model a module the table does not know.
@@ -39,9 +39,9 @@ from harness.power.analyzer import CURRENT_COLUMN, TIME_COLUMN, VOLTAGE_COLUMN, 
 from harness.power.current_steps import sample_means_ua, steps_of
 from harness.power.module_currents import OVERRIDABLE, ModuleCurrents, currents_for
 from harness.power.rail_history import RailHistory
-from harness.power.rail_model import RailSpec, rail_boxcars, state_periods
+from harness.power.rail_model import ModuleHistory, rail_boxcars, state_periods
+from harness.rat import Rat
 from harness.rig import Power, PowerChannel
-from harness.virtual.options import ModuleOptions, parse_virtual_url
 
 ControlFn = Callable[[Mapping[str, object]], Mapping[str, object]]
 
@@ -51,7 +51,6 @@ DEFAULT_POLL_INTERVAL_S = 0.2
 MAX_POLL_INTERVAL_S = 10.0
 START_TIMEOUT_S = 10.0
 DEFAULT_SEED = 1
-_MS_PER_S = 1000.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,14 +94,16 @@ def open_analyzer(channel: PowerChannel, *, port: serial.SerialBase | None) -> V
             f"power analyzer {channel.power.id!r} is virtual: it measures a virtual module, and module "
             f"{channel.module_id!r} has {where} with no virtual module behind it"
         )
-    module_options = parse_virtual_url(module.url)
+    control: ControlFn = module.control
+    status = control({"op": "status"})
+    model, rat = str(status.get("model")), str(status.get("rat"))
+    if rat not in set(Rat):
+        raise HarnessError(f"the virtual module of {channel.module_id!r} reports no known RAT: {status!r}")
     options = channel.power.options
     overrides: dict[str, Any] = {
         name: _as_number(value) for name, value in options.items() if name in OVERRIDABLE
     }
-    currents = dataclasses.replace(
-        currents_for(module_options.model, module_options.profile.rat), **overrides
-    )
+    currents = dataclasses.replace(currents_for(model, Rat(rat)), **overrides)
     settings = RailSettings(
         currents=currents,
         supply_v=channel.power.supply_v or currents.supply_v,
@@ -111,15 +112,15 @@ def open_analyzer(channel: PowerChannel, *, port: serial.SerialBase | None) -> V
         poll_interval_s=_as_number(options.get("poll_interval_s")) or DEFAULT_POLL_INTERVAL_S,
         channel=channel.channel,
     )
-    return VirtualRail(control=module.control, module_options=module_options, settings=settings)
+    return VirtualRail(control=control, model=model, settings=settings)
 
 
 class VirtualRail:
     """A PowerAnalyzer over a virtual module's control channel (module docstring)."""
 
-    def __init__(self, *, control: ControlFn, module_options: ModuleOptions, settings: RailSettings) -> None:
+    def __init__(self, *, control: ControlFn, model: str, settings: RailSettings) -> None:
         self._control = control
-        self._module = module_options
+        self._model = model
         self._settings = settings
         self._recordings = itertools.count()
         self._lock = threading.Lock()
@@ -127,7 +128,7 @@ class VirtualRail:
         self._stopping = threading.Event()
         self._polled = threading.Event()
         self._failure: BaseException | None = None
-        self._history = RailHistory(module_options)
+        self._history = RailHistory()
         self._start_s = 0.0
         self._sample_rate_hz = settings.sample_rate_hz
 
@@ -136,7 +137,7 @@ class VirtualRail:
         return AnalyzerIdentity(
             analyzer=NAME,
             model=f"virtual rail ({self._settings.currents.name} currents)",
-            serial=f"virtual://{self._module.model}",
+            serial=f"virtual://{self._model}",
             channel=self._settings.channel,
             max_current_ua=None,
             supply_v=self._settings.supply_v,
@@ -152,7 +153,7 @@ class VirtualRail:
         if sample_rate_hz is not None and not sample_rate_hz > 0:
             raise ValueError(f"sample_rate_hz must be above 0, got {sample_rate_hz!r}")
         self._sample_rate_hz = sample_rate_hz or self._settings.sample_rate_hz
-        self._history = RailHistory(self._module)
+        self._history = RailHistory()
         self._failure = None
         self._stopping.clear()
         self._polled.clear()
@@ -212,16 +213,15 @@ class VirtualRail:
             self._history.add(status, timeline)
 
     def _render(self, stop_s: float) -> pd.DataFrame:
-        settings, module = self._settings, self._module
-        spec = RailSpec(
-            currents=settings.currents,
-            paging_cycle_s=module.profile.paging_cycle_s * module.timer_scale,
-            timer_scale=module.timer_scale,
+        settings, history = self._settings, self._history
+        module_history = ModuleHistory(
+            periods=state_periods(history.changes(), stop_s=stop_s),
+            snapshots=history.snapshots,
+            air=history.air(),
         )
-        periods = state_periods(self._history.changes(), stop_s=stop_s)
         rng = np.random.default_rng([settings.seed, next(self._recordings)])
         boxcars = rail_boxcars(
-            periods, self._history.resolved_snapshots(), spec, window=(self._start_s, stop_s), rng=rng
+            module_history, history.spec(settings.currents), window=(self._start_s, stop_s), rng=rng
         )
         starts_s, currents_ua = sample_means_ua(
             steps_of(boxcars), start_s=self._start_s, stop_s=stop_s, sample_rate_hz=self._sample_rate_hz

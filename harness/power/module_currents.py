@@ -24,10 +24,8 @@ Derived, not typed in: a paging charge is what a quoted idle-DRX average leaves 
 over one cycle, `(average - idle_sleep) x cycle`; the eDRX wake charge is what a quoted eDRX average leaves
 over one cycle after sleep, the PTW's idle sleep and its paging occasions (`calibrated_wake_uc`).
 
-Transmit power (J): NB-IoT above CE0 sends with repetitions at full power (NPUSCH with more than two
-repetitions goes at P_CMAX, TS 36.213 §16.2.1.1, recalled); otherwise open-loop power control, P = -85 - RSRP
-dBm within [-40, 23] (the form of TS 36.213 §5.1.1.1 with alpha 1, recalled), the offset chosen so the
-NB-IoT CE0 default (-95 dBm) gives the 10 dBm the bc660k model reports in AT+QENG.
+Transmit current is looked up by the TX power the module reports (a virtual module's own figure,
+harness.virtual.radio.tx_power_dbm): the table holds currents, never the power a module picks.
 
 DC/DC refresh spikes (J, after [S18]: a hysteretic DC/DC makes mA-level pulses in deep sleep): in PSM and in
 eDRX sleep, 20 pulses per second at random times (Poisson, seeded), 10 µs each, together a quarter of the
@@ -48,9 +46,6 @@ import numpy as np
 from harness.errors import HarnessError
 from harness.rat import Rat
 
-MAX_TX_POWER_DBM = 23.0  # power class 3 (TS 36.101 / 38.101, recalled)
-MIN_TX_POWER_DBM = -40.0
-OPEN_LOOP_OFFSET_DBM = -85.0
 DCDC_SPIKE_HZ = 20.0
 DCDC_SPIKE_S = 10e-6
 DCDC_SPIKE_SHARE = 0.25
@@ -98,13 +93,6 @@ OVERRIDABLE: frozenset[str] = frozenset(
     for field in dataclasses.fields(ModuleCurrents)
     if field.name not in ("name", "tx_ma_by_dbm", "supply_v")
 )
-
-
-def tx_power_dbm(rsrp_dbm: float, *, ce_level: int) -> float:
-    """The transmit power a module uses at this RSRP and coverage level (module docstring)."""
-    if ce_level > 0:
-        return MAX_TX_POWER_DBM
-    return min(max(OPEN_LOOP_OFFSET_DBM - rsrp_dbm, MIN_TX_POWER_DBM), MAX_TX_POWER_DBM)
 
 
 def paging_charge_uc(*, idle_average_ua: float, idle_sleep_ua: float, paging_cycle_s: float) -> float:

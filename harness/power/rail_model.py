@@ -7,14 +7,18 @@ Per state (cellular-iot.md §4.5, §5; figures and their sources in module_curre
   off (booting)   boot current
   deregistered    the deregistered current (CFUN=0 or detached, radio listening for nothing)
   searching       receive current (J: a cell search keeps the receiver on)
-  connected       transmit current at the module's TX power for the first `tx_burst_s` of the connection
-                  (random access, RRC set-up and the request that opened it: J, the link's RRC set-up
-                  time), then receive current until the release; a periodic TAU is such a connection
+  connected       receive current from the connection's start to its release; a periodic TAU is such a
+                  connection
   idle            idle sleep current with a paging burst (receive current) at every paging occasion: one
                   per paging cycle counted from idle entry (J: a real cell places them by UE identity),
                   or with eDRX inside each paging time window only, a wake-up burst before each window,
                   and eDRX sleep current between windows
   psm             the PSM floor
+On top, the module's air uses (harness.virtual.state_timeline, booked by its link model): transmit current
+at the TX power the module used for every uplink packet's air time and every RRC set-up (J: random access
+and set-up counted as transmitting), receive current for downlink; each replaces the state's own level for
+its time (in idle with eDRX the idle sleep level stands for the state's: J, µA against mA). Air uses while
+the module is off or deregistered draw nothing (a reset or detach ended what the link had queued).
 Bursts carry the table's charges (paging_charge_uc, edrx_wake_charge_uc) at receive current; their length is
 charge / (receive - sleep) times the module's timer_scale, as the module runs its idle timers that many
 times their coded length: a trace of a scaled module is the unscaled trace compressed in time, so averages
@@ -28,6 +32,7 @@ table's figure with the spikes included (indicators.md §5.5).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -40,9 +45,8 @@ from harness.power.module_currents import (
     DCDC_SPIKE_S,
     DCDC_SPIKE_SHARE,
     ModuleCurrents,
-    tx_power_dbm,
 )
-from harness.virtual.state_timeline import ModemState
+from harness.virtual.state_timeline import AirKind, AirUse, ModemState
 
 MAX_BURST_SHARE_OF_PAGING_CYCLE = 0.5
 
@@ -61,9 +65,6 @@ class ModuleSnapshot:
     """What one status poll said (module clock)."""
 
     t_s: float
-    ce_level: int
-    rsrp_dbm: float
-    tx_burst_s: float
     edrx: EdrxTiming | None
 
 
@@ -81,6 +82,15 @@ class RailSpec:
     currents: ModuleCurrents
     paging_cycle_s: float  # scaled, as the module runs it
     timer_scale: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModuleHistory:
+    """What the module reported over a recording: its states, status snapshots and air uses."""
+
+    periods: Sequence[StatePeriod]
+    snapshots: Sequence[ModuleSnapshot]
+    air: Sequence[AirUse]
 
 
 def state_periods(changes: Sequence[tuple[float, ModemState]], *, stop_s: float) -> list[StatePeriod]:
@@ -104,21 +114,50 @@ def snapshot_for(period: StatePeriod, snapshots: Sequence[ModuleSnapshot]) -> Mo
 
 
 def rail_boxcars(
-    periods: Sequence[StatePeriod],
-    snapshots: Sequence[ModuleSnapshot],
-    spec: RailSpec,
-    *,
-    window: tuple[float, float],
-    rng: np.random.Generator,
+    history: ModuleHistory, spec: RailSpec, *, window: tuple[float, float], rng: np.random.Generator
 ) -> list[Boxcar]:
-    """The current of every period, clipped to `window` (start, stop; module clock)."""
+    """The current of every period and air use, clipped to `window` (start, stop; module clock)."""
     boxcars: list[Boxcar] = []
-    for period in periods:
+    for period in history.periods:
         start_s, stop_s = max(period.start_s, window[0]), min(period.stop_s, window[1])
         if stop_s > start_s:
-            snapshot = snapshot_for(period, snapshots)
+            snapshot = snapshot_for(period, history.snapshots)
             boxcars.extend(_period(period, (start_s, stop_s), snapshot, spec, rng))
+    boxcars.extend(_air(history.periods, history.air, spec.currents, window))
     return boxcars
+
+
+def _air(
+    periods: Sequence[StatePeriod], uses: Sequence[AirUse], row: ModuleCurrents, window: tuple[float, float]
+) -> Iterator[Boxcar]:
+    """Each air use's level above the level of the states it falls in (module docstring)."""
+    period_starts_s = [period.start_s for period in periods]
+    for use in uses:
+        if use.kind is AirKind.DL or use.tx_power_dbm is None:
+            level_ua = row.rx_ua
+        else:
+            level_ua = row.tx_ua(use.tx_power_dbm)
+        index = max(bisect.bisect_right(period_starts_s, use.start_s) - 1, 0)
+        for period in periods[index:]:
+            if period.start_s >= use.stop_s:
+                break
+            base_ua = _state_level_ua(period.state, row)
+            if base_ua is not None:
+                span = (max(window[0], period.start_s), min(window[1], period.stop_s))
+                yield _clipped(use.start_s, use.stop_s, level_ua - base_ua, span)
+
+
+def _state_level_ua(state: ModemState, row: ModuleCurrents) -> float | None:
+    """The level an air use replaces; None where the radio is off."""
+    match state:
+        case ModemState.CONNECTED | ModemState.SEARCHING:
+            return row.rx_ua
+        case ModemState.IDLE:
+            return row.idle_sleep_ua
+        case ModemState.PSM:
+            return row.psm_floor_ua
+        case _:
+            return None
 
 
 def _period(
@@ -135,13 +174,8 @@ def _period(
             yield Boxcar(start_s=start_s, stop_s=stop_s, current_ua=row.boot_ua)
         case ModemState.DEREGISTERED:
             yield Boxcar(start_s=start_s, stop_s=stop_s, current_ua=row.deregistered_ua)
-        case ModemState.SEARCHING:
+        case ModemState.SEARCHING | ModemState.CONNECTED:
             yield Boxcar(start_s=start_s, stop_s=stop_s, current_ua=row.rx_ua)
-        case ModemState.CONNECTED:
-            tx_ua = row.tx_ua(tx_power_dbm(snapshot.rsrp_dbm, ce_level=snapshot.ce_level))
-            burst_end_s = min(max(period.start_s + snapshot.tx_burst_s, start_s), stop_s)
-            yield Boxcar(start_s=start_s, stop_s=burst_end_s, current_ua=tx_ua)
-            yield Boxcar(start_s=burst_end_s, stop_s=stop_s, current_ua=row.rx_ua)
         case ModemState.PSM:
             yield from _sleep(start_s, stop_s, row.psm_floor_ua, rng)
         case ModemState.IDLE if snapshot.edrx is None:

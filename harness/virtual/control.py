@@ -5,7 +5,11 @@ emulator (VirtualModule.handle_control dispatches them; the control channel carr
                                           next paging occasion with eDRX (module clock: time.monotonic of
                                           the module process, the same clock as every process's here); the
                                           host data interface (`data_interface`: host_interface,
-                                          host_address, server_address, network_namespace...) or None
+                                          host_address, server_address, network_namespace...) or None;
+                                          what a power rail draws by: `rat`, `timer_scale`, the paging
+                                          cycle as run (`paging_cycle_s`, scaled), `tx_power_dbm`
+                                          (harness.virtual.radio) and `edrx` (cycle_s, ptw_s as run, and
+                                          window_start_s, the start of the current cycle's window) or None
   {"op": "conditions", "ce": 2}           radio conditions: ce, rsrp (dBm), rsrq_db, sinr_db and the link
                                           fields (delay_ms, jitter_ms, ul_kbps, dl_kbps, loss_pct,
                                           rrc_setup_ms, inactivity_s), the URL's names and ranges. A new ce
@@ -17,7 +21,9 @@ emulator (VirtualModule.handle_control dispatches them; the control channel carr
   {"op": "network", "psm": "reject"}      network policy options (harness.virtual.network_policy; they
                                           apply at the next attach or TAU), and "registration": "deregister"
                                           (the network detaches the module and keeps it out) or "register"
-  {"op": "timeline", "since_s": 12.5}     state changes since a time of the module's clock
+  {"op": "timeline", "since_s": 12.5}     state changes since a time of the module's clock, and the air
+                                          uses still on the air then or later ("air": start_s,
+                                          duration_s, kind ul | dl | rrc_setup, tx_power_dbm)
   {"op": "fault", "kind": "reboot"}       a fault (harness.virtual.faults names the kinds and parameters)
   {"op": "clear_faults"}                  every fault ends (or one: "kind"); both are
                                           harness.virtual.fault_injector's, which adds them to the module
@@ -36,9 +42,11 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from harness.virtual.data_interface_topology import DataInterfaceInfo
+from harness.virtual.idle_mode import IdleMode
 from harness.virtual.network_policy import changed_policy
 from harness.virtual.option_reader import integer, number
 from harness.virtual.options import LINK_OPTIONS, RSRP_OPTION, link_with
+from harness.virtual.radio import tx_power_dbm
 
 if TYPE_CHECKING:
     from harness.virtual.module import VirtualModule
@@ -67,7 +75,8 @@ def status(module: VirtualModule, args: Args) -> Mapping[str, object]:
     power, idle = module.power_saving, module.idle
     psm, edrx = power.grants.psm, power.grants.edrx
     now_s = module.loop.now_s()
-    paging_s = idle.next_paging_occasion_s(now_s) if idle.timers.edrx_cycle_s is not None else None
+    is_edrx = idle.timers.edrx_cycle_s is not None
+    paging_s = idle.next_paging_occasion_s(now_s) if is_edrx else None
     return {
         "model": module.options.model,
         "profile": module.profile.name,
@@ -86,6 +95,11 @@ def status(module: VirtualModule, args: Args) -> Mapping[str, object]:
         "edrx_granted": None if edrx is None else [edrx.requested_bits, edrx.nw_bits, edrx.ptw_bits],
         "is_in_psm": idle.is_in_psm,
         "next_paging_occasion_s": paging_s,
+        "edrx": _edrx(idle, now_s) if is_edrx else None,
+        "rat": str(module.profile.rat),
+        "timer_scale": module.options.timer_scale,
+        "paging_cycle_s": module.profile.paging_cycle_s * module.options.timer_scale,
+        "tx_power_dbm": tx_power_dbm(module.radio),
         "is_uart_asleep": module.front.is_asleep,
         "held_dl_count": len(idle.held),
         "dropped_dl_count": idle.dropped_count + module.dropped_dl_count,
@@ -148,6 +162,23 @@ def timeline(module: VirtualModule, args: Args) -> Mapping[str, object]:
             {"t_s": mark.t_s, "name": mark.name, **mark.detail}
             for mark in module.timeline.marks_since(since_s)
         ],
+        "air": [
+            {
+                "start_s": use.start_s,
+                "duration_s": use.duration_s,
+                "kind": str(use.kind),
+                "tx_power_dbm": use.tx_power_dbm,
+            }
+            for use in module.timeline.air_since(since_s)
+        ],
+    }
+
+
+def _edrx(idle: IdleMode, now_s: float) -> dict[str, float | None]:
+    return {
+        "cycle_s": idle.timers.edrx_cycle_s,
+        "ptw_s": idle.timers.ptw_s,
+        "window_start_s": idle.edrx_window_start_s(now_s),
     }
 
 

@@ -115,13 +115,19 @@ class IdleMode:
         if not self.is_in_psm and self._paging is None:
             self._paging = self._loop.call_at(self.next_paging_occasion_s(self._loop.now_s()), self._paged)
 
+    def edrx_window_start_s(self, at_s: float) -> float:
+        """The start of the paging time window of the eDRX cycle `at_s` is in (eDRX granted): windows
+        start there and every edrx_cycle_s before and after it."""
+        cycle_s = self.timers.edrx_cycle_s
+        assert cycle_s is not None
+        return self._edrx_epoch_s + math.floor((at_s - self._edrx_epoch_s) / cycle_s) * cycle_s
+
     def next_paging_occasion_s(self, at_s: float) -> float:
         """The first paging occasion inside a PTW at or after `at_s` (eDRX granted)."""
         t = self.timers
         assert t.edrx_cycle_s is not None
         assert t.ptw_s is not None
-        cycles = math.floor((at_s - self._edrx_epoch_s) / t.edrx_cycle_s)
-        window_s = self._edrx_epoch_s + cycles * t.edrx_cycle_s
+        window_s = self.edrx_window_start_s(at_s)
         occasion_s = window_s + math.ceil(max(at_s - window_s, 0.0) / t.paging_cycle_s) * t.paging_cycle_s
         return occasion_s if occasion_s < window_s + t.ptw_s else window_s + t.edrx_cycle_s
 

@@ -97,13 +97,17 @@ class ReleaseAssistance(IntEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Transfer:
-    """What happens to one packet: when it arrives (None: lost) and, when it had to set up an RRC
-    connection first, when that connection came up."""
+    """What happens to one packet: when it arrives (None: lost), when it is on the air (from `air_start_s`
+    for `air_s`, lost or not) and, when it had to set up an RRC connection first, when that connection came
+    up after `setup_s` of set-up."""
 
     direction: Direction
     payload_bytes: int
     arrive_at_s: float | None
     connected_at_s: float | None
+    air_start_s: float
+    air_s: float
+    setup_s: float
 
 
 def airtime_ms(payload_bytes: int, rate_kbps: float) -> float:
@@ -200,12 +204,11 @@ class LinkModel:
         network_s = (p.delay_ms + self._rng.uniform(0.0, p.jitter_ms)) / 1000
         rate_kbps = p.ul_kbps if direction is Direction.UL else p.dl_kbps
         duration_s = airtime_ms(payload_bytes, rate_kbps) / 1000
-        if direction is Direction.UL:
-            ready_s, connected_at_s = self._connection_ready(at_s)
-            arrive_s = self._occupy_air(direction, ready_s, duration_s) + network_s
-        else:
-            ready_s, connected_at_s = self._connection_ready(at_s + network_s)
-            arrive_s = self._occupy_air(direction, ready_s, duration_s)
+        ready_s, connected_at_s = self._connection_ready(
+            at_s if direction is Direction.UL else at_s + network_s
+        )
+        air_end_s = self._occupy_air(direction, ready_s, duration_s)
+        arrive_s = air_end_s + network_s if direction is Direction.UL else air_end_s
         arrive_s = max(arrive_s, self._last_arrival_s[direction])
         self._last_arrival_s[direction] = arrive_s
         self._note_release_assistance(direction, rai)
@@ -214,6 +217,9 @@ class LinkModel:
             payload_bytes=payload_bytes,
             arrive_at_s=None if is_lost else arrive_s,
             connected_at_s=connected_at_s,
+            air_start_s=air_end_s - duration_s,
+            air_s=duration_s,
+            setup_s=p.rrc_setup_ms / 1000,
         )
 
     def _note_release_assistance(self, direction: Direction, rai: ReleaseAssistance) -> None:

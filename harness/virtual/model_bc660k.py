@@ -21,7 +21,7 @@ from harness.virtual.option_reader import integer
 from harness.virtual.quectel_ping import QuectelPing
 from harness.virtual.quectel_power_commands import QuectelPowerCommands
 from harness.virtual.quectel_sockets import QuectelSockets
-from harness.virtual.radio import rssi_dbm
+from harness.virtual.radio import rssi_dbm, tx_power_dbm
 from harness.virtual.ts27007_commands import (
     OPERATION_NOT_SUPPORTED,
     Ts27007Commands,
@@ -40,8 +40,6 @@ NO_NETWORK_SERVICE = 30
 OPERATION_MODE_STANDALONE = 3
 TX_POWER_INVALID = 128
 INCORRECT_PARAMETERS = 50  # 27.007 §9.2 [S5 Table 5]
-# Judgement: UE transmit power per CE level while connected (CE1/CE2 repeat at full power, 23 dBm max).
-TX_POWER_DBM = (10, 23, 23)
 EDRX_CODES = ("0010", "0011", "0101", "1001", "1010", "1011", "1100", "1101", "1110", "1111")
 
 MODEL = ModelSpec(
@@ -103,7 +101,7 @@ class Bc660kCommands:
         if not module.registration.is_registered:
             return cme_error(NO_NETWORK_SERVICE)
         cell, radio = module.cell, module.radio
-        tx_power = TX_POWER_DBM[radio.ce_level] if module.is_rrc_connected else TX_POWER_INVALID
+        tx_power = round(tx_power_dbm(radio)) if module.is_rrc_connected else TX_POWER_INVALID
         fields = (
             0, cell.earfcn, cell.earfcn_offset, cell.pci, f'"{cell.cell_id}"',
             round(radio.rsrp_dbm), round(radio.rsrq_db), round(rssi_dbm(radio, cell)), round(radio.sinr_db),

@@ -11,8 +11,8 @@ module and its network behave (cellular-iot.md §5.3):
   timing and held downlink are harness.virtual.idle_mode's.
 - Data: `uplink` and `downlink` (the RadioPath the sockets and the ping use) carry datagrams through the
   link model; uplink data wakes a module from PSM; downlink waits for the module to be reachable.
-- The state timeline (harness.virtual.state_timeline) a power rail reads, and `handle_control`, the entry of
-  the control channel (harness.virtual.control).
+- The state timeline (harness.virtual.state_timeline) a power rail reads, with every transfer's air use, and
+  `handle_control`, the entry of the control channel (harness.virtual.control).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from harness.virtual.options import MODEL_PREFIX, ModuleOptions
 from harness.virtual.pdp_contexts import PdpContexts
 from harness.virtual.power_saving import PowerSaving
 from harness.virtual.profiles import TEST_PLMN, VISITED_PLMN
-from harness.virtual.radio import ACT_NR_5GCN
+from harness.virtual.radio import ACT_NR_5GCN, tx_power_dbm
 from harness.virtual.registration import Fun, Registration, RegistrationEvents, RegistrationReport, RegStat
 from harness.virtual.rrc import RrcState
 from harness.virtual.state_timeline import StateTimeline, modem_state
@@ -215,6 +215,7 @@ class VirtualModule:
     ) -> Transfer:
         transfer = self.link.send(direction, payload_bytes, at_s=self.loop.now_s(), rai=rai)
         self.rrc.follow(transfer)
+        self.timeline.record_transfer(transfer, tx_power_dbm=tx_power_dbm(self.radio))
         return transfer
 
     def _schedule(self, transfer: Transfer, deliver: Deliver) -> None:

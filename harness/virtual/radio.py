@@ -8,6 +8,13 @@ Index codings (cellular-iot.md §1.3, BC660K AT manual [S5] §4.2 and §4.7): +C
 (0 below -19.5, 34 from -3); +CSQ <rssi> is -113 + 2n dBm (0 at or below -113, 31 from -51).
 Cell identity widths (cellular-iot.md §1.1, §1.2, §6 item 9): E-UTRAN TAC 2 bytes and cell identity 28 bits;
 NR TAC 3 bytes and cell identity 36 bits.
+
+Transmit power (judgement), the one figure AT+QENG shows, the control op "status" reports and every uplink
+air use of the state timeline carries (so a power rail draws the current of the power the module used):
+NB-IoT above CE0 sends with repetitions at full power (NPUSCH with more than two repetitions goes at P_CMAX,
+TS 36.213 §16.2.1.1, recalled); otherwise open-loop power control, P = -85 - RSRP dBm within [-40, 23] (the
+form of TS 36.213 §5.1.1.1 with alpha 1, recalled), the offset chosen so the NB-IoT CE0 default (-95 dBm)
+gives 10 dBm. 23 dBm is power class 3 (TS 36.101 / 38.101, recalled).
 """
 
 from __future__ import annotations
@@ -15,6 +22,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+MAX_TX_POWER_DBM = 23.0
+MIN_TX_POWER_DBM = -40.0
+OPEN_LOOP_OFFSET_DBM = -85.0
 CE1_BELOW_RSRP_DBM = -108.0
 CE2_BELOW_RSRP_DBM = -118.0
 
@@ -75,6 +85,13 @@ def ce_level_for(rsrp_dbm: float) -> int:
     if rsrp_dbm >= CE2_BELOW_RSRP_DBM:
         return 1
     return 2
+
+
+def tx_power_dbm(radio: RadioConditions) -> float:
+    """The power the module transmits at in these conditions (module docstring)."""
+    if radio.ce_level > 0:
+        return MAX_TX_POWER_DBM
+    return min(max(OPEN_LOOP_OFFSET_DBM - radio.rsrp_dbm, MIN_TX_POWER_DBM), MAX_TX_POWER_DBM)
 
 
 def rsrp_index(rsrp_dbm: float) -> int:

@@ -131,3 +131,30 @@ def test_timeline_lists_the_state_changes_in_order(start_module: StartModule) ->
     assert answer["now_s"] <= time.monotonic()  # one clock for every process here
     later = control(terminal.port, {"op": "timeline", "since_s": before_s})["changes"]
     assert [change["state"] for change in later] == ["idle"]  # the state in force, nothing since
+
+
+def test_status_reports_the_tx_power_qeng_shows_and_it_follows_rsrp(module: Terminal) -> None:
+    for rsrp_dbm, expected_dbm in ((-95, 10.0), (-101, 16.0)):  # CE0: the attach's connection stays up
+        status = control(module.port, {"op": "conditions", "rsrp": rsrp_dbm})
+        assert (status["tx_power_dbm"], status["is_rrc_connected"]) == (expected_dbm, True)
+        (qeng, _) = module.lines("AT+QENG=0")
+        assert qeng.split(",")[12] == str(round(expected_dbm))
+    assert control(module.port, {"op": "conditions", "rsrp": -112})["tx_power_dbm"] == 23.0  # CE1
+
+
+def test_timeline_lists_the_air_each_packet_used(start_module: StartModule) -> None:
+    terminal = start_module("echo=0&attach_s=0&rrc_setup_ms=200&inactivity_s=0.2&ul_kbps=8&dl_kbps=4")
+    status = wait_for_state(terminal.port, "idle")
+    terminal.command('AT+QPING=0,"127.0.0.1",5,1')
+    terminal.read_until(b"+QPING: 0,1,", timeout_s=10.0)  # the summary: the reply (a refusal) came back
+    air = control(terminal.port, {"op": "timeline", "since_s": status["now_s"]})["air"]
+    assert isinstance(air, list)
+    # from idle: set-up and the request; the reply finds the connection released (0.2 s inactivity against
+    # 0.38 s of network delay each way) and sets one up again
+    assert [use["kind"] for use in air] == ["rrc_setup", "ul", "rrc_setup", "dl"]
+    setup, request, _, reply = air
+    assert setup["duration_s"] == pytest.approx(0.2)
+    assert request["start_s"] == pytest.approx(setup["start_s"] + 0.2)
+    assert (request["tx_power_dbm"], reply["tx_power_dbm"]) == (10.0, None)
+    # 32 bytes of echo data with IPv4 and UDP headers: 60 ms at 8 kbit/s up, 120 ms at 4 kbit/s down
+    assert (request["duration_s"], reply["duration_s"]) == (pytest.approx(0.06), pytest.approx(0.12))

@@ -133,6 +133,14 @@ def test_edrx_holds_downlink_until_the_next_paging_time_window(
     status = wait_for_state(link.port, "idle")
     paging_s = status["next_paging_occasion_s"]
     assert isinstance(paging_s, float)
+    # what a power rail draws by, as the module runs it
+    assert (status["timer_scale"], status["paging_cycle_s"]) == (0.1, pytest.approx(0.256))
+    edrx = status["edrx"]
+    assert isinstance(edrx, dict)
+    assert (edrx["cycle_s"], edrx["ptw_s"]) == (pytest.approx(2.048), pytest.approx(0.256))
+    assert edrx["window_start_s"] <= status["now_s"] < edrx["window_start_s"] + 2.048  # type: ignore[operator]
+    # one occasion per PTW: the next is at this window's start or at the next one's
+    assert paging_s - edrx["window_start_s"] in (pytest.approx(0.0), pytest.approx(2.048))
     # just after one paging occasion (the only one in its 0.256 s window) the next is a cycle later
     time.sleep(max(paging_s + 0.05 - time.monotonic(), 0.0))
     server.sendto(PROBE, address)
@@ -191,6 +199,34 @@ def test_next_paging_occasion_is_the_first_one_in_a_window(cycle_s: float, at_s:
     assume(all(abs(t - at_s) > 1e-6 for t in occasions))  # not on an occasion: rounding could go either way
     expected_s = min(t for t in occasions if t > at_s)
     assert idle.next_paging_occasion_s(at_s) == pytest.approx(expected_s, abs=1e-6)
+
+
+@given(
+    cycle_s=st.sampled_from([2.048, 20.48]),
+    granted_at_s=st.floats(min_value=0.0, max_value=10.0),
+    at_s=st.floats(min_value=10.0, max_value=100.0),
+)
+def test_edrx_window_start_is_the_one_of_the_cycle_in_force(
+    cycle_s: float, granted_at_s: float, at_s: float
+) -> None:
+    loop = EventLoop(clock=lambda: granted_at_s)  # windows count from the grant
+    idle = IdleMode(
+        loop=loop,
+        events=IdleEvents(enter_psm=_nothing, exit_psm=_nothing, periodic_tau=_nothing, deliver=_deliver),
+    )
+    idle.grant(
+        IdleTimers(
+            active_time_s=None, periodic_tau_s=3600.0, edrx_cycle_s=cycle_s, ptw_s=cycle_s / 8,
+            paging_cycle_s=cycle_s / 32,
+        )
+    )  # fmt: skip
+    start_s = idle.edrx_window_start_s(at_s)
+    assert start_s - 1e-9 <= at_s < start_s + cycle_s + 1e-9
+    cycles = (start_s - granted_at_s) / cycle_s
+    assert cycles == pytest.approx(round(cycles), abs=1e-6)
+    # the next paging occasion is this window's or the next one's
+    offset_s = (idle.next_paging_occasion_s(at_s) - start_s) % cycle_s
+    assert min(offset_s, cycle_s - offset_s) < cycle_s / 8 + 1e-6
 
 
 def _nothing() -> None:

@@ -266,3 +266,18 @@ def test_rrc_setup_adds_one_to_three_seconds_per_ce_level() -> None:
         CE_PROFILES[ce].rrc_setup_ms for ce in (0, 1, 2)
     )
     assert all(1000.0 <= CE_PROFILES[ce].rrc_setup_ms <= 3000.0 for ce in (0, 1, 2))
+
+
+def test_a_transfer_says_when_it_was_on_the_air_and_how_long_its_set_up_took() -> None:
+    link = LinkModel(PROFILE, seed=1)
+    first = link.send(Direction.UL, 72, at_s=0.0)  # from idle: 500 ms set-up, then 100 ms on the air
+    second = link.send(Direction.UL, 72, at_s=0.1)  # queued behind the first
+    assert (first.connected_at_s, first.setup_s) == (0.5, 0.5)
+    assert (first.air_start_s, first.air_s) == (pytest.approx(0.5), pytest.approx(0.1))
+    assert second.connected_at_s is None
+    assert second.air_start_s == pytest.approx(0.6)
+    assert first.arrive_at_s is not None
+    assert first.arrive_at_s >= first.air_start_s + first.air_s + PROFILE.delay_ms / 1000
+    downlink = link.send(Direction.DL, 72, at_s=1.0)
+    assert downlink.air_s == pytest.approx(0.2)  # 4 kbit/s
+    assert downlink.arrive_at_s == pytest.approx(downlink.air_start_s + downlink.air_s)

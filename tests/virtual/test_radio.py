@@ -7,7 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from harness.virtual.profiles import NBIOT, PROFILES
-from harness.virtual.radio import ce_level_for, rsrp_index, rsrq_index, rssi_dbm, rssi_index
+from harness.virtual.radio import (
+    RadioConditions,
+    ce_level_for,
+    rsrp_index,
+    rsrq_index,
+    rssi_dbm,
+    rssi_index,
+    tx_power_dbm,
+)
 
 
 @pytest.mark.parametrize(
@@ -64,3 +72,19 @@ def test_indices_clamp_at_both_ends() -> None:
     assert (rsrp_index(-150.0), rsrp_index(-44.0), rsrp_index(-20.0)) == (0, 97, 97)
     assert (rsrq_index(-25.0), rsrq_index(-3.0), rsrq_index(0.0)) == (0, 34, 34)
     assert (rssi_index(-120.0), rssi_index(-51.0), rssi_index(-30.0)) == (0, 31, 31)
+
+
+def conditions(*, ce_level: int, rsrp_dbm: float) -> RadioConditions:
+    return RadioConditions(ce_level=ce_level, rsrp_dbm=rsrp_dbm, rsrq_db=-10.0, sinr_db=5.0)
+
+
+def test_tx_power_follows_rsrp_at_ce0_and_is_full_with_repetitions() -> None:
+    assert tx_power_dbm(NBIOT.radio[0]) == 10.0  # the CE0 default, -95 dBm
+    assert tx_power_dbm(conditions(ce_level=0, rsrp_dbm=-100.0)) == 15.0
+    assert tx_power_dbm(conditions(ce_level=1, rsrp_dbm=-110.0)) == 23.0
+    assert tx_power_dbm(conditions(ce_level=2, rsrp_dbm=-125.0)) == 23.0
+
+
+@given(st.floats(min_value=-160.0, max_value=0.0), st.integers(min_value=0, max_value=2))
+def test_tx_power_stays_within_the_power_class(rsrp_dbm: float, ce_level: int) -> None:
+    assert -40.0 <= tx_power_dbm(conditions(ce_level=ce_level, rsrp_dbm=rsrp_dbm)) <= 23.0

@@ -3,7 +3,14 @@ from a running module: tests/virtual/test_control.py)."""
 
 from __future__ import annotations
 
-from harness.virtual.state_timeline import MAX_CHANGES, ModemState, StateChange, StateTimeline
+from harness.virtual.link import Direction, Transfer
+from harness.virtual.state_timeline import (
+    MAX_CHANGES,
+    AirKind,
+    ModemState,
+    StateChange,
+    StateTimeline,
+)
 
 
 class Clock:
@@ -50,3 +57,34 @@ def test_keeps_a_bounded_number_of_changes() -> None:
     changes = timeline.since(0.0)
     assert len(changes) == MAX_CHANGES
     assert changes[-1].t_s == MAX_CHANGES + 10
+
+
+def transfer(direction: Direction, air_start_s: float, *, connected_at_s: float | None = None) -> Transfer:
+    return Transfer(
+        direction=direction,
+        payload_bytes=100,
+        arrive_at_s=air_start_s + 2.0,
+        connected_at_s=connected_at_s,
+        air_start_s=air_start_s,
+        air_s=0.5,
+        setup_s=1.0,
+    )
+
+
+def test_a_transfer_records_its_set_up_and_air_time_with_the_tx_power_of_what_transmits() -> None:
+    timeline = StateTimeline(clock=Clock())
+    timeline.record_transfer(transfer(Direction.UL, 3.0, connected_at_s=3.0), tx_power_dbm=17.0)
+    timeline.record_transfer(transfer(Direction.DL, 4.0), tx_power_dbm=17.0)
+    assert [(u.start_s, u.stop_s, u.kind, u.tx_power_dbm) for u in timeline.air_since(0.0)] == [
+        (2.0, 3.0, AirKind.RRC_SETUP, 17.0),
+        (3.0, 3.5, AirKind.UL, 17.0),
+        (4.0, 4.5, AirKind.DL, None),
+    ]
+
+
+def test_air_since_keeps_what_is_still_on_the_air_however_early_it_was_booked() -> None:
+    timeline = StateTimeline(clock=Clock())
+    timeline.record_transfer(transfer(Direction.UL, 1.0), tx_power_dbm=10.0)
+    timeline.record_transfer(transfer(Direction.UL, 9.0), tx_power_dbm=10.0)  # queued far ahead
+    assert [use.start_s for use in timeline.air_since(1.5)] == [1.0, 9.0]  # ends at 1.5: still counted
+    assert [use.start_s for use in timeline.air_since(1.6)] == [9.0]
