@@ -190,6 +190,8 @@ def _await_registration(
 ) -> None:
     deadline_s = start_s + spec.attempt_timeout_s
     is_sim_checked = False
+    # a state that changes nothing sends no URC (no SIM: <stat> 0 before and after), so read once at once
+    watch.add(read_report(modem))
     while True:
         for report in watch.reports_since(start_s):
             attempt.stat = report.stat
