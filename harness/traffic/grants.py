@@ -23,6 +23,8 @@ from harness.dialects.modem import EDRX, PSM, EdrxState, Modem, PsmState, PsmTim
 from harness.metrics import MetricValue
 from harness.traffic.attach import AttachSpec, PdnMode, register_once
 
+EDRX_NOT_USED = 0  # +CEDRXRDP AcT-type 0: eDRX not in use (27.007 §7.41)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GrantSpec:
@@ -57,16 +59,23 @@ def run_grants(modem: Modem, spec: GrantSpec) -> GrantResult:
     """Request what the spec asks for and the module can do, re-attach, read the grants back."""
     is_psm = spec.is_psm_requested and PSM in modem.capabilities
     is_edrx = spec.edrx_cycle_s is not None and EDRX in modem.capabilities
-    requested_psm = (
-        modem.set_psm(periodic_tau_s=spec.periodic_tau_s, active_time_s=spec.active_time_s)
-        if is_psm
-        else None
-    )
-    requested_edrx = modem.set_edrx(spec.edrx_cycle_s, ptw_s=spec.ptw_s) if is_edrx else None
-    attach = AttachSpec(cycles=1, attempt_timeout_s=spec.attempt_timeout_s, off_s=spec.off_s, pdn=PdnMode.OFF)
-    attach_time_s = register_once(modem, attach)
-    psm = modem.psm() if is_psm else None
-    edrx = modem.edrx() if is_edrx else None
+    psm_before = modem.psm() if is_psm else None
+    edrx_before = modem.edrx() if is_edrx else None
+    try:
+        requested_psm = (
+            modem.set_psm(periodic_tau_s=spec.periodic_tau_s, active_time_s=spec.active_time_s)
+            if is_psm
+            else None
+        )
+        requested_edrx = modem.set_edrx(spec.edrx_cycle_s, ptw_s=spec.ptw_s) if is_edrx else None
+        attach = AttachSpec(
+            cycles=1, attempt_timeout_s=spec.attempt_timeout_s, off_s=spec.off_s, pdn=PdnMode.OFF
+        )
+        attach_time_s = register_once(modem, attach)
+        psm = modem.psm() if is_psm else None
+        edrx = modem.edrx() if is_edrx else None
+    finally:
+        _restore_requests(modem, psm_before, edrx_before)
     summary = {
         **_psm_summary(requested_psm, psm),
         **_edrx_summary(requested_edrx, edrx),
@@ -75,6 +84,19 @@ def run_grants(modem: Modem, spec: GrantSpec) -> GrantResult:
     row.update({name: value.value for name, value in summary.items()})
     row.update(_bits(psm))
     return GrantResult(samples=pd.DataFrame([row]), summary=summary, psm=psm, edrx=edrx)
+
+
+def _restore_requests(modem: Modem, psm: PsmState | None, edrx: EdrxState | None) -> None:
+    """Put back what the module requested before, so that the procedures after this one meet the module
+    as they would have (the network learns of it at the next attach or TAU)."""
+    if psm is not None:
+        requested = psm.requested if psm.is_enabled else None
+        modem.set_psm(
+            periodic_tau_s=None if requested is None else requested.periodic_tau_s,
+            active_time_s=None if requested is None else requested.active_time_s,
+        )
+    if edrx is not None:
+        modem.set_edrx(edrx.requested_edrx_s if edrx.act_type != EDRX_NOT_USED else None)
 
 
 def _psm_summary(requested: PsmTimers | None, state: PsmState | None) -> dict[str, MetricValue]:
