@@ -84,10 +84,4 @@ def test_register_once_names_the_reason_it_failed(link: ModemLink) -> None:
 def test_the_module_keeps_its_report_mode(link: ModemLink) -> None:
     link.session.send("AT+CEREG=1")
     run_attach(link.modem, AttachSpec(cycles=1, off_s=0.05, attempt_timeout_s=5.0))
-    assert (
-        link.session.send("AT+CEREG?")
-        .first(
-            "+CEREG",
-        )
-        .startswith("+CEREG: 1,")
-    )  # type: ignore[union-attr]
+    assert link.session.send("AT+CEREG?").value_of("+CEREG") == "1,1"
