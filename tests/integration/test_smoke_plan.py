@@ -1,6 +1,6 @@
 """The whole pipeline: `miot run` of the smoke plan on the virtual rig, checked from the files it writes.
 
-Runs once (about 35 s) in a subprocess, as a user runs it, into a temporary results root; every test below
+Runs once (about 60 s) in a subprocess, as a user runs it, into a temporary results root; every test below
 reads that run's results.
 """
 
@@ -16,10 +16,12 @@ import pytest
 
 from harness.at import Direction, read_transcript
 from harness.capture import capture_problem, pcap_table
-from harness.plan import load_plan
+from harness.plan import Case, load_plan
 from harness.results import read_measurements, read_samples
 from harness.rig import load_rig
 from harness.virtual import expected_rtt_median_ms, parse_virtual_url
+from harness.virtual.module import BOOT_S
+from harness.virtual.options import DEFAULT_ATTACH_S
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 RIG = CHECKOUT / "fixtures/rigs/virtual.toml"
@@ -30,6 +32,8 @@ RUN_TIMEOUT_S = 240
 # (CE0: triangular jitter, SD of the median ~ 22 ms; CE1 ~ 67 ms); 10 % holds both with room to spare for
 # the AT exchange's own milliseconds.
 MEDIAN_TOLERANCE = 0.10
+# A registration URC is read a few milliseconds after the virtual module sends it; 0.5 s leaves room for load.
+ATTACH_TOLERANCE_S = 0.5
 SUMMARY_METRICS = ("rtt_min_ms", "rtt_p50_ms", "rtt_p95_ms", "rtt_p99_ms", "rtt_max_ms", "loss_pct")
 
 
@@ -60,10 +64,13 @@ def test_the_run_passes_and_prints_the_report_path(smoke: SmokeRun) -> None:
     assert (smoke.run_dir.parent / "latest").resolve() == smoke.run_dir.resolve()
 
 
+def echo_cases() -> list[Case]:
+    return [case for case in load_plan(PLAN).cases if case.test == "test_udp_echo"]
+
+
 def test_every_case_has_its_samples_and_kpis(smoke: SmokeRun) -> None:
-    plan = load_plan(PLAN)
     measurements = read_measurements(smoke.run_dir / "measurements.csv")
-    for case in plan.cases:
+    for case in echo_cases():
         test_id = f"{case.id}@{case.modules[0]}"
         samples = read_samples(smoke.run_dir / "tests" / test_id / "samples-udp_echo.parquet")
         probes = int(case.params["probes"]) + int(case.params["warmup_probes"])
@@ -79,7 +86,10 @@ def test_every_case_has_its_samples_and_kpis(smoke: SmokeRun) -> None:
 
 def test_rtts_follow_the_configured_link_model(smoke: SmokeRun) -> None:
     rig = load_rig(RIG)
-    measurements = read_measurements(smoke.run_dir / "measurements.csv").set_index(["module_id", "metric"])
+    measurements = read_measurements(smoke.run_dir / "measurements.csv")
+    measurements = measurements[measurements["metric"].str.startswith("rtt_")].set_index(
+        ["module_id", "metric"]
+    )
     for module in rig.modules:
         profile = parse_virtual_url(module.port).link
         expected_ms = expected_rtt_median_ms(profile, 64)
@@ -89,7 +99,7 @@ def test_rtts_follow_the_configured_link_model(smoke: SmokeRun) -> None:
 
 def test_run_json_records_the_run_and_hashes_identities(smoke: SmokeRun) -> None:
     record = json.loads((smoke.run_dir / "run.json").read_text())
-    assert record["outcome_counts"] == {"pass": 2}
+    assert record["outcome_counts"] == {"pass": len(load_plan(PLAN).cases)}
     assert record["ended_utc"] is not None
     assert len(record["plan"]["sha256"]) == len(record["rig"]["sha256"]) == 64
     modules = {m["module_id"]: m for m in record["modules"]}
@@ -101,8 +111,8 @@ def test_run_json_records_the_run_and_hashes_identities(smoke: SmokeRun) -> None
 
 
 def test_each_test_has_its_own_at_transcript(smoke: SmokeRun) -> None:
-    for test_dir in (smoke.run_dir / "tests").iterdir():
-        entries = read_transcript(test_dir / "at.log")
+    for case in echo_cases():
+        entries = read_transcript(smoke.run_dir / "tests" / f"{case.id}@{case.modules[0]}" / "at.log")
         sent = [entry.text for entry in entries if entry.direction is Direction.WRITTEN]
         assert any(text.startswith("AT+QISEND=") for text in sent)
         assert any(text.startswith("AT+QIOPEN=") for text in sent)
@@ -110,7 +120,8 @@ def test_each_test_has_its_own_at_transcript(smoke: SmokeRun) -> None:
 
 @pytest.mark.skipif(capture_problem() is not None, reason=f"live capture unavailable: {capture_problem()}")
 def test_the_server_capture_holds_every_probe_and_echo(smoke: SmokeRun) -> None:
-    for test_dir in (smoke.run_dir / "tests").iterdir():
+    for case in echo_cases():
+        test_dir = smoke.run_dir / "tests" / f"{case.id}@{case.modules[0]}"
         samples = read_samples(test_dir / "samples-udp_echo.parquet")
         packets = pcap_table(test_dir / "capture-server.pcap")
         echoed = samples.loc[~samples["is_lost"], "seq"].tolist()
@@ -124,3 +135,18 @@ def test_the_report_names_every_case(smoke: SmokeRun) -> None:
         assert f"{case.id}@{case.modules[0]}" in report
     assert "KPI outcome" in report
     assert report.count("data:image/png") + report.count("image/png") >= 2
+
+
+def test_access_cases_time_the_virtual_attach(smoke: SmokeRun) -> None:
+    """The rig's modules register DEFAULT_ATTACH_S after CFUN=1, and BOOT_S later after a reset."""
+    expected_s = {"cfun": DEFAULT_ATTACH_S, "reboot": BOOT_S + DEFAULT_ATTACH_S}
+    for case in load_plan(PLAN).cases:
+        if case.test != "test_attach":
+            continue
+        samples = read_samples(
+            smoke.run_dir / "tests" / f"{case.id}@{case.modules[0]}" / "samples-attach.parquet"
+        )
+        assert len(samples) == case.params["cycles"]
+        assert (samples["outcome"] == "registered").all()
+        low_s = expected_s[str(case.params["start"])]
+        assert samples["attach_time_s"].between(low_s, low_s + ATTACH_TOLERANCE_S).all(), samples

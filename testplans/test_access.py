@@ -1,0 +1,39 @@
+"""Access procedures (issue 6 item 1): registration time from CFUN=1 and from a reboot, PDN activation time,
+attach success over N power cycles with the reason of every failure, and the PSM / eDRX timers the network
+granted against those requested.
+
+Each test is a thin pytest function; the plan's `[[case]]` entries parametrise it (harness.pytest_plugin)
+and their `limits.<metric>` decide the outcome after the body has run. The engines are
+harness.traffic.attach and harness.traffic.grants; metric names are those of indicators.md §5.1 and §5.5.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.dialects import EDRX, PSM, Modem
+from harness.kpi import KpiRecorder
+from harness.pytest_plugin.cases import CaseRun
+from harness.pytest_plugin.fixtures import Evidence
+from harness.traffic.attach import AttachSpec, run_attach
+from harness.traffic.grants import GrantSpec, run_grants
+
+
+@pytest.mark.procedure(spec=AttachSpec)
+def test_attach(case: CaseRun, registered_modem: Modem, kpis: KpiRecorder, evidence: Evidence) -> None:
+    """Attach attempts (radio off and on, or a reboot, as the case says), each timed to its registration."""
+    result = run_attach(registered_modem, case.spec)
+    evidence.write_samples("attach", result.samples)
+    kpis.record_all(result.summary)
+
+
+@pytest.mark.procedure(spec=GrantSpec)
+def test_granted_timers(
+    case: CaseRun, registered_modem: Modem, kpis: KpiRecorder, evidence: Evidence
+) -> None:
+    """PSM and eDRX requested, a re-attach, and what the network granted read back."""
+    if not {PSM, EDRX} & registered_modem.capabilities:
+        pytest.skip(f"module {case.module.id} can request neither PSM nor eDRX")
+    result = run_grants(registered_modem, case.spec)
+    evidence.write_samples("grants", result.samples)
+    kpis.record_all(result.summary)

@@ -1,0 +1,72 @@
+"""The access procedures (testplans/test_access.py) run as a plan, in pytester: each case writes its
+samples-<engine>.parquet and its KPIs, judged against the plan's limits, on a virtual module whose attach
+time is known."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# Imported before any in-process run, as in test_power_fixture.py: pytester restores sys.modules after each
+# run, and pyarrow refuses to register pandas' extension types a second time.
+import pandas.core.arrays.arrow.extension_types  # noqa: F401
+
+from harness.results import read_samples
+
+from .plan_tester import PlanTester
+
+ATTACH_S = 0.2
+PROCEDURES = Path(__file__).resolve().parents[2] / "testplans" / "test_access.py"
+RIG = f"""
+    [[module]]
+    id = "nb-a"
+    port = "virtual://bc660k?ce=0&attach_s={ATTACH_S}"
+    rat = "nbiot"
+"""
+PLAN = """
+    [[case]]
+    id = "attach"
+    test = "test_attach"
+    params = { cycles = 2, off_s = 0.05, attempt_timeout_s = 10.0 }
+    limits.attach_time_p50_s = { high = 20 }
+    limits.attach_success_pct = { low = 98 }
+
+    [[case]]
+    id = "grants"
+    test = "test_granted_timers"
+    params = { periodic_tau_s = 3600, active_time_s = 60, edrx_cycle_s = 20.48, off_s = 0.05 }
+    limits.granted_t3324_s = { low = 60, high = 60 }
+    limits.psm_granted_pct = { low = 100 }
+"""
+
+
+def test_the_access_plan_writes_samples_and_kpis(plan_tester: PlanTester) -> None:
+    plan_tester.write_rig(RIG)
+    plan_tester.write_plan(PLAN)
+    plan_tester.write_tests(PROCEDURES.read_text(encoding="utf-8"))
+
+    result = plan_tester.run()
+
+    result.assert_outcomes(passed=2)
+    tests_dir = plan_tester.run_dir.path / "tests"
+    attach = read_samples(tests_dir / "attach@nb-a" / "samples-attach.parquet")
+    assert attach["outcome"].tolist() == ["registered", "registered"]
+    grants = read_samples(tests_dir / "grants@nb-a" / "samples-grants.parquet")
+    assert grants.loc[0, "granted_t3324_s"] == 60
+    rows = plan_tester.measurements().set_index(["case_id", "metric"])
+    assert rows.loc[("attach", "attach_success_pct"), "outcome"] == "pass"
+    assert rows.loc[("attach", "attach_time_p50_s"), "value"] >= ATTACH_S
+    assert rows.loc[("grants", "granted_t3324_s"), "outcome"] == "pass"
+
+
+def test_a_network_refusing_psm_fails_the_grant_limits(plan_tester: PlanTester) -> None:
+    """psm=reject: no T3324 comes back (its limit is `missing`) and psm_granted_pct is 0 (its limit fails)."""
+    plan_tester.write_rig(RIG.replace("attach_s=", "psm=reject&attach_s="))
+    plan_tester.write_plan(PLAN)
+    plan_tester.write_tests(PROCEDURES.read_text(encoding="utf-8"))
+
+    result = plan_tester.run("-k", "grants")
+
+    result.assert_outcomes(failed=1, deselected=1)
+    rows = plan_tester.measurements().set_index(["case_id", "metric"])
+    assert rows.loc[("grants", "granted_t3324_s"), "outcome"] == "missing"
+    assert rows.loc[("grants", "psm_granted_pct"), "outcome"] == "fail"
