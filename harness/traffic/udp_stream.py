@@ -38,7 +38,7 @@ from harness.metrics import MetricValue
 from harness.probe import HEADER_BYTES, ProbeHeader, decode_probe, encode_probe
 from harness.server import ServerControl, SessionCounters, SessionInfo, SessionKind, SessionParams
 from harness.server.pacing import TokenBucket
-from harness.traffic.cross_check import CaptureFigures, CrossCheck, capture_figures
+from harness.traffic.cross_check import CaptureFigures, CrossCheck, EndpointFigures, capture_figures
 from harness.traffic.direction import Direction
 
 _POLL_S = 0.05  # how often the sink's counters are read while the last datagrams cross the link
@@ -104,16 +104,25 @@ def run_udp_stream(
     if is_uplink:
         samples = uplink_samples(rows, server_rows)
         summary = uplink_summary(samples, server_rows)
-        endpoint = ("server udp sink", counters.received_bytes, counters.received_packets)
+        endpoint = "server udp sink"
+        counted = EndpointFigures(
+            payload_bytes=counters.received_bytes,
+            packets=counters.received_packets,
+            goodput_kbps=summary["ul_goodput_kbps"].value,
+        )
     else:
         samples = pd.DataFrame(rows)
         summary = downlink_summary(samples, sent_packets=counters.sent_packets)
-        endpoint = ("server udp source (sent)", counters.sent_bytes, counters.sent_packets)
+        endpoint = "server udp source (sent)"
+        counted = EndpointFigures(
+            payload_bytes=counters.sent_bytes,
+            packets=counters.sent_packets,
+            goodput_kbps=goodput_kbps(server_rows["t_s"], server_rows["payload_bytes"]),
+        )
     check = CrossCheck(
         direction=spec.direction,
-        endpoint=endpoint[0],
-        endpoint_bytes=endpoint[1],
-        endpoint_packets=endpoint[2],
+        endpoint=endpoint,
+        endpoint_figures=counted,
         capture=figures,
         capture_off_reason=_capture_off_reason(session, spec),
     )

@@ -14,25 +14,39 @@ from scapy.layers.l2 import Ether
 from scapy.utils import wrpcap
 
 from harness.probe import ProbeHeader, encode_probe
-from harness.traffic.cross_check import CaptureFigures, CrossCheck, capture_figures
+from harness.traffic.cross_check import (
+    ALL_FIGURES,
+    CaptureFigures,
+    CrossCheck,
+    EndpointFigures,
+    capture_figures,
+)
 from harness.traffic.direction import Direction
 
 
 def check(
-    *, endpoint_bytes: int, seen_bytes: int, packets: tuple[int, int] = (10, 10), dropped: int = 0
+    *,
+    endpoint_bytes: int,
+    seen_bytes: int,
+    packets: tuple[int, int] = (10, 10),
+    goodput_kbps: tuple[float, float] = (1.0, 1.0),
+    dropped: int = 0,
+    compared: tuple[str, ...] = ALL_FIGURES,
 ) -> CrossCheck:
     return CrossCheck(
         direction=Direction.UL,
         endpoint="server udp sink",
-        endpoint_bytes=endpoint_bytes,
-        endpoint_packets=packets[0],
+        endpoint_figures=EndpointFigures(
+            payload_bytes=endpoint_bytes, packets=packets[0], goodput_kbps=goodput_kbps[0]
+        ),
         capture=CaptureFigures(
             point="server",
             packets=packets[1],
             payload_bytes=seen_bytes,
-            goodput_kbps=1.0,
+            goodput_kbps=goodput_kbps[1],
             dropped_packets=dropped,
         ),
+        compared=compared,
     )
 
 
@@ -46,12 +60,20 @@ def test_figures_within_one_percent_agree() -> None:
 def test_more_than_one_percent_apart_is_flagged_with_both_figures() -> None:
     apart = check(endpoint_bytes=100_000, seen_bytes=98_900)
     assert apart.is_flagged
-    assert "100000 B" in (apart.flag_reason or "")
-    assert "98900 B" in (apart.flag_reason or "")
+    assert "payload_bytes 100000 vs 98900 (1.10 %)" in (apart.flag_reason or "")
 
 
-def test_packets_count_as_much_as_bytes() -> None:
+def test_packets_and_goodput_count_as_much_as_bytes() -> None:
     assert check(endpoint_bytes=1000, seen_bytes=1000, packets=(100, 98)).is_flagged
+    assert check(endpoint_bytes=1000, seen_bytes=1000, goodput_kbps=(100.0, 102.0)).is_flagged
+
+
+def test_only_the_compared_figures_count() -> None:
+    rate_only = check(
+        endpoint_bytes=1000, seen_bytes=1100, goodput_kbps=(100.0, 100.5), compared=("goodput_kbps",)
+    )
+    assert rate_only.differences_pct() == {"goodput_kbps": pytest.approx(0.5)}
+    assert not rate_only.is_flagged
 
 
 def test_a_capture_that_dropped_packets_flags_even_when_the_figures_agree() -> None:
@@ -69,8 +91,7 @@ def test_without_a_capture_the_kpis_are_missing_and_nothing_is_flagged() -> None
     off = CrossCheck(
         direction=Direction.DL,
         endpoint="iperf3 receiver",
-        endpoint_bytes=1000,
-        endpoint_packets=None,
+        endpoint_figures=EndpointFigures(payload_bytes=1000, packets=None, goodput_kbps=8.0),
         capture=None,
         capture_off_reason="packet capture needs root or CAP_NET_RAW",
     )
