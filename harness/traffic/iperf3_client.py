@@ -35,13 +35,7 @@ import pandas as pd
 from harness.capture import CaptureRecord, CaptureSpec, capture, capture_problem, pcap_table
 from harness.metrics import MetricValue
 from harness.server import ServerControl, SessionCounters, SessionInfo, SessionKind, SessionParams
-from harness.traffic.cross_check import (
-    CaptureFigures,
-    CrossCheck,
-    EndpointFigures,
-    capture_figures,
-    figures_of,
-)
+from harness.traffic.cross_check import CaptureFigures, CrossCheck, EndpointFigures, figures_of
 from harness.traffic.direction import Direction
 from harness.traffic.iperf3_report import (
     Iperf3Error,
@@ -64,13 +58,16 @@ class Transport(StrEnum):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Iperf3Spec:
     """Plan parameters of a host-driven iperf3 run. `rate_kbps`: iperf3's target bitrate (`-b`, of
-    application payload); required for UDP, unlimited TCP when None."""
+    application payload); required for UDP, unlimited TCP when None. `omit_s`: seconds run first and left
+    out of the figures (`--omit`: slow start, a shaper's initial burst), by iperf3 and by the capture
+    alike; the run lasts omit_s + duration_s."""
 
     direction: Direction = Direction.UL
     transport: Transport = Transport.TCP
     rate_kbps: float | None = field(default=None, metadata={"min": 0.001})
     payload_bytes: int = field(default=1400, metadata={"min": 16, "max": 65_507})
     duration_s: float = field(default=5.0, metadata={"min": 1.0})
+    omit_s: int = field(default=0, metadata={"min": 0})
     timeout_s: float = field(default=15.0, metadata={"min": 1.0})
     is_captured: bool = True
 
@@ -154,6 +151,8 @@ def command(spec: Iperf3Spec, session: SessionInfo, host: HostPath) -> list[str]
     """The iperf3 client command line (iperf3(1) 3.12 options)."""
     args = ["iperf3", "--client", session.host, "--port", str(session.port), "--json"]
     args += ["--time", f"{spec.duration_s:g}", "--bind", host.address]
+    if spec.omit_s:
+        args += ["--omit", str(spec.omit_s)]
     if host.interface is not None:
         args += ["--bind-dev", host.interface]
     if spec.transport is Transport.UDP:
@@ -169,7 +168,7 @@ def _run_client(args: list[str], spec: Iperf3Spec) -> dict[str, Any]:
     """Run the client to its end, or end it by its pid at the deadline; its JSON report."""
     with tempfile.TemporaryFile() as output:
         process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
-        deadline_s = spec.duration_s + spec.timeout_s
+        deadline_s = spec.omit_s + spec.duration_s + spec.timeout_s
         try:
             process.wait(timeout=deadline_s)
         except subprocess.TimeoutExpired:
@@ -231,25 +230,22 @@ def _figures(
     client_report: dict[str, Any],
     dropped: int,
 ) -> CaptureFigures | None:
+    """The data stream's packets in the pcap, from where iperf3's receiver starts counting."""
     if pcap is None:
         return None
     is_uplink = spec.direction is Direction.UL
-    point = "server" if is_uplink else "host"
-    if spec.transport is Transport.UDP:
-        toward = {"dport": session.port} if is_uplink else {"sport": session.port}
-        return capture_figures(
-            pcap,
-            point=point,
-            proto="udp",
-            payload_bytes=spec.payload_bytes,
-            dropped_packets=dropped,
-            **toward,
-        )
     client_port = data_ports(client_report)[0]
     sport, dport = (client_port, session.port) if is_uplink else (session.port, client_port)
     table = pcap_table(pcap)
-    data = table[(table["proto"] == "tcp") & (table["sport"] == sport) & (table["dport"] == dport)]
-    data = data[data["payload_bytes"] > 0]  # the handshake and pure ACKs carry no data
-    if is_uplink and len(data) and data["payload_bytes"].iloc[0] == COOKIE_BYTES:
-        data = data.iloc[1:]  # the cookie goes before the test starts; the receiver does not count it
-    return figures_of(data, point=point, dropped_packets=dropped)
+    data = table[
+        (table["proto"] == spec.transport.value) & (table["sport"] == sport) & (table["dport"] == dport)
+    ]
+    if spec.transport is Transport.UDP:
+        data = data[data["payload_bytes"] == spec.payload_bytes]  # not the 4-byte UDP connect messages
+    else:
+        data = data[data["payload_bytes"] > 0]  # not the handshake or pure ACKs
+        if is_uplink and len(data) and data["payload_bytes"].iloc[0] == COOKIE_BYTES:
+            data = data.iloc[1:]  # the cookie goes before the test starts; the receiver does not count it
+    if spec.omit_s and len(data):
+        data = data[data["t_s"] >= data["t_s"].min() + spec.omit_s]
+    return figures_of(data, point="server" if is_uplink else "host", dropped_packets=dropped)

@@ -2,7 +2,8 @@
 
 iperf3(1) `--json` (3.x): `start.connected[]` names the data streams' ports, `intervals[].sum` holds one
 row per reporting interval (`start`, `end`, `seconds`, `bytes`, `bits_per_second`, for UDP also `packets`,
-`lost_packets`, `jitter_ms`; `sender` says which end counted it), and `end.sum_received` the receiver's
+`lost_packets`, `jitter_ms`; `sender` says which end counted it, `omitted` that `--omit` left it out of
+the totals), and `end.sum_received` the receiver's
 totals (the client's report carries them since iperf3 3.11). The receiver's figures are the ones to use:
 a TCP sender counts what still sits in its send buffer (../shared/reference/this-machine.md, "Pitfalls").
 So the per-second series comes from whichever report has receiver intervals: the server's for uplink, the
@@ -23,7 +24,16 @@ from harness.errors import HarnessError
 from harness.metrics import MetricValue
 from harness.traffic.direction import Direction
 
-SAMPLE_COLUMNS = ("t_s", "end_s", "bytes", "goodput_kbps", "packets", "lost_packets", "jitter_ms")
+SAMPLE_COLUMNS = (
+    "t_s",
+    "end_s",
+    "bytes",
+    "goodput_kbps",
+    "packets",
+    "lost_packets",
+    "jitter_ms",
+    "is_omitted",
+)
 
 
 class Iperf3Error(HarnessError):
@@ -95,6 +105,7 @@ def interval_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
             "packets": column("packets"),
             "lost_packets": column("lost_packets"),
             "jitter_ms": column("jitter_ms"),
+            "is_omitted": [bool(row.get("omitted", False)) for row in rows],
         },
         columns=list(SAMPLE_COLUMNS),
     )
@@ -102,9 +113,11 @@ def interval_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def summarize(direction: Direction, totals: ReceiverTotals, samples: pd.DataFrame) -> dict[str, MetricValue]:
     """Mean goodput over the test (the receiver's total), the per-second peak and p10 (intervals of at
-    least half a second: iperf3's last interval may be a sliver), loss and jitter for UDP."""
+    least half a second: iperf3's last interval may be a sliver; omitted ones left out), loss and jitter
+    for UDP."""
     d = direction.value
-    whole = samples[(samples["end_s"] - samples["t_s"]) >= 0.5]["goodput_kbps"].to_numpy(dtype=float)
+    counted = samples[~samples["is_omitted"].astype(bool) & ((samples["end_s"] - samples["t_s"]) >= 0.5)]
+    whole = counted["goodput_kbps"].to_numpy(dtype=float)
     summary = {
         f"{d}_goodput_kbps": MetricValue(value=totals.goodput_kbps),
         f"{d}_goodput_max_kbps": MetricValue(

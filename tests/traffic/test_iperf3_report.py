@@ -92,6 +92,16 @@ def test_summary_mean_peak_and_low_with_the_last_sliver_left_out() -> None:
     assert summary["ul_jitter_ms"].value == 0.25
 
 
+def test_omitted_intervals_are_kept_as_rows_but_left_out_of_peak_and_low() -> None:
+    rows = [interval(0, 1, 999_000, sender=False), interval(1, 2, 100_000, sender=False)]
+    rows[0]["sum"]["omitted"] = True
+    samples = receiver_samples({"intervals": rows})
+    assert samples["is_omitted"].tolist() == [True, False]
+    summary = summarize(Direction.UL, receiver_totals(UDP_CLIENT), samples)
+    assert summary["ul_goodput_max_kbps"].value == 800.0
+    assert summary["ul_goodput_max_kbps"].n_samples == 1
+
+
 def test_data_ports_are_the_streams_not_the_control_connection() -> None:
     assert data_ports(UDP_CLIENT) == [39629]
 
