@@ -24,6 +24,7 @@ from harness import netns
 from harness.capture import capture_problem
 from harness.dialects import ConnectOptions, ModemLink, connect
 from harness.dialects.quectel_redcap import QuectelRedcapModem
+from harness.metrics import parse_metric_name
 from harness.server import ServerControl
 from harness.server.namespaced import NamespacedServer
 from harness.traffic.cross_check import TOLERANCE_PCT
@@ -102,6 +103,7 @@ def test_goodput_is_the_link_rate_less_headers_and_the_capture_agrees(
     result = run_iperf3(rig.server, spec, rig.host, capture_dir=tmp_path)
     d = direction.value
     summary = {name: metric.value for name, metric in result.summary.items()}
+    assert all(parse_metric_name(name).direction == d for name in summary)  # names a plan can limit
     assert summary[f"{d}_goodput_kbps"] == pytest.approx(link_kbps * FRAMING[transport], rel=RATE_TOLERANCE)
     assert result.samples.columns[0] == "t_s"
     assert len(result.samples) >= DURATION_S  # one row a second (and a sliver)

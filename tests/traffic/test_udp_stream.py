@@ -19,6 +19,7 @@ import pytest
 
 from harness.capture import capture_problem
 from harness.dialects import ConnectOptions, ModemLink, connect
+from harness.metrics import parse_metric_name
 from harness.server import LocalServer, ServerControl
 from harness.traffic.cross_check import TOLERANCE_PCT
 from harness.traffic.direction import Direction
@@ -72,6 +73,7 @@ def test_uplink_above_the_link_rate_measures_the_link_and_the_capture_agrees(
     finally:
         link.close()
     summary = {name: metric.value for name, metric in result.summary.items()}
+    assert all(parse_metric_name(name).direction == "ul" for name in summary)  # names a plan can limit
     assert result.samples.columns[0] == "t_s"
     assert result.samples["seq"].tolist() == list(range(40))
     assert summary["ul_sent_count"] == summary["ul_received_count"] == 40
