@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from harness.capture import CaptureSpec, capture, capture_problem
+from harness.capture import CaptureRecord, CaptureSpec, capture, capture_problem
 from harness.server.addresses import bind_problem, interface_of
 from harness.server.iperf import Iperf3Session
 from harness.server.reflector import UdpReflector
@@ -76,7 +76,7 @@ class _Entry:
     owner: str
     runner: _Runner
     captures: contextlib.ExitStack
-    capture_path: Path | None
+    capture: CaptureRecord | None
     final: SessionCounters | None = None
     closing: threading.Lock = field(default_factory=threading.Lock)
 
@@ -126,13 +126,13 @@ class LocalServer:
         )
         captures = contextlib.ExitStack()
         try:
-            info, path = self._start_capture(info, captures)
+            info, record = self._start_capture(info, captures)
         except BaseException:
             runner.stop()
             raise
         with self._lock:
             self._entries[session_id] = _Entry(
-                info=info, owner=owner, runner=runner, captures=captures, capture_path=path
+                info=info, owner=owner, runner=runner, captures=captures, capture=record
             )
         return info
 
@@ -145,7 +145,10 @@ class LocalServer:
                     entry.captures.close()
                 finally:
                     entry.runner.stop()
-                    entry.final = replace(entry.runner.counters(), is_open=False)
+                    dropped = entry.capture.dropped_packets if entry.capture else 0
+                    entry.final = replace(
+                        entry.runner.counters(), capture_dropped_packets=dropped, is_open=False
+                    )
             return entry.final
 
     def counters(self, session_id: str, *, owner: str = LOCAL_OWNER) -> SessionCounters:
@@ -158,7 +161,8 @@ class LocalServer:
 
     def capture_path(self, session_id: str, *, owner: str = LOCAL_OWNER) -> Path | None:
         """The session's pcap (complete once the session is closed), or None when it was not captured."""
-        return self._entry(session_id, owner).capture_path
+        record = self._entry(session_id, owner).capture
+        return None if record is None else record.path
 
     def fetch_capture(self, session_id: str, path: Path, *, owner: str = LOCAL_OWNER) -> Path | None:
         """Copy the session's pcap to `path`; None when it was not captured."""
@@ -179,8 +183,8 @@ class LocalServer:
             entry = self._entries.pop(session_id, None)
         if entry is not None:
             entry.runner.samples.release()
-            if entry.capture_path is not None:
-                entry.capture_path.unlink(missing_ok=True)
+            if entry.capture is not None:
+                entry.capture.path.unlink(missing_ok=True)
 
     def close_owner(self, owner: str) -> None:
         """Discard every session of one owner (its control connection ended)."""
@@ -198,7 +202,8 @@ class LocalServer:
 
     def _start_capture(
         self, info: SessionInfo, captures: contextlib.ExitStack
-    ) -> tuple[SessionInfo, Path | None]:
+    ) -> tuple[SessionInfo, CaptureRecord | None]:
+        """Start the session's capture; its record (tcpdump's counters once closed) or the reason for none."""
         if not info.params.is_captured:
             return info, None
         reason = capture_problem()
@@ -209,8 +214,7 @@ class LocalServer:
         assert self.capture_interface is not None
         path = self.capture_dir / f"capture-{info.session_id}.pcap"
         spec = CaptureSpec(point="server", interface=self.capture_interface, bpf=info.bpf)
-        captures.enter_context(capture(spec, path))
-        return info, path
+        return info, captures.enter_context(capture(spec, path))
 
     def _make_room(self, owner: str) -> None:
         """Refuse past MAX_OPEN_SESSIONS open; forget the oldest closed ones past MAX_KEPT_SESSIONS."""

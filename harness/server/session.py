@@ -142,7 +142,9 @@ class SessionInfo:
 class SessionCounters:
     """What a session saw and did. `dropped_packets`: arrived but neither answered nor accepted (not a
     probe, a second peer, a connection over the cap). `samples_dropped`: rows not kept once the sample cap
-    was reached (counted all the same)."""
+    was reached (counted all the same). `capture_dropped_packets`: packets the session's server-side capture
+    lost (tcpdump's kernel and interface drop counters, harness.capture.CaptureRecord); known once the
+    session is closed, and 0 for a session that was not captured."""
 
     received_packets: int = 0
     received_bytes: int = 0
@@ -152,6 +154,7 @@ class SessionCounters:
     connections: int = 0
     samples_kept: int = 0
     samples_dropped: int = 0
+    capture_dropped_packets: int = 0
     is_open: bool = True
 
     def to_json(self) -> dict[str, Any]:

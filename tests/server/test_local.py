@@ -3,6 +3,7 @@ keeps results; per-owner caps; captures at the server when allowed."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from collections.abc import Iterator
@@ -10,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.capture import capture_problem, pcap_table
+from harness.capture import CaptureRecord, CaptureSpec, capture_problem, pcap_table
 from harness.probe import ProbeHeader, decode_probe, encode_probe
 from harness.server import LocalServer, ServerError, SessionKind, SessionParams
+from harness.server import local as local_module
 from harness.server.local import MAX_KEPT_SESSIONS, MAX_OPEN_SESSIONS
 
 from .waiting import wait_until
@@ -139,3 +141,28 @@ def test_a_captured_session_has_its_own_packets_in_its_pcap(server: LocalServer,
     assert set(table["dport"]) | set(table["sport"]) >= {captured.port}
     assert other.port not in set(table["dport"])
     assert sorted(table[table["dport"] == captured.port]["seq"]) == [0, 1, 2, 3, 4]
+
+
+def test_the_capture_drop_counters_reach_the_session_counters(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """tcpdump's drop counters (a CaptureRecord) go into the closed session's counters, not nowhere."""
+
+    @contextlib.contextmanager
+    def dropping_capture(spec: CaptureSpec, path: Path) -> Iterator[CaptureRecord]:
+        record = CaptureRecord(spec=spec, path=path)
+        path.write_bytes(b"")
+        yield record
+        record.dropped_by_kernel, record.dropped_by_interface = 3, 1
+
+    monkeypatch.setattr(local_module, "capture_problem", lambda: None)
+    monkeypatch.setattr(local_module, "capture", dropping_capture)
+    server = LocalServer(capture_dir=tmp_path)
+    try:
+        captured = server.open_session(SessionKind.UDP_SINK, SessionParams(is_captured=True))
+        plain = server.open_session(SessionKind.UDP_SINK)
+        assert server.counters(captured.session_id).capture_dropped_packets == 0  # known once closed
+        assert server.close_session(captured.session_id).capture_dropped_packets == 4
+        assert server.close_session(plain.session_id).capture_dropped_packets == 0
+    finally:
+        server.close()
