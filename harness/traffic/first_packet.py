@@ -45,10 +45,10 @@ from harness.traffic.latency_statistics import loss_pct, rtt_statistics
 from harness.traffic.modem_state_watch import ModemState, ModemStateWatch, StateChange, psm_report_of
 from harness.traffic.registration_watch import reporting_modem
 
-# Judgement: an AT exchange takes well under a second (this-machine.md: 0.1-0.2 ms over a pty; a real
-# module answers AT within 300 ms); a lost wake-up command shows as this long a wait.
-UART_WAKE_TRY_S = 1.0
-UART_WAKE_TRIES = 5
+# Judgement: the waits for an answer to the AT that wakes a sleeping UART, growing. An AT exchange takes well
+# under a second (this-machine.md: 0.1-0.2 ms over a pty; a real module answers AT within 300 ms), and the
+# retry must come before the module's sleep countdown ends again (BC660K "slplocktimes", 10 s by default).
+UART_WAKE_WAITS_S = (0.2, 0.5, 1.0, 2.0)
 
 
 class StartState(StrEnum):
@@ -73,6 +73,7 @@ class FirstPacketSpec:
     attempts: int = field(default=3, metadata={"min": 1})
     payload_bytes: int = field(default=64, metadata={"min": HEADER_BYTES, "max": 1400})
     follow_probes: int = field(default=1, metadata={"min": 0})
+    dwell_s: float = field(default=0.0, metadata={"min": 0})  # in the start state before the probe
     settle_timeout_s: float = field(default=120.0, metadata={"above": 0})
     timeout_s: float = field(default=30.0, metadata={"above": 0})
     active_time_s: int = field(default=2, metadata={"min": 0})
@@ -138,11 +139,12 @@ def summarize(samples: pd.DataFrame, start: StartState) -> dict[str, MetricValue
 def wake_uart(session: ATSession) -> float:
     """Send AT until one is answered (the first may be lost to a sleeping UART); the seconds it took."""
     start_s = session.now_s()
-    for _ in range(UART_WAKE_TRIES - 1):
+    *tries, last = UART_WAKE_WAITS_S
+    for wait_s in tries:
         with contextlib.suppress(ATTimeout):
-            session.send("AT", timeout_s=UART_WAKE_TRY_S)
+            session.send("AT", timeout_s=wait_s)
             return session.now_s() - start_s
-    session.send("AT", timeout_s=UART_WAKE_TRY_S)  # the last try raises what it meets
+    session.send("AT", timeout_s=last)  # the last try raises what it meets
     return session.now_s() - start_s
 
 
@@ -210,6 +212,7 @@ def _attempt(
 ) -> dict[str, object]:
     idle_states = (ModemState.PSM,) if spec.start is StartState.PSM else (ModemState.IDLE, ModemState.PSM)
     watch.wait_for(idle_states, timeout_s=spec.settle_timeout_s)
+    time.sleep(spec.dwell_s)
     uart_wake_s = wake_uart(session)
     before: StateChange = watch.latest()
     first = probe.round_trip()
