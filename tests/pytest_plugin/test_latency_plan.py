@@ -21,6 +21,9 @@ LINK = (
     f"&rrc_setup_ms={RRC_SETUP_MS}&inactivity_s=0.3&timer_scale=0.05"
 )
 SLACK_MS = 250
+# the first packet from idle or PSM: the connected round trip plus the RRC set-up, and the AT exchanges' slack
+FIRST_LOW_MS = 2 * DELAY_MS + RRC_SETUP_MS
+FIRST_HIGH_MS = FIRST_LOW_MS + SLACK_MS
 PROCEDURES = Path(__file__).resolve().parents[2] / "testplans" / "test_latency.py"
 RIG = f"""
     [[module]]
@@ -46,14 +49,14 @@ PLAN = f"""
     id = "idle"
     test = "test_first_packet"
     params = {{ start = "idle", attempts = 2, settle_timeout_s = 10.0, timeout_s = 5.0 }}
-    limits.rtt_idle_p50_ms = {{ low = {2 * DELAY_MS + RRC_SETUP_MS}, high = {2 * DELAY_MS + RRC_SETUP_MS + SLACK_MS} }}
+    limits.rtt_idle_p50_ms = {{ low = {FIRST_LOW_MS}, high = {FIRST_HIGH_MS} }}
     limits.first_packet_loss_pct = {{ high = 0 }}
 
     [[case]]
     id = "psm"
     test = "test_first_packet"
-    params = {{ start = "psm", attempts = 1, active_time_s = 20, settle_timeout_s = 10.0, timeout_s = 5.0, off_s = 0.05 }}
-    limits.rtt_psm_max_ms = {{ low = {2 * DELAY_MS + RRC_SETUP_MS}, high = {2 * DELAY_MS + RRC_SETUP_MS + SLACK_MS} }}
+    params = {{ start = "psm", attempts = 1, active_time_s = 20, settle_timeout_s = 10.0, off_s = 0.05 }}
+    limits.rtt_psm_max_ms = {{ low = {FIRST_LOW_MS}, high = {FIRST_HIGH_MS} }}
 
     [[case]]
     id = "ping"
