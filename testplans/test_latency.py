@@ -1,19 +1,27 @@
-"""Latency procedures: round-trip time of UDP echo probes through the module (via="module").
+"""Latency procedures (issue 6 item 2): round-trip time of UDP echo probes through the module (via="module";
+one case per payload size sweeps it), the first packet from RRC idle, PSM or eDRX idle (wake-up latency),
+and the module's own ping.
 
 Each test is a thin pytest function; the plan's `[[case]]` entries parametrise it (harness.pytest_plugin)
-and their `limits.<metric>` decide the outcome after the body has run.
+and their `limits.<metric>` decide the outcome after the body has run. The engines are
+harness.traffic.udp_echo, harness.traffic.first_packet and harness.traffic.ping; metric names are those of
+indicators.md §5.2. TCP connect time is not measured: no dialect here drives a TCP socket (the Modem socket
+subset is UDP only, and the virtual modules answer a TCP open with an error).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from harness.dialects import Modem
+from harness.dialects import PING, UDP_SOCKET, Modem
 from harness.kpi import KpiRecorder
 from harness.pytest_plugin.cases import CaseRun
 from harness.pytest_plugin.fixtures import CaptureFactory, Evidence
 from harness.server import SessionInfo
 from harness.traffic import UdpEchoSpec, run_udp_echo
+from harness.traffic.first_packet import FirstPacketSpec, StartState, run_first_packet
+from harness.traffic.modem_state_watch import psm_report_of
+from harness.traffic.ping import PingSpec, run_ping
 
 
 @pytest.mark.procedure(spec=UdpEchoSpec)
@@ -29,4 +37,36 @@ def test_udp_echo(
     with capture("server", echo_server.bpf):
         result = run_udp_echo(registered_modem, echo_server.address, case.spec)
     evidence.write_samples("udp_echo", result.samples)
+    kpis.record_all(result.summary)
+
+
+@pytest.mark.procedure(spec=FirstPacketSpec)
+def test_first_packet(
+    case: CaseRun,
+    registered_modem: Modem,
+    echo_server: SessionInfo,
+    capture: CaptureFactory,
+    kpis: KpiRecorder,
+    evidence: Evidence,
+) -> None:
+    """The first UDP echo probe from the start state the module reports (idle, PSM, eDRX), to its echo."""
+    if UDP_SOCKET not in registered_modem.capabilities:
+        pytest.skip(f"module {case.module.id} has no AT UDP socket")
+    if case.spec.start is StartState.PSM and psm_report_of(registered_modem) is None:
+        pytest.skip(f"module {case.module.id} does not report PSM entry: its PSM state cannot be verified")
+    with capture("server", echo_server.bpf):
+        result = run_first_packet(registered_modem, echo_server.address, case.spec)
+    evidence.write_samples("first_packet", result.samples)
+    kpis.record_all(result.summary)
+
+
+@pytest.mark.procedure(spec=PingSpec)
+def test_ping(
+    case: CaseRun, registered_modem: Modem, echo_server: SessionInfo, kpis: KpiRecorder, evidence: Evidence
+) -> None:
+    """ICMP echo to the server's host through the module's own ping command."""
+    if PING not in registered_modem.capabilities:
+        pytest.skip(f"module {case.module.id} has no ping command")
+    result = run_ping(registered_modem, echo_server.address[0], case.spec)
+    evidence.write_samples("ping", result.samples)
     kpis.record_all(result.summary)

@@ -12,6 +12,7 @@ Over the 27.007 baseline, by family (picked from +CGMM, cellular-iot.md §3.1, �
     radio snapshot    AT+QENG=0 (quectel_nbiot_cell)             AT+NUESTATS
     eDRX with a PTW   AT+QEDRXCFG ([S5] §9.6)                    not offered here
     granted PSM       +CEREG n=4, else AT+QPSMS? ([S5] §9.9)     +CEREG n=4
+    PSM entry report  +QNBIOTEVENT ([S5] §9.8, psm_reports)      none here
 Both read +CESQ when their engineering command answers with an error (e.g. +CME ERROR: 30 before
 registration). Default timeouts: the manual's maxima ([S5] §7.2 +COPS 305 s, §4.8 +QENG 15 s).
 """
@@ -42,6 +43,7 @@ from harness.dialects.modem import (
     PsmTimers,
     RadioSnapshot,
 )
+from harness.dialects.psm_reports import QNBIOTEVENT, PsmReport
 from harness.dialects.quectel_nbiot_cell import read_nuestats, read_qeng
 from harness.dialects.quectel_nbiot_nso import LISTEN_PORT_BASE, NsoUdpSocket
 from harness.dialects.quectel_nbiot_ping import ping_with_nping, ping_with_qping
@@ -107,6 +109,11 @@ class QuectelNbiotModem(Ts27007Modem):
     @property
     def capabilities(self) -> frozenset[str]:
         return super().capabilities | {UDP_SOCKET, PING}
+
+    @property
+    def psm_report(self) -> PsmReport | None:
+        """The URC telling PSM entry and exit (harness.dialects.psm_reports): BC660K family only."""
+        return QNBIOTEVENT if self.family is Family.BC660K else None
 
     @property
     def family(self) -> Family:

@@ -75,7 +75,7 @@ def run_grants(modem: Modem, spec: GrantSpec) -> GrantResult:
         psm = modem.psm() if is_psm else None
         edrx = modem.edrx() if is_edrx else None
     finally:
-        _restore_requests(modem, psm_before, edrx_before)
+        restore_requests(modem, psm_before, edrx_before)
     summary = {
         **_psm_summary(requested_psm, psm),
         **_edrx_summary(requested_edrx, edrx),
@@ -86,7 +86,7 @@ def run_grants(modem: Modem, spec: GrantSpec) -> GrantResult:
     return GrantResult(samples=pd.DataFrame([row]), summary=summary, psm=psm, edrx=edrx)
 
 
-def _restore_requests(modem: Modem, psm: PsmState | None, edrx: EdrxState | None) -> None:
+def restore_requests(modem: Modem, psm: PsmState | None, edrx: EdrxState | None) -> None:
     """Put back what the module requested before, so that the procedures after this one meet the module
     as they would have (the network learns of it at the next attach or TAU)."""
     if psm is not None:

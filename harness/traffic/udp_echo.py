@@ -25,6 +25,7 @@ import pandas as pd
 from harness.dialects.modem import Modem, ModuleSocket
 from harness.metrics import MetricValue
 from harness.probe import HEADER_BYTES, ProbeHeader, decode_probe, encode_probe
+from harness.traffic.latency_statistics import jitter_ms, loss_pct, rtt_statistics
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,26 +137,12 @@ def _samples(probes: list[_Probe], spec: UdpEchoSpec) -> pd.DataFrame:
 
 
 def summarize(samples: pd.DataFrame) -> dict[str, MetricValue]:
-    """rtt min/p50/p95/p99/max and loss over the measured (non-warm-up) probes.
-
-    Percentiles use linear interpolation between order statistics (numpy's default, Hyndman-Fan type 7).
-    """
+    """rtt min/p50/p95/p99/max, jitter and loss over the measured (non-warm-up) probes
+    (harness.traffic.latency_statistics); the jitter takes the round trips in the order they came back."""
     measured = samples[~samples["is_warmup"]]
-    rtts = measured["rtt_ms"].dropna().to_numpy(dtype=float)
-    n_received = len(rtts)
-    n_sent = len(measured)
-
-    def statistic(compute: Callable[[np.ndarray], float]) -> MetricValue:
-        value = float(compute(rtts)) if n_received else None
-        return MetricValue(value=value, n_samples=n_received)
-
+    in_arrival_order = measured.sort_values("received_s")["rtt_ms"]
     return {
-        "rtt_min_ms": statistic(np.min),
-        "rtt_p50_ms": statistic(lambda a: np.percentile(a, 50)),
-        "rtt_p95_ms": statistic(lambda a: np.percentile(a, 95)),
-        "rtt_p99_ms": statistic(lambda a: np.percentile(a, 99)),
-        "rtt_max_ms": statistic(np.max),
-        "loss_pct": MetricValue(
-            value=100.0 * (n_sent - n_received) / n_sent if n_sent else None, n_samples=n_sent
-        ),
+        **rtt_statistics(measured["rtt_ms"].to_numpy(dtype=float)),
+        "jitter_ms": jitter_ms(in_arrival_order.to_numpy(dtype=float)),
+        "loss_pct": loss_pct(sent=len(measured), received=int(measured["rtt_ms"].notna().sum())),
     }

@@ -1,7 +1,7 @@
 """The whole pipeline: `miot run` of the smoke plan on the virtual rig, checked from the files it writes.
 
-Runs once (about 60 s) in a subprocess, as a user runs it, into a temporary results root; every test below
-reads that run's results.
+Runs once (about two minutes) in a subprocess, as a user runs it, into a temporary results root; every test
+below reads that run's results.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from harness.plan import Case, load_plan
 from harness.results import read_measurements, read_samples
 from harness.rig import load_rig
 from harness.virtual import expected_rtt_median_ms, parse_virtual_url
+from harness.virtual.link import rtt_bounds_ms
 from harness.virtual.module import BOOT_S
 from harness.virtual.options import DEFAULT_ATTACH_S
 
@@ -27,14 +28,19 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 RIG = CHECKOUT / "fixtures/rigs/virtual.toml"
 PLAN = CHECKOUT / "testplans/smoke.toml"
 RUN_ID = "smoke-under-test"
-RUN_TIMEOUT_S = 240
+RUN_TIMEOUT_S = 300  # issue 6: `make run` of the smoke plan in under 5 minutes
 # The median of 20 probes through the link model lands within a few standard errors of the model's median
 # (CE0: triangular jitter, SD of the median ~ 22 ms; CE1 ~ 67 ms); 10 % holds both with room to spare for
 # the AT exchange's own milliseconds.
 MEDIAN_TOLERANCE = 0.10
 # A registration URC is read a few milliseconds after the virtual module sends it; 0.5 s leaves room for load.
 ATTACH_TOLERANCE_S = 0.5
-SUMMARY_METRICS = ("rtt_min_ms", "rtt_p50_ms", "rtt_p95_ms", "rtt_p99_ms", "rtt_max_ms", "loss_pct")
+# The AT exchange and URC that tell the harness of an echo, on a loaded machine; and AT+QPING's echo size.
+LATENCY_SLACK_MS = 500.0
+PING_BYTES = 32
+SUMMARY_METRICS = (
+    "rtt_min_ms", "rtt_p50_ms", "rtt_p95_ms", "rtt_p99_ms", "rtt_max_ms", "jitter_ms", "loss_pct"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -85,16 +91,39 @@ def test_every_case_has_its_samples_and_kpis(smoke: SmokeRun) -> None:
 
 
 def test_rtts_follow_the_configured_link_model(smoke: SmokeRun) -> None:
-    rig = load_rig(RIG)
+    """Every echo case, each payload size of the sweep apart, against the model's median for that size."""
+    rig = {module.id: module for module in load_rig(RIG).modules}
     measurements = read_measurements(smoke.run_dir / "measurements.csv")
-    measurements = measurements[measurements["metric"].str.startswith("rtt_")].set_index(
-        ["module_id", "metric"]
-    )
-    for module in rig.modules:
+    measurements = measurements[measurements["metric"] == "rtt_p50_ms"].set_index("test_id")
+    for case in echo_cases():
+        module = rig[case.modules[0]]
         profile = parse_virtual_url(module.port).link
-        expected_ms = expected_rtt_median_ms(profile, 64)
-        measured_ms = measurements.loc[(module.id, "rtt_p50_ms"), "value"]
-        assert measured_ms == pytest.approx(expected_ms, rel=MEDIAN_TOLERANCE), module.port
+        expected_ms = expected_rtt_median_ms(profile, int(case.params["payload_bytes"]))
+        measured_ms = measurements.loc[f"{case.id}@{module.id}", "value"]
+        assert measured_ms == pytest.approx(expected_ms, rel=MEDIAN_TOLERANCE), (case.id, module.port)
+
+
+def test_first_packet_and_ping_follow_the_configured_link_model(smoke: SmokeRun) -> None:
+    """The first packet from idle pays rrc_setup_ms on top of a connected round trip, +CSCON: 1 comes
+    rrc_setup_ms after the send, and the module's ping lies within the link's round-trip bounds."""
+    rig = {module.id: module for module in load_rig(RIG).modules}
+    for case in load_plan(PLAN).cases:
+        if case.test not in {"test_first_packet", "test_ping"}:
+            continue
+        module = rig[case.modules[0]]
+        profile = parse_virtual_url(module.port).link
+        test_dir = smoke.run_dir / "tests" / f"{case.id}@{module.id}"
+        if case.test == "test_ping":
+            low_ms, high_ms = rtt_bounds_ms(profile, PING_BYTES)
+            rtts = read_samples(test_dir / "samples-ping.parquet")["rtt_ms"]
+            assert rtts.between(low_ms, high_ms + LATENCY_SLACK_MS).all(), rtts
+            continue
+        samples = read_samples(test_dir / "samples-first_packet.parquet")
+        assert (samples["state"] == case.params["start"]).all(), samples
+        low_ms, high_ms = rtt_bounds_ms(profile, int(case.params["payload_bytes"]))
+        setup_ms = profile.rrc_setup_ms
+        assert samples["rtt_ms"].between(low_ms + setup_ms, high_ms + setup_ms + LATENCY_SLACK_MS).all()
+        assert samples["connected_after_ms"].between(setup_ms, setup_ms + LATENCY_SLACK_MS).all(), samples
 
 
 def test_run_json_records_the_run_and_hashes_identities(smoke: SmokeRun) -> None:

@@ -116,9 +116,12 @@ def test_summary_statistics_over_measured_probes_only() -> None:
         {
             "is_warmup": [True, False, False, False, False],
             "rtt_ms": [5000.0, 100.0, 200.0, float("nan"), 400.0],
+            "received_s": [5.0, 1.1, 2.2, float("nan"), 4.4],
         }
     )
     summary = summarize(samples)
+    # RFC 3550 A.8 over the round trips in arrival order: |200-100|/16, then + (|400-200| - 6.25)/16
+    assert summary["jitter_ms"].value == pytest.approx(6.25 + (200 - 6.25) / 16)
     assert summary["rtt_min_ms"].value == 100.0
     assert summary["rtt_max_ms"].value == 400.0
     assert summary["rtt_p50_ms"].value == 200.0
@@ -127,7 +130,8 @@ def test_summary_statistics_over_measured_probes_only() -> None:
 
 
 def test_all_lost_gives_no_rtt_values_but_full_loss() -> None:
-    samples = pd.DataFrame({"is_warmup": [False, False], "rtt_ms": [float("nan"), float("nan")]})
+    nan = float("nan")
+    samples = pd.DataFrame({"is_warmup": [False, False], "rtt_ms": [nan, nan], "received_s": [nan, nan]})
     summary = summarize(samples)
     assert summary["rtt_p95_ms"].value is None
     assert summary["loss_pct"].value == 100.0
