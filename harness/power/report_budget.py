@@ -22,7 +22,7 @@ from harness.power.trace_analysis import charge_uc
 
 SECONDS_PER_YEAR = 365.25 * 24 * 3600
 _UC_PER_MAH = 3.6e6
-SEGMENT_COLUMNS = ("start_s", "state", "stop_s", "duration_s", "charge_uc", "mean_current_ua")
+SEGMENT_COLUMNS = ("t_s", "state", "stop_s", "duration_s", "charge_uc", "mean_current_ua")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,7 +43,7 @@ class ReportProfile:
 
 
 def segment_trace(trace: pd.DataFrame, marks: Sequence[StateMark], *, stop_s: float) -> pd.DataFrame:
-    """One row per mark, from it to the next mark (the last to `stop_s`); marks out of order are sorted,
+    """One row per mark (t_s: where it starts), from it to the next mark (the last to `stop_s`); marks out of order are sorted,
     and a segment of no length is left out."""
     ordered = sorted(marks, key=lambda mark: mark.t_s)
     rows = []
@@ -54,7 +54,7 @@ def segment_trace(trace: pd.DataFrame, marks: Sequence[StateMark], *, stop_s: fl
         charge = charge_uc(trace, mark.t_s, end_s)
         rows.append(
             {
-                "start_s": mark.t_s,
+                "t_s": mark.t_s,
                 "state": mark.state,
                 "stop_s": end_s,
                 "duration_s": end_s - mark.t_s,

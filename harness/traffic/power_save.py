@@ -12,7 +12,8 @@ Steps (../shared/reference/cellular-iot.md §5.1; metric names and definitions i
    arrive before the module wakes, and arrives when it does if the network holds it (`dl_psm_held_pct`,
    `dl_psm_delay_s`); `sleep_s` in PSM gives `sleep_current_ua` over the ≥ 10 s window.
 4. report 2 from PSM: `ul_wake_latency_s` (send command -> datagram at the peer, §5.1 step 6);
-   the wake includes waking a sleeping UART (AT until answered); `charge_per_report_uc` from that wake to the next PSM entry, less the sleep floor, `energy_per_report_mj`,
+   the wake includes waking a sleeping UART (AT until answered); `charge_per_report_uc` from that wake
+   to the next PSM entry, less the sleep floor, `energy_per_report_mj`,
    and `battery_life_estimate_years` for the plan's report interval and battery.
 5. with `observe_tau`, the periodic TAU T3412 after the last release; every predicted event (PSM entries,
    TAU) is checked against the trace and the URCs (harness.power.wake_schedule): `schedule_mismatch_count`.
@@ -40,6 +41,9 @@ from harness.traffic.grants import GrantSpec, run_grants
 from harness.traffic.power_save_cycle import CycleTimes, PowerSaveSpec, run_cycle, schedule_checks
 from harness.traffic.power_save_events import DownlinkPeer, ModuleEvent, ModuleEventWatch
 from harness.traffic.registration_watch import reporting_modem
+from harness.transport.radio_control import RadioControl, changed_conditions
+
+__all__ = ["CurrentRecorder", "PowerSaveResult", "PowerSaveSpec", "held_requests", "run_power_save"]
 
 
 class CurrentRecorder(Protocol):
@@ -56,9 +60,24 @@ class PowerSaveResult:
 
 
 def run_power_save(
-    modem: Modem, spec: PowerSaveSpec, *, meter: CurrentRecorder, server_host: str
+    modem: Modem,
+    spec: PowerSaveSpec,
+    *,
+    meter: CurrentRecorder,
+    server_host: str,
+    radio: RadioControl | None = None,
 ) -> PowerSaveResult:
-    """Grants, then one report cycle through PSM recorded with `meter` (module docstring)."""
+    """Grants, then one report cycle through PSM recorded with `meter` (module docstring); with
+    `spec.inactivity_s`, the network's inactivity timer is set through `radio` for the cycle."""
+    if spec.inactivity_s is None:
+        return _run(modem, spec, meter=meter, server_host=server_host)
+    if radio is None:
+        raise ValueError("inactivity_s needs the rig's radio control")
+    with changed_conditions(radio, {"inactivity_s": spec.inactivity_s}):
+        return _run(modem, spec, meter=meter, server_host=server_host)
+
+
+def _run(modem: Modem, spec: PowerSaveSpec, *, meter: CurrentRecorder, server_host: str) -> PowerSaveResult:
     if PSM not in modem.capabilities:
         raise ValueError(f"{type(modem).__name__} cannot request PSM")
     reporting = reporting_modem(modem)
