@@ -43,8 +43,8 @@ class ReportProfile:
 
 
 def segment_trace(trace: pd.DataFrame, marks: Sequence[StateMark], *, stop_s: float) -> pd.DataFrame:
-    """One row per mark (t_s: where it starts), from it to the next mark (the last to `stop_s`); marks out of order are sorted,
-    and a segment of no length is left out."""
+    """One row per mark (t_s: where it starts), from it to the next mark (the last to `stop_s`); marks out
+    of order are sorted, and a segment of no length is left out."""
     ordered = sorted(marks, key=lambda mark: mark.t_s)
     rows = []
     for mark, after in zip(ordered, [*ordered[1:], None], strict=True):

@@ -13,6 +13,7 @@ misses too: a mismatch is a finding (issue 6 item 5), reported as a KPI, never d
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,6 +34,17 @@ class GrantedTimers:
     edrx_cycle_s: float | None = None
     ptw_s: float | None = None
     paging_cycle_s: float = 2.56  # NB-IoT idle DRX (cellular-iot.md §5.2 step 2); the plan may say otherwise
+
+    def scaled(self, factor: float) -> GrantedTimers:
+        """The timers as a module runs them `factor` times their coded length (a virtual rig's timer_scale;
+        1 on hardware); the paging cycle is the plan's, already as run."""
+        return dataclasses.replace(
+            self,
+            active_time_s=None if self.active_time_s is None else self.active_time_s * factor,
+            periodic_tau_s=None if self.periodic_tau_s is None else self.periodic_tau_s * factor,
+            edrx_cycle_s=None if self.edrx_cycle_s is None else self.edrx_cycle_s * factor,
+            ptw_s=None if self.ptw_s is None else self.ptw_s * factor,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

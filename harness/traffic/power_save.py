@@ -17,7 +17,9 @@ Steps (../shared/reference/cellular-iot.md §5.1; metric names and definitions i
    and `battery_life_estimate_years` for the plan's report interval and battery.
 5. with `observe_tau`, the periodic TAU T3412 after the last release; every predicted event (PSM entries,
    TAU) is checked against the trace and the URCs (harness.power.wake_schedule): `schedule_mismatch_count`.
-Times: the session clock for URCs and the peer; trace time = session time + (session origin - trace start).
+`timer_scale` (1 on hardware) is the virtual rig's: the granted timers are reported as coded and each runs
+`timer_scale` times its coded length. Times: the session clock for URCs and the peer; trace time = session
+time + (session origin - trace start).
 """
 
 from __future__ import annotations
@@ -92,11 +94,12 @@ def _run(modem: Modem, spec: PowerSaveSpec, *, meter: CurrentRecorder, server_ho
     )
     grants = run_grants(modem, grant_spec)
     with (
-        held_requests(modem, grant_spec) as timers,
+        held_requests(modem, grant_spec) as granted,
         ModuleEventWatch(session) as watch,
         DownlinkPeer(server_host, clock=session.now_s) as peer,
         meter.record(sample_rate_hz=spec.sample_rate_hz) as recording,
     ):
+        timers = granted.scaled(spec.timer_scale)
         offset_s = (time.monotonic() - session.now_s()) - recording.start_monotonic_s
         sock = modem.open_udp(*peer.address)
         try:
@@ -186,7 +189,7 @@ def _measure(
         profile = ReportProfile(
             report_interval_s=spec.report_interval_s,
             battery_mah=spec.battery_mah,
-            periodic_tau_s=spec.life_periodic_tau_s or timers.periodic_tau_s,
+            periodic_tau_s=spec.life_periodic_tau_s or _coded(timers.periodic_tau_s, spec.timer_scale),
         )
         values["battery_life_estimate_years"] = projected_life_years(
             profile, sleep_current_ua=sleep_ua, charge_per_report_uc=charge, tau_charge_uc=charge
@@ -196,6 +199,10 @@ def _measure(
         name: MetricValue(value=value, n_samples=None if value is None else 1)
         for name, value in values.items()
     }
+
+
+def _coded(run_s: float | None, timer_scale: float) -> float | None:
+    return None if run_s is None else run_s / timer_scale
 
 
 def _minus(later: float | None, earlier: float | None) -> float | None:

@@ -41,6 +41,7 @@ class PowerSaveSpec:
     active_time_s: int = field(default=4, metadata={"above": 0})
     edrx_cycle_s: float | None = field(default=None, metadata={"above": 0})
     ptw_s: float | None = field(default=None, metadata={"above": 0})
+    timer_scale: float = field(default=1.0, metadata={"above": 0})  # a timer runs this times its coded length
     inactivity_s: float | None = field(default=None, metadata={"above": 0})  # set through the rig's radio
     payload_bytes: int = field(default=50, metadata={"min": 1})
     sleep_s: float = field(default=12.0, metadata={"min": 10})  # the ≥ 10 s window, §5.1 step 4
