@@ -40,7 +40,13 @@ from harness.power.report_budget import ReportProfile, StateMark, projected_life
 from harness.power.trace_analysis import charge_uc
 from harness.power.wake_schedule import GrantedTimers, ScheduleCheck
 from harness.traffic.grants import GrantSpec, run_grants
-from harness.traffic.power_save_cycle import CycleTimes, PowerSaveSpec, run_cycle, schedule_checks
+from harness.traffic.power_save_cycle import (
+    CycleTimes,
+    PowerSaveSpec,
+    run_cycle,
+    schedule_checks,
+    wake_uart,
+)
 from harness.traffic.power_save_events import DownlinkPeer, ModuleEvent, ModuleEventWatch
 from harness.traffic.registration_watch import reporting_modem
 from harness.transport.radio_control import RadioControl, changed_conditions
@@ -59,6 +65,7 @@ class PowerSaveResult:
     checks: list[ScheduleCheck]
     trace: pd.DataFrame
     times: CycleTimes
+    timers: GrantedTimers  # as run (timer_scale applied)
 
 
 def run_power_save(
@@ -105,17 +112,21 @@ def _run(modem: Modem, spec: PowerSaveSpec, *, meter: CurrentRecorder, server_ho
         try:
             times = run_cycle(session, sock, peer, watch, spec=spec, timers=timers)
         finally:
+            wake_uart(session)  # the module may sleep again by now; what follows needs its UART
             sock.close()
     assert recording.trace is not None
     trace = recording.trace
     summary = {**grants.summary, **_measure(trace, watch, spec, timers, times, offset_s)}
-    checks = schedule_checks(watch, times, spec=spec, timers=timers, trace=trace, offset_s=offset_s)
+    times.events, times.has_psm_urc, times.offset_s = list(watch.events), watch.psm_urc is not None, offset_s
+    checks = schedule_checks(times, spec=spec, timers=timers, trace=trace)
     summary["schedule_mismatch_count"] = MetricValue(
         value=float(sum(not check.is_match for check in checks)), n_samples=len(checks)
     )
     marks = _marks(watch, times, offset_s)
     samples = segment_trace(trace, marks, stop_s=float(trace["t_s"].iloc[-1]))
-    return PowerSaveResult(samples=samples, summary=summary, checks=checks, trace=trace, times=times)
+    return PowerSaveResult(
+        samples=samples, summary=summary, checks=checks, trace=trace, times=times, timers=timers
+    )
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ from harness.power.wake_schedule import (
     check_schedule,
     predict_schedule,
 )
-from harness.traffic.power_save_events import DownlinkPeer, ModuleEvent, ModuleEventWatch
+from harness.traffic.power_save_events import DownlinkPeer, ModuleEvent, ModuleEventWatch, TimedEvent
 
 _REPORT = b"R"
 _DL_ACTIVE = b"dl-active"
@@ -78,6 +78,9 @@ class CycleTimes:
     psm_entry_2_urc_s: float | None = None
     tau_release_s: float | None = None
     end_s: float = 0.0
+    events: list[TimedEvent] = field(default_factory=list)  # every +CSCON and PSM URC of the cycle
+    has_psm_urc: bool = False
+    offset_s: float = 0.0  # trace time - session time
 
 
 def run_cycle(
@@ -131,31 +134,24 @@ def run_cycle(
 
 
 def schedule_checks(
-    watch: ModuleEventWatch,
-    times: CycleTimes,
-    *,
-    spec: PowerSaveSpec,
-    timers: GrantedTimers,
-    trace: pd.DataFrame,
-    offset_s: float,
+    times: CycleTimes, *, spec: PowerSaveSpec, timers: GrantedTimers, trace: pd.DataFrame
 ) -> list[ScheduleCheck]:
-    """What the granted timers predict after each settled release, against the URCs and the trace (session
-    clock): PSM entries, and the periodic TAU when the cycle waited for it."""
+    """What `timers` (as run) predict after each settled release, against the trace and, where the module
+    reports them, the PSM URCs (session clock): PSM entries, and the periodic TAU when the cycle waited."""
     predicted = [
         *predict_schedule(timers, released_s=times.last_release_1_s, until_s=times.report_2_sent_s),
         *predict_schedule(timers, released_s=times.last_release_2_s, until_s=times.end_s),
     ]
     predicted = [p for p in predicted if spec.observe_tau or p.event is not WakeEvent.PERIODIC_TAU]
-    trace_entries = _trace_psm_entries(trace, times, spec.floor_ua, offset_s)
-    urc_entries = watch.times(ModuleEvent.PSM_ENTERED)
     tolerance = dict.fromkeys(WakeEvent, spec.tolerance_s)
-    tau_seen = watch.times(ModuleEvent.CONNECTED, after_s=times.last_release_2_s + 1e-6)
+    after_s = times.last_release_2_s + 1e-6
+    taus = [e.t_s for e in times.events if e.event is ModuleEvent.CONNECTED and e.t_s >= after_s]
+    trace_entries = _trace_psm_entries(trace, times, spec.floor_ua)
     checks = check_schedule(
-        predicted,
-        {WakeEvent.PSM_ENTRY: trace_entries, WakeEvent.PERIODIC_TAU: tau_seen},
-        tolerance_s=tolerance,
+        predicted, {WakeEvent.PSM_ENTRY: trace_entries, WakeEvent.PERIODIC_TAU: taus}, tolerance_s=tolerance
     )
-    if watch.psm_urc is not None:
+    if times.has_psm_urc:
+        urc_entries = [e.t_s for e in times.events if e.event is ModuleEvent.PSM_ENTERED]
         checks += check_schedule(
             [p for p in predicted if p.event is WakeEvent.PSM_ENTRY],
             {WakeEvent.PSM_ENTRY: urc_entries},
@@ -177,14 +173,13 @@ def wake_uart(session: ATSession) -> None:
     session.send("AT", timeout_s=_WAKE_TIMEOUT_S)
 
 
-def _trace_psm_entries(
-    trace: pd.DataFrame, times: CycleTimes, floor_ua: float, offset_s: float
-) -> list[float]:
+def _trace_psm_entries(trace: pd.DataFrame, times: CycleTimes, floor_ua: float) -> list[float]:
+    """The current falling to the floor after each settled release, on the session clock."""
     found = []
     for after_s in (times.last_release_1_s, times.last_release_2_s):
-        entry = find_psm_entry_s(trace, floor_ua=floor_ua, after_s=after_s + offset_s)
+        entry = find_psm_entry_s(trace, floor_ua=floor_ua, after_s=after_s + times.offset_s)
         if entry is not None:
-            found.append(entry - offset_s)
+            found.append(entry - times.offset_s)
     return found
 
 
