@@ -148,6 +148,7 @@ def held_requests(modem: Modem, spec: GrantSpec) -> Iterator[GrantedTimers]:
             ptw_s=None if edrx is None else edrx.ptw_s,
         )
     finally:
+        wake_uart(reporting_modem(modem).session)  # it may have slept while the trace was read out
         requested = before.requested if before.is_enabled else None
         modem.set_psm(
             periodic_tau_s=None if requested is None else requested.periodic_tau_s,

@@ -28,8 +28,11 @@ from harness.traffic.power_save_events import DownlinkPeer, ModuleEvent, ModuleE
 _REPORT = b"R"
 _DL_ACTIVE = b"dl-active"
 _DL_PSM = b"dl-psm"
-_WAKE_ATTEMPTS = 3
-_WAKE_TIMEOUT_S = 1.0  # (J) an awake module answers AT in well under a millisecond (this-machine.md)
+_WAKE_ATTEMPTS = 5
+# (J) an awake module answers AT in well under a millisecond (this-machine.md); far shorter than the quiet
+# time after which the UART sleeps again (BC660K "slplocktimes" 10 s [S5] §11.1.5, a tenth of it on a rig
+# running timers at 0.1), or every retry would land on a UART asleep again.
+_WAKE_TIMEOUT_S = 0.2
 _TAIL_S = 6.0  # (J) after the last PSM entry: longer than trace_analysis.DEFAULT_HOLD_S, so it is seen
 
 
