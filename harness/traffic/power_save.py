@@ -45,6 +45,7 @@ from harness.traffic.power_save_cycle import (
     PowerSaveSpec,
     run_cycle,
     schedule_checks,
+    trace_psm_entries,
     wake_uart,
 )
 from harness.traffic.power_save_events import DownlinkPeer, ModuleEvent, ModuleEventWatch
@@ -122,7 +123,7 @@ def _run(modem: Modem, spec: PowerSaveSpec, *, meter: CurrentRecorder, server_ho
     summary["schedule_mismatch_count"] = MetricValue(
         value=float(sum(not check.is_match for check in checks)), n_samples=len(checks)
     )
-    marks = _marks(watch, times, offset_s)
+    marks = _marks(times, trace_psm_entries(trace, times, spec.floor_ua))
     samples = segment_trace(trace, marks, stop_s=float(trace["t_s"].iloc[-1]))
     return PowerSaveResult(
         samples=samples, summary=summary, checks=checks, trace=trace, times=times, timers=timers
@@ -221,11 +222,15 @@ def _minus(later: float | None, earlier: float | None) -> float | None:
     return None if later is None or earlier is None else later - earlier
 
 
-def _marks(watch: ModuleEventWatch, times: CycleTimes, offset_s: float) -> list[StateMark]:
+def _marks(times: CycleTimes, trace_entries_s: list[float]) -> list[StateMark]:
+    """State changes from the URCs; without a PSM URC, PSM from the trace (session clock in, trace out)."""
     names = {
         ModuleEvent.CONNECTED: "connected",
         ModuleEvent.RELEASED: "idle",
         ModuleEvent.PSM_ENTERED: "psm",
         ModuleEvent.PSM_LEFT: "idle",
     }
-    return [StateMark(t_s=item.t_s + offset_s, state=names[item.event]) for item in watch.events]
+    marks = [StateMark(t_s=item.t_s + times.offset_s, state=names[item.event]) for item in times.events]
+    if not times.has_psm_urc:
+        marks += [StateMark(t_s=t_s + times.offset_s, state="psm") for t_s in trace_entries_s]
+    return marks

@@ -149,7 +149,7 @@ def schedule_checks(
     tolerance = dict.fromkeys(WakeEvent, spec.tolerance_s)
     after_s = times.last_release_2_s + 1e-6
     taus = [e.t_s for e in times.events if e.event is ModuleEvent.CONNECTED and e.t_s >= after_s]
-    trace_entries = _trace_psm_entries(trace, times, spec.floor_ua)
+    trace_entries = trace_psm_entries(trace, times, spec.floor_ua)
     checks = check_schedule(
         predicted, {WakeEvent.PSM_ENTRY: trace_entries, WakeEvent.PERIODIC_TAU: taus}, tolerance_s=tolerance
     )
@@ -176,7 +176,7 @@ def wake_uart(session: ATSession) -> None:
     session.send("AT", timeout_s=_WAKE_TIMEOUT_S)
 
 
-def _trace_psm_entries(trace: pd.DataFrame, times: CycleTimes, floor_ua: float) -> list[float]:
+def trace_psm_entries(trace: pd.DataFrame, times: CycleTimes, floor_ua: float) -> list[float]:
     """The current falling to the floor after each settled release, on the session clock."""
     found = []
     for after_s in (times.last_release_1_s, times.last_release_2_s):

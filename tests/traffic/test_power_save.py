@@ -15,7 +15,7 @@ import pytest
 
 from harness.dialects import ModemLink, connect
 from harness.power import CurrentRecording, PowerAnalyzer, open_analyzer, record_current
-from harness.power.module_currents import BC660K
+from harness.power.module_currents import BC660K, CAT1
 from harness.power.wake_schedule import WakeEvent
 from harness.rig import Power, PowerChannel
 from harness.traffic.power_save import PowerSaveResult, PowerSaveSpec, run_power_save
@@ -133,3 +133,29 @@ def test_a_wrong_prediction_is_flagged(cycle: tuple[PowerSaveResult, ModemLink])
     entries = [check for check in checks if check.event is WakeEvent.PSM_ENTRY]
     assert entries
     assert not any(check.is_match for check in entries)
+
+
+def test_a_module_without_psm_urcs_has_psm_entry_from_the_trace() -> None:
+    """ML307R (Cat-1) reports no PSM event: PSM entry comes from the current falling to the Cat-1 floor
+    (3 µA, module_currents), the URC figure is missing rather than guessed, and the segments show PSM."""
+    link = connect(URL.replace("bc660k", "ml307r").replace("&psm=clamp&min_tau_s=150", ""))
+    try:
+        link.modem.attach(None, timeout_s=10)
+        power = Power(
+            id="rail", analyzer="virtual", channels=MappingProxyType({"c1": 1}), options=MappingProxyType({})
+        )
+        analyzer = open_analyzer(PowerChannel(power=power, channel=1, module_id="c1"), port=link.port)
+        spec = dataclasses.replace(
+            SPEC, periodic_tau_s=600, observe_tau=False, floor_ua=CAT1.psm_floor_ua, paging_cycle_s=0.128
+        )
+        try:
+            result = run_power_save(link.modem, spec, meter=Meter(analyzer), server_host="127.0.0.1")
+        finally:
+            analyzer.close()
+    finally:
+        link.close()
+    assert result.summary["psm_entry_delay_s"].value is None
+    assert abs(value(result, "psm_entry_trace_delay_s")) <= SPEC.tolerance_s
+    assert value(result, "sleep_current_ua") == pytest.approx(CAT1.psm_floor_ua, rel=0.15)
+    assert "psm" in set(result.samples["state"])
+    assert value(result, "schedule_mismatch_count") == 0
