@@ -1,0 +1,40 @@
+"""Power-save procedures (issue 6 item 5): requested vs granted PSM timers, time to enter PSM after the last
+data (URC and current trace), sleep current floor, wake-up latency, downlink reachability in T3324 and in
+PSM, charge per report and projected battery life, and the wake schedule the granted timers predict checked
+against what was seen.
+
+A thin pytest function; the plan's `[[case]]` entries parametrise it (harness.pytest_plugin) and their
+`limits.<metric>` decide the outcome after the body has run. The engine is harness.traffic.power_save;
+metric names are those of ../shared/reference/indicators.md §5.5.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.dialects import PSM, Modem
+from harness.kpi import KpiRecorder
+from harness.pytest_plugin.cases import CaseRun
+from harness.pytest_plugin.fixtures import Evidence, PowerMeter
+from harness.pytest_plugin.plan_run import PlanRun
+from harness.traffic.power_save import PowerSaveSpec, run_power_save
+
+
+@pytest.mark.procedure(spec=PowerSaveSpec)
+def test_power_save(
+    request: pytest.FixtureRequest,
+    case: CaseRun,
+    plan_run: PlanRun,
+    registered_modem: Modem,
+    power: PowerMeter,
+    kpis: KpiRecorder,
+    evidence: Evidence,
+) -> None:
+    """One report cycle through PSM, recorded on the module's power channel."""
+    if PSM not in registered_modem.capabilities:
+        pytest.skip(f"module {case.module.id} cannot request PSM")
+    radio = request.getfixturevalue("radio") if case.spec.inactivity_s is not None else None
+    host = plan_run.rig.server.host
+    result = run_power_save(registered_modem, case.spec, meter=power, server_host=host, radio=radio)
+    evidence.write_samples("power_save", result.samples)
+    kpis.record_all(result.summary)
