@@ -28,6 +28,12 @@ from harness.transport import check_url, open_port
 
 READY_TIMEOUT_S = 10.0
 _READY_ATTEMPT_S = 0.5
+# Judgement: the waits for an answer to the AT that wakes a UART asleep in PSM (a BC660K in QSCLK=1 deep
+# sleep loses the command that wakes it, [S5] §9.10; cellular-iot.md §3.1, §5.1 step 6). An awake module
+# answers AT well under a second (this-machine.md: 0.1-0.2 ms over a pty; a real module within 300 ms). The
+# first retries come quickly, before the UART's quiet-time countdown ends again (BC660K "slplocktimes" 10 s
+# [S5] §11.1.5, a tenth of it on a rig running timers at 0.1), or every retry would meet a UART asleep again.
+UART_WAKE_WAITS_S = (0.2, 0.2, 0.2, 0.5, 1.0, 2.0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,6 +98,21 @@ def connect(url: str, options: ConnectOptions | None = None) -> ModemLink:
 def rig_connection_problems(rig: Rig) -> list[Problem]:
     """What can be found wrong with a rig's modules without opening anything: port URLs and dialects."""
     return [*rig_port_problems(rig, check_url), *rig_dialect_problems(rig, check_dialect)]
+
+
+def wake_uart(session: ATSession, waits_s: tuple[float, ...] = UART_WAKE_WAITS_S) -> float:
+    """Send AT until one is answered (the first may be lost to a sleeping UART); the seconds it took. The last
+    try raises what it meets (ATTimeout naming the command)."""
+    start_s = session.now_s()
+    *tries, last = waits_s
+    for wait_s in tries:
+        try:
+            session.send("AT", timeout_s=wait_s)
+            return session.now_s() - start_s
+        except ATTimeout:
+            continue
+    session.send("AT", timeout_s=last)
+    return session.now_s() - start_s
 
 
 def wait_until_responsive(session: ATSession, timeout_s: float) -> None:

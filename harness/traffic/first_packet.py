@@ -34,7 +34,8 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from harness.at import ATSession, ATTimeout
+from harness.at import ATSession
+from harness.dialects.connection import wake_uart
 from harness.dialects.modem import Modem, ModuleSocket
 from harness.errors import ModemError
 from harness.metrics import MetricValue
@@ -44,11 +45,6 @@ from harness.traffic.grants import restore_requests
 from harness.traffic.latency_statistics import loss_pct, rtt_statistics
 from harness.traffic.modem_state_watch import ModemState, ModemStateWatch, StateChange, psm_report_of
 from harness.traffic.registration_watch import reporting_modem
-
-# Judgement: the waits for an answer to the AT that wakes a sleeping UART, growing. An AT exchange takes well
-# under a second (this-machine.md: 0.1-0.2 ms over a pty; a real module answers AT within 300 ms), and the
-# retry must come before the module's sleep countdown ends again (BC660K "slplocktimes", 10 s by default).
-UART_WAKE_WAITS_S = (0.2, 0.5, 1.0, 2.0)
 
 
 class StartState(StrEnum):
@@ -134,18 +130,6 @@ def summarize(samples: pd.DataFrame, start: StartState) -> dict[str, MetricValue
         "wakeup_delay_p50_ms": delays["wakeup_delay_p50_ms"],
         "wakeup_delay_max_ms": delays["wakeup_delay_max_ms"],
     }
-
-
-def wake_uart(session: ATSession) -> float:
-    """Send AT until one is answered (the first may be lost to a sleeping UART); the seconds it took."""
-    start_s = session.now_s()
-    *tries, last = UART_WAKE_WAITS_S
-    for wait_s in tries:
-        with contextlib.suppress(ATTimeout):
-            session.send("AT", timeout_s=wait_s)
-            return session.now_s() - start_s
-    session.send("AT", timeout_s=last)  # the last try raises what it meets
-    return session.now_s() - start_s
 
 
 @contextlib.contextmanager

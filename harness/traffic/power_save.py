@@ -33,6 +33,7 @@ from typing import Protocol
 
 import pandas as pd
 
+from harness.dialects.connection import wake_uart
 from harness.dialects.modem import EDRX, PSM, Modem
 from harness.metrics import MetricValue
 from harness.power import CurrentRecording, find_psm_entry_s, sleep_current_ua
@@ -46,7 +47,6 @@ from harness.traffic.power_save_cycle import (
     run_cycle,
     schedule_checks,
     trace_psm_entries,
-    wake_uart,
 )
 from harness.traffic.power_save_events import DownlinkPeer, ModuleEvent, ModuleEventWatch
 from harness.traffic.registration_watch import reporting_modem

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from harness.at import ATSession, ATTimeout
+from harness.at import ATSession
+from harness.dialects.connection import wake_uart
 from harness.dialects.modem import ModuleSocket
 from harness.power import find_psm_entry_s
 from harness.power.wake_schedule import (
@@ -28,11 +29,6 @@ from harness.traffic.power_save_events import DownlinkPeer, ModuleEvent, ModuleE
 _REPORT = b"R"
 _DL_ACTIVE = b"dl-active"
 _DL_PSM = b"dl-psm"
-_WAKE_ATTEMPTS = 5
-# (J) an awake module answers AT in well under a millisecond (this-machine.md); far shorter than the quiet
-# time after which the UART sleeps again (BC660K "slplocktimes" 10 s [S5] §11.1.5, a tenth of it on a rig
-# running timers at 0.1), or every retry would land on a UART asleep again.
-_WAKE_TIMEOUT_S = 0.2
 _TAIL_S = 6.0  # (J) after the last PSM entry: longer than trace_analysis.DEFAULT_HOLD_S, so it is seen
 
 
@@ -161,19 +157,6 @@ def schedule_checks(
             tolerance_s=tolerance,
         )
     return checks
-
-
-def wake_uart(session: ATSession) -> None:
-    """Wake a UART that sleeps in PSM: the command that wakes a BC660K in QSCLK=1 deep sleep is lost ([S5]
-    §9.10; cellular-iot.md §5.1 step 6 names the AT / PSM_EINT wake-up), so plain AT is sent until one is
-    answered; a module that never slept answers the first."""
-    for _ in range(_WAKE_ATTEMPTS - 1):
-        try:
-            session.send("AT", timeout_s=_WAKE_TIMEOUT_S)
-            return
-        except ATTimeout:
-            continue
-    session.send("AT", timeout_s=_WAKE_TIMEOUT_S)
 
 
 def trace_psm_entries(trace: pd.DataFrame, times: CycleTimes, floor_ua: float) -> list[float]:
