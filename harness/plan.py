@@ -6,27 +6,38 @@ filters the rig's modules (by id and RAT), sets the number of iterations, keeps 
 declares `limits.<metric> = {low, high, marginal_low, marginal_high, source}` on metric names that carry
 their unit (harness.metrics; the numbers' origin, e.g. ../shared/reference/indicators.md §5.2, goes in
 `source`).
+
+A case may hold radio `conditions` while it runs (`conditions = { ce = 2 }`, names in
+harness.radio_conditions) and may `sweep` parameters or conditions: `sweep = { payload_bytes = [64, 512] }`
+or `sweep = { "conditions.ce" = [0, 1, 2] }`. A sweep becomes one case per value (per combination, for
+several keys, in the order written), with the value in its id: `echo.payload_bytes-512`, `ul.ce-2`. Each
+swept case is an ordinary case from then on: its own test id, samples and KPI rows, the same limits.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import types
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from harness.errors import Problem
+from harness.errors import InputError, Problem
 from harness.metrics import Limit, parse_metric_name
+from harness.radio_conditions import condition_name_problem
 from harness.rat import Rat
 from harness.rig import ID_PATTERN, Heading, Module, Rig
-from harness.table_builder import build, join
+from harness.table_builder import FieldPath, build, join
 from harness.toml_reader import read_toml
 
 T = TypeVar("T")
 
 TEST_PATTERN = r"test_[a-z0-9_]+"
+CONDITIONS_PREFIX = "conditions."
+SweepValue = int | float | str | bool
 
 
 def metric_name_problem(name: str) -> str | None:
@@ -53,9 +64,64 @@ class Case:
     rats: tuple[Rat, ...] | None = field(default=None, metadata={"min_items": 1})
     repeat: int = field(default=1, metadata={"min": 1})
     params: Mapping[str, object] = field(default_factory=_no_entries)
+    conditions: Mapping[str, float] = field(
+        default_factory=_no_entries, metadata={"key_check": condition_name_problem}
+    )
+    sweep: Mapping[str, tuple[object, ...]] = field(default_factory=_no_entries)
     limits: Mapping[str, Limit] = field(
         default_factory=_no_entries, metadata={"key_check": metric_name_problem}
     )
+
+    def problems(self) -> Iterator[tuple[FieldPath, str]]:
+        for key, values in self.sweep.items():
+            where: FieldPath = ("sweep", key)
+            if not values:
+                yield where, "give at least one value to sweep"
+            if key.startswith(CONDITIONS_PREFIX):
+                name = key.removeprefix(CONDITIONS_PREFIX)
+                problem = condition_name_problem(name)
+                if problem is not None:
+                    yield where, problem
+                if any(isinstance(v, str | bool) for v in values):
+                    yield where, "radio conditions are numbers"
+                if name in self.conditions:
+                    yield where, f"conditions.{name} is also set: sweep it or set it, not both"
+            elif key in self.params:
+                yield where, f"params.{key} is also set: sweep it or set it, not both"
+            for j, value in enumerate(values):
+                if not isinstance(value, SweepValue):
+                    yield (*where, j), "a swept value is a number, a string or a boolean"
+                    continue
+                suffix = _sweep_suffix(key, value)
+                if not re.fullmatch(ID_PATTERN, f"{self.id}.{suffix}"):
+                    yield (*where, j), f"{value!r} cannot be part of a case id ({ID_PATTERN})"
+
+    def expanded(self) -> tuple[Case, ...]:
+        """The cases a sweep stands for (the case itself when it sweeps nothing)."""
+        if not self.sweep:
+            return (self,)
+        keys = tuple(self.sweep)
+        cases = []
+        for values in itertools.product(*(self.sweep[key] for key in keys)):
+            params, conditions = dict(self.params), dict(self.conditions)
+            for key, value in zip(keys, values, strict=True):
+                if key.startswith(CONDITIONS_PREFIX):
+                    conditions[key.removeprefix(CONDITIONS_PREFIX)] = cast(float, value)
+                else:
+                    params[key] = value
+            suffix = ".".join(
+                _sweep_suffix(k, cast(SweepValue, v)) for k, v in zip(keys, values, strict=True)
+            )
+            cases.append(
+                replace(
+                    self,
+                    id=f"{self.id}.{suffix}",
+                    params=types.MappingProxyType(params),
+                    conditions=types.MappingProxyType(conditions),
+                    sweep=_no_entries(),
+                )
+            )
+        return tuple(cases)
 
     def select(self, modules: Iterable[Module]) -> tuple[Module, ...]:
         """The modules this case runs on, in the order given."""
@@ -69,13 +135,15 @@ class Case:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Plan:
-    """A loaded plan, with the file's path (as given) and sha256 for provenance."""
+    """A loaded plan, with the file's path (as given) and sha256 for provenance. `cases` are the swept
+    ones; `file_positions` tells, by case id, which `[[case]]` of the file each came from."""
 
     name: str
     description: str
     cases: tuple[Case, ...]
     path: Path
     sha256: str
+    file_positions: Mapping[str, int] = field(default_factory=_no_entries)
 
     def cases_for(self, test_name: str) -> tuple[Case, ...]:
         """The cases run by the test function `test_name`, in file order."""
@@ -87,6 +155,8 @@ class Plan:
 
     def field_of(self, case: Case) -> str:
         """Where a case sits in the file, for messages: `case[2]`."""
+        if case.id in self.file_positions:
+            return join("case", self.file_positions[case.id])
         for i, known in enumerate(self.cases):
             if known.id == case.id:
                 return join("case", i)
@@ -105,21 +175,40 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
     """Read and check a plan file; every problem in it is reported in one InputError."""
     document = read_toml(path)
     parsed = build(_PlanFile, document.data, file=str(document.path))
+    positions: dict[str, int] = {}
+    problems: list[Problem] = []
+    for i, written in enumerate(parsed.case):
+        for case in written.expanded():
+            if case.id in positions:
+                other = join("case", positions[case.id])
+                problems.append(
+                    Problem(str(document.path), join("case", i), f"case id {case.id!r} is also {other}'s")
+                )
+            positions[case.id] = i
+    if problems:
+        raise InputError(problems)
     return Plan(
         name=parsed.plan.name,
         description=parsed.plan.description,
-        cases=parsed.case,
+        cases=tuple(case for written in parsed.case for case in written.expanded()),
         path=document.path,
         sha256=document.sha256,
+        file_positions=types.MappingProxyType(positions),
     )
+
+
+def _sweep_suffix(key: str, value: SweepValue) -> str:
+    """`payload_bytes-512`, `ce-2`: what a swept value adds to its case's id."""
+    shown = str(value).lower() if isinstance(value, bool) else str(value)
+    return f"{key.removeprefix(CONDITIONS_PREFIX)}-{shown}"
 
 
 def plan_rig_problems(plan: Plan, rig: Rig) -> list[Problem]:
     """What in the plan does not fit the rig: module ids it lacks, cases that select no module at all."""
     file = str(plan.path)
     found: list[Problem] = []
-    for i, case in enumerate(plan.cases):
-        where = join("case", i)
+    for case in plan.cases:
+        where = plan.field_of(case)
         has = ", ".join(rig.module_ids)
         unknown = [
             Problem(

@@ -20,8 +20,9 @@ Field metadata (`dataclasses.field(metadata={...})`; an unknown key raises TypeE
     unique          attribute name that must differ between the items of a tuple of tables
     key_check       `(key) -> str | None`: a problem with a mapping key, e.g. an unknown metric name
 
-A dataclass may define `problems() -> Iterable[str | tuple[str, str]]` for cross-field rules: a str is a
-problem of the table itself, a (field, message) pair one of a field below it. It runs only on an instance
+A dataclass may define `problems() -> Iterable[str | tuple[str | FieldPath, str]]` for cross-field rules: a
+str is a problem of the table itself, a (field, message) pair one of a field below it (a FieldPath such as
+("sweep", "conditions.ce", 0) for one deeper down). It runs only on an instance
 whose own fields are all valid. An unknown key `k` next to a field `k_env` is taken for a secret written
 directly: the message says to name an environment variable instead and never shows the value.
 """
@@ -49,10 +50,13 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _SHOWN_CHARS = 40
 
 
+FieldPath = tuple[str | int, ...]
+
+
 class SelfChecking(Protocol):
     """A dataclass with cross-field rules the builder runs once its fields are valid."""
 
-    def problems(self) -> Iterable[str | tuple[str, str]]: ...
+    def problems(self) -> Iterable[str | tuple[str | FieldPath, str]]: ...
 
 
 def build(cls: type[T], data: object, *, file: str, field: str = "") -> T:
@@ -280,9 +284,15 @@ class _Builder:
         if not callable(check):
             return instance
         found = [
-            self.add(where, p) if isinstance(p, str) else self.add(join(where, p[0]), p[1]) for p in check()
+            self.add(where, p) if isinstance(p, str) else self.add(_below(where, p[0]), p[1]) for p in check()
         ]
         return _INVALID if found else instance
+
+
+def _below(where: str, path: str | FieldPath) -> str:
+    for key in (path,) if isinstance(path, str) else path:
+        where = join(where, key)
+    return where
 
 
 def _optional_of(hint: object) -> object:

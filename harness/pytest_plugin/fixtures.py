@@ -38,7 +38,7 @@ from harness.server import (
     SessionParams,
 )
 from harness.server.client import ServerClient, token_from_environment
-from harness.transport.radio_control import RadioControl, radio_control_of
+from harness.transport.radio_control import RadioControl, changed_conditions, radio_control_of
 
 CaptureFactory = Callable[[str, str], AbstractContextManager[CaptureRecord | None]]
 # What the case's report says about its captures: off (and why), or packets dropped.
@@ -100,8 +100,11 @@ def evidence(plan_run: PlanRun, case: CaseRun) -> Evidence:
 
 
 @pytest.fixture
-def registered_modem(plan_run: PlanRun, modem_pool: ModemPool, case: CaseRun, evidence: Evidence) -> Modem:
-    """The case's module, registered to the network; its AT transcript goes to this test's at.log."""
+def registered_modem(
+    plan_run: PlanRun, modem_pool: ModemPool, case: CaseRun, evidence: Evidence
+) -> Iterator[Modem]:
+    """The case's module, registered to the network; its AT transcript goes to this test's at.log. A case
+    with `conditions` runs with them held (the test skips when the rig cannot set them) and put back after."""
     failure = modem_pool.failure(case.module.id)
     if failure is not None:
         pytest.skip(f"module {failure.module_id} bring-up failed: {failure.reason}")
@@ -115,7 +118,23 @@ def registered_modem(plan_run: PlanRun, modem_pool: ModemPool, case: CaseRun, ev
         )
     if record is not None:
         plan_run.add_module(record)
-    return modem
+    conditions = case.case.conditions
+    if not conditions:
+        yield modem
+        return
+    shown = ", ".join(f"{name}={value:g}" for name, value in conditions.items())
+    control = radio_control_of(modem_pool.port_of(case.module.id))
+    if control is None:
+        pytest.skip(
+            f"case {case.id} holds radio conditions ({shown}): the rig cannot set them for {case.module.id}"
+        )
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(changed_conditions(control, conditions))
+        except (HarnessError, ValueError) as error:
+            pytest.fail(f"module {case.module.id}: radio conditions {shown} not set: {error}", pytrace=False)
+        _event(plan_run, case, "conditions", **conditions)
+        yield modem
 
 
 @pytest.fixture

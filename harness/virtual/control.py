@@ -193,8 +193,10 @@ def _parse(args: Args, name: str, parse: Callable[[str], float]) -> float:
     value = args[name]
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"{name} must be a number, got {value!r}")
+    # JSON has one number type: a plan's `ce = 2` may arrive as 2.0, and is still the integer 2.
+    text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
     try:
-        return parse(str(value))
+        return parse(text)
     except ValueError as exc:
         raise ValueError(f"{name} {exc}, got {value!r}") from None
 

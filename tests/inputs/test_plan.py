@@ -194,7 +194,9 @@ def test_a_case_that_selects_no_module(write_toml: WriteToml) -> None:
     ]
 
 
-_CASE_KEYS = {"id", "test", "description", "modules", "rats", "repeat", "params", "limits"}
+_CASE_KEYS = {
+    "id", "test", "description", "modules", "rats", "repeat", "params", "conditions", "sweep", "limits"
+}  # fmt: skip
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -204,3 +206,83 @@ def test_an_unknown_case_key_is_always_reported(write_toml: WriteToml, key: str)
     with pytest.raises(InputError) as caught:
         load_plan(path)
     assert [p.field for p in caught.value.problems] == [f"case[1].{key}"]
+
+
+SWEPT = """
+[plan]
+name = "swept"
+
+[[case]]
+id = "echo"
+test = "test_udp_echo"
+params = { probes = 5 }
+conditions = { rsrp = -100 }
+sweep = { payload_bytes = [64, 512], "conditions.ce" = [0, 2] }
+limits.loss_pct = { high = 1 }
+
+[[case]]
+id = "attach"
+test = "test_attach"
+"""
+
+
+def test_a_sweep_is_one_case_per_combination_in_written_order(write_toml: WriteToml) -> None:
+    plan = load_plan(write_toml(SWEPT))
+    swept = plan.cases[:4]
+    assert [case.id for case in plan.cases] == [
+        "echo.payload_bytes-64.ce-0",
+        "echo.payload_bytes-64.ce-2",
+        "echo.payload_bytes-512.ce-0",
+        "echo.payload_bytes-512.ce-2",
+        "attach",
+    ]
+    assert [case.params["payload_bytes"] for case in swept] == [64, 64, 512, 512]
+    assert [dict(case.conditions) for case in swept] == [
+        {"rsrp": -100, "ce": 0},
+        {"rsrp": -100, "ce": 2},
+        {"rsrp": -100, "ce": 0},
+        {"rsrp": -100, "ce": 2},
+    ]
+    assert all(case.params["probes"] == 5 and not case.sweep for case in swept)
+    assert all(case.limits == plan.cases[0].limits for case in swept)
+
+
+def test_swept_cases_are_named_by_the_case_of_the_file(write_toml: WriteToml) -> None:
+    plan = load_plan(write_toml(SWEPT.replace("probes = 5", "probes = 0")))
+    with pytest.raises(InputError) as caught:
+        plan.build_params(plan.cases[3], EchoSpec)
+    assert [p.field for p in caught.value.problems] == ["case[0].params.probes"]
+    assert plan.field_of(plan.cases[4]) == "case[1]"
+
+
+def test_sweep_problems_name_the_key(write_toml: WriteToml, problems_of: ProblemsOf) -> None:
+    path = write_toml(
+        SWEPT.replace(
+            'sweep = { payload_bytes = [64, 512], "conditions.ce" = [0, 2] }',
+            'sweep = { probes = [1], "conditions.rsrp" = [-90], "conditions.warp" = [1], '
+            '"conditions.ce" = ["two"], payload_bytes = [], label = ["a b"] }',
+        )
+    )
+    assert problems_of(load_plan, path) == [
+        f"{path}: case[0].sweep.probes: params.probes is also set: sweep it or set it, not both",
+        f"{path}: case[0].sweep.\"conditions.rsrp\": conditions.rsrp is also set: sweep it or set it, not both",
+        f"{path}: case[0].sweep.\"conditions.warp\": unknown radio condition 'warp' (known: ce, rsrp, rsrq_db, "
+        "sinr_db, delay_ms, jitter_ms, ul_kbps, dl_kbps, loss_pct, rrc_setup_ms, inactivity_s)",
+        f"{path}: case[0].sweep.\"conditions.ce\": radio conditions are numbers",
+        f"{path}: case[0].sweep.payload_bytes: give at least one value to sweep",
+        f"{path}: case[0].sweep.label[0]: 'a b' cannot be part of a case id ([a-z0-9][a-z0-9_.-]*)",
+    ]
+
+
+def test_a_swept_id_that_clashes_with_another_case_is_a_problem(
+    write_toml: WriteToml, problems_of: ProblemsOf
+) -> None:
+    path = write_toml(SWEPT.replace('id = "attach"', 'id = "echo.payload_bytes-512.ce-2"'))
+    assert problems_of(load_plan, path) == [
+        f"{path}: case[1]: case id 'echo.payload_bytes-512.ce-2' is also case[0]'s"
+    ]
+
+
+def test_an_unknown_condition_names_the_key(write_toml: WriteToml, problems_of: ProblemsOf) -> None:
+    path = write_toml(SWEPT.replace("conditions = { rsrp = -100 }", "conditions = { rsrp = -100, snr = 3 }"))
+    assert fields_of(problems_of(load_plan, path)) == ["case[0].conditions.snr"]

@@ -10,6 +10,8 @@ its refusals (wrong ICCID, another PLMN) as one bring-up error; its rules have t
 
 from __future__ import annotations
 
+import json
+
 from harness.results import read_run_record
 from harness.virtual import parse_virtual_url
 
@@ -166,3 +168,49 @@ def test_a_test_moves_its_module_to_ce2_and_back(plan_tester: PlanTester) -> Non
     )
     plan_tester.run().assert_outcomes(passed=1)
 
+
+def test_a_swept_case_holds_each_coverage_level_and_puts_it_back(plan_tester: PlanTester) -> None:
+    """A plan's `sweep = { "conditions.ce" = [...] }`: one case per level, each run at its level."""
+    plan_tester.write_rig(f'[[module]]\nid = "nb-a"\nport = "{VIRTUAL_PORT}"\nrat = "nbiot"\n')
+    plan_tester.write_plan(
+        ONE_CASE.replace("test_needs_modem", "test_at_level")
+        + 'sweep = { "conditions.ce" = [2, 1] }\n\n[[case]]\nid = "after"\ntest = "test_at_level"\n'
+    )
+    plan_tester.write_tests(
+        """
+        from pathlib import Path
+
+        def test_at_level(case, registered_modem):
+            Path(f"{case.test_id}.level").write_text(str(registered_modem.radio_snapshot().ce_level))
+        """
+    )
+    plan_tester.run().assert_outcomes(passed=3)
+
+    levels = {path.stem: path.read_text() for path in plan_tester.pytester.path.glob("*.level")}
+    assert levels == {"first.ce-2@nb-a": "2", "first.ce-1@nb-a": "1", "after@nb-a": "0"}
+    events = [json.loads(line) for line in plan_tester.run_dir.events_jsonl.read_text().splitlines()]
+    held = [(e["test_id"], e["ce"]) for e in events if e["event"] == "conditions"]
+    assert held == [("first.ce-2@nb-a", 2), ("first.ce-1@nb-a", 1)]
+
+
+def test_a_case_with_conditions_skips_where_the_rig_cannot_set_them(plan_tester: PlanTester) -> None:
+    plan_tester.write_rig(f'[[module]]\nid = "nb-a"\nport = "{VIRTUAL_PORT}"\nrat = "nbiot"\n')
+    plan_tester.write_plan(ONE_CASE + "conditions = { ce = 2 }\n")
+    plan_tester.write_tests(
+        """
+    import pytest
+
+    @pytest.fixture(autouse=True)
+    def no_radio_control(monkeypatch):
+        # a rig without an attenuator: what radio_control_of says of a hardware port
+        monkeypatch.setattr("harness.pytest_plugin.fixtures.radio_control_of", lambda port: None)
+    """
+        + NEEDS_MODEM
+    )
+
+    result = plan_tester.run("-rs")
+
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(
+        ["*case first holds radio conditions (ce=2): the rig cannot set them for nb-a*"]
+    )
