@@ -188,14 +188,20 @@ def _reordering(seq: np.ndarray) -> tuple[int, int | None]:
 
 
 def _jitter_ms(first_copies: pd.DataFrame) -> float | None:
-    """RFC 3550 A.8 interarrival jitter after the last packet (transit times in arrival order)."""
     transit_s = (first_copies["t_s"] - first_copies["sent_t_s"]).to_numpy(dtype=np.float64)
-    if len(transit_s) < 2:
+    jitter_s = rfc3550_jitter(transit_s)
+    return None if jitter_s is None else jitter_s * 1000
+
+
+def rfc3550_jitter(transits: np.ndarray) -> float | None:
+    """RFC 3550 A.8 interarrival jitter after the last of these transit times (arrival order, any unit,
+    the same unit back); None with fewer than two. The one implementation: harness.traffic uses it too."""
+    if len(transits) < 2:
         return None
-    differences = np.abs(np.diff(transit_s))
+    differences = np.abs(np.diff(transits))
     # J_i = J_{i-1} + (|D_i| - J_{i-1}) / 16 from J_0 = 0 is an exponential average without adjustment
     estimate = pd.Series(np.concatenate(([0.0], differences))).ewm(alpha=_RFC3550_GAIN, adjust=False).mean()
-    return float(estimate.iloc[-1]) * 1000
+    return float(estimate.iloc[-1])
 
 
 def _one_way_delays(

@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from harness.capture.flow_metrics import rfc3550_jitter
 from harness.metrics import MetricValue
 
-_RFC3550_GAIN = 1 / 16
 _PERCENTILES = (50, 95, 99)
 
 
@@ -49,9 +49,4 @@ def jitter_ms(transits_ms: Sequence[float] | np.ndarray) -> MetricValue:
     left out); no value with fewer than two."""
     values = np.asarray(transits_ms, dtype=float)
     values = values[~np.isnan(values)]
-    if len(values) < 2:
-        return MetricValue(value=None, n_samples=len(values))
-    estimate = 0.0
-    for difference in np.abs(np.diff(values)):
-        estimate += (difference - estimate) * _RFC3550_GAIN
-    return MetricValue(value=float(estimate), n_samples=len(values))
+    return MetricValue(value=rfc3550_jitter(values), n_samples=len(values))
