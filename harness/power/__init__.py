@@ -1,6 +1,7 @@
 """power layer (DESIGN "Layers": above sim_card, below capture): current measurement.
 
-analyzer         the PowerAnalyzer protocol, AnalyzerIdentity, record_current (start, wait, stop, join)
+analyzer         the PowerAnalyzer protocol, AnalyzerIdentity, record_current (start, wait, stop, join),
+                 markers of test events on the trace's time base
 analyzers        backends found by name: analyzer_<name>.py, opened with the module's port
 analyzer_virtual the virtual rail: a virtual module's states rendered into current (rail_history: its polls)
 module_currents  the table of module currents per state, with sources
@@ -22,9 +23,12 @@ from harness.power.analyzer import (
     VOLTAGE_COLUMN,
     AnalyzerIdentity,
     CurrentRecording,
+    Marker,
     PowerAnalyzer,
     check_trace,
+    markers_of,
     record_current,
+    with_markers,
 )
 from harness.power.analyzers import analyzer_problems, known_analyzers, open_analyzer
 from harness.power.trace_analysis import (
@@ -33,6 +37,7 @@ from harness.power.trace_analysis import (
     energy_mj,
     find_floor_exit_s,
     find_psm_entry_s,
+    marker_window,
     mean_current_ua,
     sleep_current_ua,
     sleep_window,
@@ -44,6 +49,7 @@ __all__ = [
     "VOLTAGE_COLUMN",
     "AnalyzerIdentity",
     "CurrentRecording",
+    "Marker",
     "PowerAnalyzer",
     "Window",
     "analyzer_problems",
@@ -53,9 +59,12 @@ __all__ = [
     "find_floor_exit_s",
     "find_psm_entry_s",
     "known_analyzers",
+    "marker_window",
+    "markers_of",
     "mean_current_ua",
     "open_analyzer",
     "record_current",
     "sleep_current_ua",
     "sleep_window",
+    "with_markers",
 ]
