@@ -1,5 +1,6 @@
-"""A simulated Otii TCP server on loopback (tests/power), answering otii-tcp-client's requests: a greeting, then one JSON line per request (a progress line before some), with a device, a project and a
-recording of a known current at 4 kHz whose length is the time between start and stop."""
+"""A simulated Otii TCP server on loopback (tests/power), answering otii-tcp-client's requests: a greeting,
+then one JSON line per request (a progress line before each), with a device, a project and a recording of
+a known current at 4 kHz whose length is the time between start and stop."""
 
 from __future__ import annotations
 
