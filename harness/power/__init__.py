@@ -2,7 +2,10 @@
 
 analyzer         the PowerAnalyzer protocol, AnalyzerIdentity, record_current (start, wait, stop, join),
                  markers of test events on the trace's time base
-analyzers        backends found by name: analyzer_<name>.py, opened with the module's port
+analyzers        backends found by name: analyzer_<name>.py, opened with the module's port; probed by
+                 `miot rig check`
+analyzer_ppk2, analyzer_otii, analyzer_scpi  the instruments (ppk2_wire, otii_link, scpi_transport: their
+                 protocols; raw_samples: raw samples averaged into trace rows)
 analyzer_virtual the virtual rail: a virtual module's states rendered into current (rail_history: its polls)
 module_currents  the table of module currents per state, with sources
 rail_model       states -> current (boxcars); current_steps: boxcars -> averaged samples
@@ -30,7 +33,7 @@ from harness.power.analyzer import (
     record_current,
     with_markers,
 )
-from harness.power.analyzers import analyzer_problems, known_analyzers, open_analyzer
+from harness.power.analyzers import analyzer_problems, known_analyzers, open_analyzer, probe_analyzer
 from harness.power.trace_analysis import (
     Window,
     charge_uc,
@@ -63,6 +66,7 @@ __all__ = [
     "markers_of",
     "mean_current_ua",
     "open_analyzer",
+    "probe_analyzer",
     "record_current",
     "sleep_current_ua",
     "sleep_window",
