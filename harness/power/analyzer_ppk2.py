@@ -158,6 +158,7 @@ class Ppk2:
         if self._failure is not None:
             raise HarnessError(f"PPK2 {self._identity.serial}: reading its stream failed: {self._failure}")
         due_bytes = int((stop_s - self._start_s) * wire.RAW_RATE_HZ) * wire.WORD_BYTES
+        self._drain(due_bytes)
         data = bytes(self._data[:due_bytes])
         current_ua = wire.currents_ua(data, self._calibration, supply_v=self._identity.supply_v or 0.0)
         return averaged_trace(
@@ -182,6 +183,14 @@ class Ppk2:
         finally:
             if worker is not None:
                 worker.join(JOIN_TIMEOUT_S)
+
+    def _drain(self, due_bytes: int) -> None:
+        """What the kit streamed before stop() and the worker had not read yet (a busy host lags)."""
+        while len(self._data) < due_bytes:
+            chunk = self._link.read(max(self._link.in_waiting, 1))
+            if not chunk:
+                return
+            self._data += chunk
 
     def _read(self) -> None:
         try:

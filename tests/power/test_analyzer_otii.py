@@ -53,7 +53,7 @@ def test_a_recording_comes_back_averaged_from_the_servers_chunks(
         analyzer.close()
     assert trace is not None
     check_trace(trace, "otii trace")
-    assert len(trace) == pytest.approx(300, abs=60)
+    assert len(trace) >= 290  # 0.3 s at 1 kHz (longer when the machine is busy)
     expected_ua = [np.mean([otii_amps(4 * row + n) for n in range(4)]) * 1e6 for row in range(len(trace))]
     assert np.allclose(trace["current_ua"], expected_ua)
     assert np.allclose(np.diff(trace["t_s"]), 0.001)
