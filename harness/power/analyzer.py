@@ -2,8 +2,8 @@
 the context manager procedures record a trace with (STYLE 4, 5; DESIGN "power").
 
 A backend is one module `harness/power/analyzer_<name>.py` (harness.power.analyzers finds it by the name a
-rig gives): the virtual rail now; PPK2 (ppk2-api), Otii (otii-tcp-client) and SCPI instruments (pyvisa)
-later. The shape follows labgrid's small power protocol (labgrid/protocol/powerprotocol.py): a handful of
+rig gives): the virtual rail, the Nordic PPK2, Qoitech Otii and SCPI DC power analyzers (pyvisa or a raw
+socket). The shape follows labgrid's small power protocol (labgrid/protocol/powerprotocol.py): a handful of
 methods, no shared base class.
 
 A trace is a pandas DataFrame (DESIGN: tests/<test_id>/power.parquet) whose first column is `t_s`, seconds
