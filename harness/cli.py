@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from harness.errors import InputError, UserError, VirtualModuleError
+from harness.errors import HarnessError, InputError, UserError, VirtualModuleError
 from harness.plan import load_plan, plan_rig_problems
 from harness.results import RunDirectory, new_run_id
 from harness.rig import Rig, load_rig, rig_power_problems
@@ -94,15 +94,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 def rig_check(args: argparse.Namespace) -> int:
+    """Check the rig file, then ask each power analyzer who it is: exit 1 when one does not answer."""
+    from harness.power import probe_analyzer
+
     rig = checked_rig(args.rig)
     print(f"miot: {args.rig}: rig {rig.name!r} is valid ({len(rig.modules)} module(s))")
+    code = 0
     for power in rig.power:
         channels = ", ".join(f"{module_id} on {channel}" for module_id, channel in power.channels.items())
-        print(f"miot: power analyzer {power.id!r}: {power.analyzer} ({channels})")
+        try:
+            identity = probe_analyzer(power)
+            found = "opened with its module" if identity is None else f"{identity.model}, {identity.serial}"
+        except HarnessError as error:
+            found, code = f"did not answer: {error}", 1
+        print(f"miot: power analyzer {power.id!r}: {power.analyzer} ({channels}): {found}")
     unmeasured = [module_id for module_id in rig.module_ids if rig.power_channel(module_id) is None]
     if unmeasured:
         print(f"miot: no current measured for {', '.join(unmeasured)}")
-    return 0
+    return code
 
 
 def virtual(args: argparse.Namespace) -> int:
@@ -244,7 +253,10 @@ def _parser() -> argparse.ArgumentParser:
 
     rig_parser = commands.add_parser("rig", help="rig files")
     rig_commands = rig_parser.add_subparsers(required=True, metavar="ACTION")
-    check_parser = rig_commands.add_parser("check", help="validate a rig file without opening its ports")
+    check_parser = rig_commands.add_parser(
+        "check",
+        help="validate a rig file and ask its power analyzers who they are (module ports stay closed)",
+    )
     _add_rig(check_parser)
     check_parser.set_defaults(command=rig_check)
 

@@ -317,9 +317,10 @@ def rig_dialect_problems(rig: Rig, check: Callable[[str], str | None]) -> list[P
 
 def rig_power_problems(rig: Rig, check: Callable[[Power], Iterable[tuple[str, str]]]) -> list[Problem]:
     """Problems the power layer finds in each analyzer table (the CLI passes harness.power.analyzer_problems):
-    `check` answers (field path below the table, message) pairs, e.g. ("options.seed", "expected ...")."""
+    `check` answers (field path below the table, message) pairs, e.g. ("options.seed", "expected ..."); the
+    message names the analyzer's id, as a rig with several analyzers is read by id, not by position."""
     return [
-        Problem(str(rig.path), f"{join('power', i)}.{field_path}", message)
+        Problem(str(rig.path), f"{join('power', i)}.{field_path}", f"analyzer {power.id!r}: {message}")
         for i, power in enumerate(rig.power)
         for field_path, message in check(power)
     ]

@@ -50,7 +50,7 @@ def test_rig_check_accepts_the_default_rig(
     captured = capsys.readouterr()
     assert captured.err == ""
     assert "rig 'virtual' is valid (2 module(s))" in captured.out
-    assert "power analyzer 'rail': virtual (nb-ce0 on 1, nb-ce1 on 2)" in captured.out
+    assert "power analyzer 'rail': virtual (nb-ce0 on 1, nb-ce1 on 2): opened with its module" in captured.out
     assert "no current measured" not in captured.out
 
 
@@ -62,7 +62,9 @@ def test_an_unknown_power_analyzer_is_one_error_line(
     assert main(["rig", "check", f"--rig={rig}"]) == EXIT_USER_ERROR
 
     (line,) = error_lines(capsys)
-    assert line == f"miot: error: {rig}: power[0].analyzer: unknown analyzer 'ppk3' (known: virtual)"
+    known = "otii, ppk2, scpi, virtual"
+    message = f"analyzer 'rail': unknown analyzer 'ppk3' (known: {known})"
+    assert line == f"miot: error: {rig}: power[0].analyzer: {message}"
 
 
 def test_an_unknown_url_scheme_is_one_error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -160,3 +162,31 @@ def test_help_works(argv: list[str], expected: str, capsys: pytest.CaptureFixtur
 
     assert stopped.value.code == 0
     assert expected in capsys.readouterr().out
+
+
+def test_rig_check_shows_each_analyzers_identity_or_why_it_did_not_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.power.fake_scpi import FakeScpi
+
+    instrument = FakeScpi()
+    tables = (
+        '[[power]]\nid = "bench"\nanalyzer = "scpi"\n'
+        f'resource = "{instrument.resource}"\nchannels = {{ nb-ce0 = 1 }}\n'
+        'options = { transport = "socket", timeout_s = 0.5 }\n\n'
+        '[[power]]\nid = "otii"\nanalyzer = "otii"\nresource = "127.0.0.1:1"\nchannels = { nb-ce1 = 1 }\n'
+    )
+    rig_text = VIRTUAL_RIG.read_text(encoding="utf-8")
+    rail = rig_text[rig_text.index("[[power]]") :]
+    rig = copied(VIRTUAL_RIG, tmp_path, (rail, tables))
+    try:
+        assert main(["rig", "check", f"--rig={rig}"]) == 1
+    finally:
+        instrument.close()
+
+    out = capsys.readouterr().out.splitlines()
+    assert "miot: power analyzer 'bench': scpi (nb-ce0 on 1): Keysight Technologies N6705C, MY56000123" in out
+    (otii,) = [line for line in out if "'otii'" in line]
+    assert otii.startswith(
+        "miot: power analyzer 'otii': otii (nb-ce1 on 1): did not answer: Otii 127.0.0.1:1:"
+    )

@@ -1,7 +1,11 @@
 """power layer (DESIGN "Layers": above sim_card, below capture): current measurement.
 
-analyzer         the PowerAnalyzer protocol, AnalyzerIdentity, record_current (start, wait, stop, join)
-analyzers        backends found by name: analyzer_<name>.py, opened with the module's port
+analyzer         the PowerAnalyzer protocol, AnalyzerIdentity, record_current (start, wait, stop, join),
+                 markers of test events on the trace's time base
+analyzers        backends found by name: analyzer_<name>.py, opened with the module's port; probed by
+                 `miot rig check`
+analyzer_ppk2, analyzer_otii, analyzer_scpi  the instruments (ppk2_wire, otii_link, scpi_transport: their
+                 protocols; raw_samples: raw samples averaged into trace rows)
 analyzer_virtual the virtual rail: a virtual module's states rendered into current (rail_history: its polls)
 module_currents  the table of module currents per state, with sources
 rail_model       states -> current (boxcars); current_steps: boxcars -> averaged samples
@@ -22,17 +26,21 @@ from harness.power.analyzer import (
     VOLTAGE_COLUMN,
     AnalyzerIdentity,
     CurrentRecording,
+    Marker,
     PowerAnalyzer,
     check_trace,
+    markers_of,
     record_current,
+    with_markers,
 )
-from harness.power.analyzers import analyzer_problems, known_analyzers, open_analyzer
+from harness.power.analyzers import analyzer_problems, known_analyzers, open_analyzer, probe_analyzer
 from harness.power.trace_analysis import (
     Window,
     charge_uc,
     energy_mj,
     find_floor_exit_s,
     find_psm_entry_s,
+    marker_window,
     mean_current_ua,
     sleep_current_ua,
     sleep_window,
@@ -44,6 +52,7 @@ __all__ = [
     "VOLTAGE_COLUMN",
     "AnalyzerIdentity",
     "CurrentRecording",
+    "Marker",
     "PowerAnalyzer",
     "Window",
     "analyzer_problems",
@@ -53,9 +62,13 @@ __all__ = [
     "find_floor_exit_s",
     "find_psm_entry_s",
     "known_analyzers",
+    "marker_window",
+    "markers_of",
     "mean_current_ua",
     "open_analyzer",
+    "probe_analyzer",
     "record_current",
     "sleep_current_ua",
     "sleep_window",
+    "with_markers",
 ]

@@ -46,6 +46,7 @@ from harness.rig import Power, PowerChannel
 ControlFn = Callable[[Mapping[str, object]], Mapping[str, object]]
 
 NAME = "virtual"
+OPENED_WITH_MODULE = True  # harness.power.analyzers: it has nothing to ask before its module runs
 # Judgement: often enough that a short idle period gets a poll of its own, rare enough to load nobody.
 DEFAULT_POLL_INTERVAL_S = 0.2
 MAX_POLL_INTERVAL_S = 10.0

@@ -7,7 +7,10 @@ table is the module `harness/power/analyzer_<name>.py`, which offers
 `port` is the open serial port of the module on that channel, handed to every backend alike: an instrument
 ignores it; the virtual rail reads its module's states through it (harness.power.analyzer_virtual). So the
 bring-up that opens an analyzer does not know which kind it is, as nothing above transport knows a module is
-virtual (DESIGN "Layers"). Backends for the PPK2, Otii and SCPI instruments are to come, one module each.
+virtual (DESIGN "Layers"). Backends: virtual, ppk2, otii, scpi, one module each.
+
+`probe_analyzer` opens an instrument without any module port and reads who it is (`miot rig check`); a
+backend that only works through its module's port says so with `OPENED_WITH_MODULE = True` and is skipped.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from types import ModuleType
 import serial
 
 from harness.errors import HarnessError
-from harness.power.analyzer import PowerAnalyzer
+from harness.power.analyzer import AnalyzerIdentity, PowerAnalyzer
 from harness.rig import Power, PowerChannel
 
 PACKAGE = "harness.power"
@@ -56,6 +59,19 @@ def open_analyzer(channel: PowerChannel, *, port: serial.SerialBase | None) -> P
         raise HarnessError(f"power analyzer {channel.power.id!r}: {shown}")
     opener: Callable[..., PowerAnalyzer] = _backend(channel.power.analyzer).open_analyzer
     return opener(channel, port=port)
+
+
+def probe_analyzer(power: Power) -> AnalyzerIdentity | None:
+    """The identity of the analyzer, opened on its first channel and let go of again; None for a backend
+    opened only with its module (module docstring); HarnessError when it does not answer."""
+    if getattr(_backend(power.analyzer), "OPENED_WITH_MODULE", False):
+        return None
+    module_id, channel = next(iter(power.channels.items()))
+    analyzer = open_analyzer(PowerChannel(power=power, channel=channel, module_id=module_id), port=None)
+    try:
+        return analyzer.identity
+    finally:
+        analyzer.close()
 
 
 def _backend(name: str) -> ModuleType:

@@ -16,18 +16,22 @@ Definitions from ../shared/reference/indicators.md §5.5 and cellular-iot.md §5
   PSM entry and ends where the current leaves the floor for EXIT_HOLD_S (a TAU, uplink) or where the trace
   ends, and is None when that leaves less than `min_window_s` (the value is then missing, not a shorter
   average: STYLE 7).
+- `marker_window`: the stretch between two test-event markers (harness.power.analyzer.Marker), e.g. from
+  "report sent" to "psm entered", to take a charge or mean over; report_budget.segment_trace cuts a whole
+  trace at markers given as StateMarks.
 The last row covers one median period after its t_s.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from harness.power.analyzer import CURRENT_COLUMN, TIME_COLUMN, VOLTAGE_COLUMN
+from harness.power.analyzer import CURRENT_COLUMN, TIME_COLUMN, VOLTAGE_COLUMN, Marker
 from harness.power.current_steps import FloatArray
 
 SLEEP_WINDOW_MIN_S = 10.0  # cellular-iot.md §5.1 step 4
@@ -140,6 +144,22 @@ def sleep_current_ua(trace: pd.DataFrame, *, psm_entry_s: float, floor_ua: float
     """indicators.md §5.5 sleep_current_ua: the mean over the sleep window; None when there is none."""
     window = sleep_window(trace, psm_entry_s=psm_entry_s, floor_ua=floor_ua)
     return None if window is None else mean_current_ua(trace, window.start_s, window.stop_s)
+
+
+def marker_window(markers: Sequence[Marker], start_label: str, stop_label: str | None = None) -> Window:
+    """From the first `start_label` marker to the first `stop_label` marker after it (the next marker of
+    any label when None); ValueError naming the labels there are when either is missing."""
+    ordered = sorted(markers, key=lambda marker: marker.t_s)
+    labels = ", ".join(marker.label for marker in ordered) or "none"
+    starts = [marker for marker in ordered if marker.label == start_label]
+    if not starts:
+        raise ValueError(f"no marker {start_label!r} in the trace (markers: {labels})")
+    after = [m for m in ordered if m.t_s >= starts[0].t_s and m is not starts[0]]
+    stops = [m for m in after if stop_label is None or m.label == stop_label]
+    if not stops:
+        wanted = "no marker" if stop_label is None else f"no marker {stop_label!r}"
+        raise ValueError(f"{wanted} after {start_label!r} (markers: {labels})")
+    return Window(start_s=starts[0].t_s, stop_s=stops[0].t_s)
 
 
 def _edges(trace: pd.DataFrame) -> tuple[FloatArray, float]:

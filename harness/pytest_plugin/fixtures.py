@@ -22,7 +22,15 @@ from harness.capture import capture as start_capture
 from harness.dialects import Modem
 from harness.errors import HarnessError
 from harness.kpi import KpiRecorder
-from harness.power import CurrentRecording, PowerAnalyzer, check_trace, open_analyzer, record_current
+from harness.power import (
+    CurrentRecording,
+    Marker,
+    PowerAnalyzer,
+    check_trace,
+    open_analyzer,
+    record_current,
+    with_markers,
+)
 from harness.pytest_plugin.cases import CaseRun
 from harness.pytest_plugin.html_report import CAPTURE_PROPERTY
 from harness.pytest_plugin.modems import ModemPool
@@ -58,25 +66,40 @@ class Evidence:
 class PowerMeter:
     """The analyzer channel of a test's module. `with power.record() as recording:` records the block's
     current; each recording is added to the test's power.parquet (t_s from the first recording's start) as
-    the block ends, and `recording.trace` holds it."""
+    the block ends, and `recording.trace` holds it. `power.mark(label)` stamps a test event on the running
+    recording; power.parquet carries the markers (harness.power.markers_of reads them)."""
 
     def __init__(self, *, analyzer: PowerAnalyzer, path: Path) -> None:
         self.analyzer = analyzer
         self.path = path
         self._traces: list[pd.DataFrame] = []
+        self._markers: list[Marker] = []
         self._first_start_s: float | None = None
+        self._recording: CurrentRecording | None = None
 
     @contextlib.contextmanager
     def record(self, *, sample_rate_hz: float | None = None) -> Iterator[CurrentRecording]:
-        with record_current(self.analyzer, sample_rate_hz=sample_rate_hz) as recording:
-            yield recording
+        try:
+            with record_current(self.analyzer, sample_rate_hz=sample_rate_hz) as recording:
+                self._recording = recording
+                yield recording
+        finally:
+            self._recording = None
         assert recording.trace is not None
         check_trace(recording.trace, f"the trace of {self.analyzer.identity.analyzer}")
         if self._first_start_s is None:
             self._first_start_s = recording.start_monotonic_s
-        shifted = recording.trace.assign(t_s=recording.trace["t_s"] + recording.start_monotonic_s)
-        self._traces.append(shifted.assign(t_s=shifted["t_s"] - self._first_start_s))
-        write_parquet_atomic(self.path, pd.concat(self._traces, ignore_index=True))
+        shift_s = recording.start_monotonic_s - self._first_start_s
+        self._traces.append(recording.trace.assign(t_s=recording.trace["t_s"] + shift_s))
+        self._markers += [Marker(t_s=m.t_s + shift_s, label=m.label) for m in recording.markers]
+        trace = with_markers(pd.concat(self._traces, ignore_index=True), self._markers)
+        write_parquet_atomic(self.path, trace)
+
+    def mark(self, label: str) -> Marker:
+        """Stamp a test event now on the running recording; HarnessError when none runs."""
+        if self._recording is None:
+            raise HarnessError(f"power marker {label!r}: no recording is running (use power.record())")
+        return self._recording.mark(label)
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,7 @@ from harness.traffic.grants import GrantSpec, run_grants
 from harness.traffic.power_save_cycle import (
     CycleTimes,
     PowerSaveSpec,
+    mark_cycle,
     run_cycle,
     schedule_checks,
     trace_psm_entries,
@@ -112,6 +113,7 @@ def _run(modem: Modem, spec: PowerSaveSpec, *, meter: CurrentRecorder, server_ho
         sock = modem.open_udp(*peer.address)
         try:
             times = run_cycle(session, sock, peer, watch, spec=spec, timers=timers)
+            mark_cycle(recording, times, list(watch.events), offset_s=offset_s)
         finally:
             wake_uart(session)  # the module may sleep again by now; what follows needs its UART
             sock.close()

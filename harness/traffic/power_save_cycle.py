@@ -9,6 +9,7 @@ leaves its time None, so its metric is missing, not invented (STYLE 7).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -16,7 +17,7 @@ import pandas as pd
 from harness.at import ATSession
 from harness.dialects.connection import wake_uart
 from harness.dialects.modem import ModuleSocket
-from harness.power import find_psm_entry_s
+from harness.power import CurrentRecording, find_psm_entry_s
 from harness.power.wake_schedule import (
     GrantedTimers,
     ScheduleCheck,
@@ -80,6 +81,23 @@ class CycleTimes:
     events: list[TimedEvent] = field(default_factory=list)  # every +CSCON and PSM URC of the cycle
     has_psm_urc: bool = False
     offset_s: float = 0.0  # trace time - session time
+
+
+def mark_cycle(
+    recording: CurrentRecording, times: CycleTimes, events: Sequence[TimedEvent], *, offset_s: float
+) -> None:
+    """The cycle's test events as markers on its trace (session time + offset_s = trace time): reports and
+    downlinks sent, and every +CSCON / PSM URC the watch saw, by its event name."""
+    moments = [
+        ("report sent", times.report_1_sent_s),
+        ("dl sent", times.dl_active_sent_s),
+        ("dl sent", times.dl_psm_sent_s),
+        ("report sent", times.report_2_sent_s if times.report_2_sent_s > times.report_1_sent_s else None),
+        *((str(item.event), item.t_s) for item in events),
+    ]
+    for label, t_s in moments:
+        if t_s is not None:
+            recording.mark(label, at_monotonic_s=recording.start_monotonic_s + t_s + offset_s)
 
 
 def run_cycle(

@@ -398,5 +398,5 @@ def test_power_problems_come_from_the_check_the_caller_passes(write_toml: WriteT
         return [("options.seed", "not here")] if power.analyzer == "virtual" else []
 
     assert [str(p) for p in rig_power_problems(rig, check)] == [
-        f"{rig.path}: power[1].options.seed: not here"
+        f"{rig.path}: power[1].options.seed: analyzer 'rail-ce0': not here"
     ]

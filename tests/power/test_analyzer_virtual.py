@@ -166,7 +166,8 @@ def test_options_are_checked_by_name_and_value() -> None:
     assert set(problems) == {"options.seed", "options.rx_ma", "options.colour"}
     assert "unknown option" in problems["options.colour"]
     unknown = Power(id="x", analyzer="ppk3", channels=MappingProxyType({"nb": 1}))
-    assert analyzer_problems(unknown) == [("analyzer", "unknown analyzer 'ppk3' (known: virtual)")]
+    known = "otii, ppk2, scpi, virtual"
+    assert analyzer_problems(unknown) == [("analyzer", f"unknown analyzer 'ppk3' (known: {known})")]
     with pytest.raises(HarnessError, match="unknown analyzer"):
         open_analyzer(PowerChannel(power=unknown, channel=1, module_id="nb"), port=None)
 

@@ -14,7 +14,14 @@ from types import MappingProxyType
 import pytest
 
 from harness.dialects import ModemLink, connect
-from harness.power import CurrentRecording, PowerAnalyzer, open_analyzer, record_current
+from harness.power import (
+    CurrentRecording,
+    PowerAnalyzer,
+    marker_window,
+    markers_of,
+    open_analyzer,
+    record_current,
+)
 from harness.power.module_currents import BC660K, CAT1
 from harness.power.wake_schedule import WakeEvent
 from harness.rig import Power, PowerChannel
@@ -159,3 +166,18 @@ def test_a_module_without_psm_urcs_has_psm_entry_from_the_trace() -> None:
     assert value(result, "sleep_current_ua") == pytest.approx(CAT1.psm_floor_ua, rel=0.15)
     assert "psm" in set(result.samples["state"])
     assert value(result, "schedule_mismatch_count") == 0
+
+
+def test_the_trace_carries_the_cycles_events_as_markers(cycle: tuple[PowerSaveResult, ModemLink]) -> None:
+    """Each report sent is a marker at its send time on the trace; the PSM URC markers sit where the trace
+    falls to the floor (within a paging cycle, as psm_entry_trace_delay_s is checked)."""
+    result, _ = cycle
+    markers = markers_of(result.trace)
+    sent = [m.t_s for m in markers if m.label == "report sent"]
+    offset_s = result.times.offset_s
+    expected = [result.times.report_1_sent_s + offset_s, result.times.report_2_sent_s + offset_s]
+    assert sent == pytest.approx(expected, abs=1e-6)
+    psm = [m for m in markers if m.label == "psm_entered"]
+    assert psm
+    window = marker_window(markers, "report sent", "psm_entered")
+    assert window.start_s == pytest.approx(expected[0], abs=1e-6)
