@@ -15,13 +15,22 @@ only above it (the operator tables write "> -85"). The last class takes everythi
 
 A missing figure (a dialect that reads no SINR) is left out: the class is then that of the other figure
 alone, and None without either.
+
+Per test, `radio_kpis` turns the radio readings (radio.parquet) into KPI rows with unit-carrying names:
+the medians `rsrp_p50_dbm`, `rsrq_p50_db`, `sinr_p50_db`, `ce_level_p50_count`, the share of readings in
+each class `class_<name>_pct` (indicators.md §5.6) and `radio_read_failures_count`. The class of a test
+point is that of its medians (`case_coverage_class`), which a report shows per case.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pandas as pd
+
+from harness.metrics import MetricValue
 from harness.rat import Rat
 
 
@@ -115,3 +124,46 @@ TABLES: dict[Rat, CoverageTable] = {
 def coverage_class(rat: Rat, rsrp_dbm: float | None, sinr_db: float | None) -> str | None:
     """The coverage class of a test point on this RAT's default table (module docstring)."""
     return TABLES[rat].classify(rsrp_dbm, sinr_db)
+
+
+MEDIANS = {"rsrp_dbm": "rsrp_p50_dbm", "rsrq_db": "rsrq_p50_db", "sinr_db": "sinr_p50_db"}
+CE_LEVEL_METRIC = "ce_level_p50_count"
+READ_FAILURES_METRIC = "radio_read_failures_count"
+
+
+def class_metric(name: str) -> str:
+    return f"class_{name}_pct"
+
+
+def radio_kpis(readings: pd.DataFrame, rat: Rat) -> dict[str, MetricValue]:
+    """KPIs of one test's radio readings (columns of harness.traffic.radio_sampler; `read_error` set on a
+    reading that failed or was skipped)."""
+    failed = readings["read_error"].notna()
+    good = readings[~failed]
+    kpis = {metric: _median(good[column]) for column, metric in MEDIANS.items()}
+    kpis[CE_LEVEL_METRIC] = _median(good["ce_level"])
+    kpis[READ_FAILURES_METRIC] = MetricValue(value=float(failed.sum()), n_samples=len(readings))
+    table = TABLES[rat]
+    classes = [
+        table.classify(_number(r), _number(s)) for r, s in zip(good["rsrp_dbm"], good["sinr_db"], strict=True)
+    ]
+    known = [c for c in classes if c is not None]
+    for name in table.names:
+        share = 100.0 * known.count(name) / len(known) if known else None
+        kpis[class_metric(name)] = MetricValue(value=share, n_samples=len(known))
+    return kpis
+
+
+def case_coverage_class(rat: Rat, values: Mapping[str, float | None]) -> str | None:
+    """The class of a test point from its recorded median KPIs (metric name -> value)."""
+    return coverage_class(rat, values.get(MEDIANS["rsrp_dbm"]), values.get(MEDIANS["sinr_db"]))
+
+
+def _median(column: pd.Series) -> MetricValue:
+    values = pd.to_numeric(column, errors="coerce").dropna().astype(float)
+    return MetricValue(value=float(values.median()) if len(values) else None, n_samples=len(values))
+
+
+def _number(value: object) -> float | None:
+    is_number = isinstance(value, int | float) and not math.isnan(value)
+    return float(value) if is_number else None  # type: ignore[arg-type]  # checked just above

@@ -9,8 +9,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.coverage import LTE_TABLE, NBIOT_TABLE, NR_TABLE, TABLES, CoverageTable, coverage_class
+from harness.coverage import (
+    LTE_TABLE,
+    NBIOT_TABLE,
+    NR_TABLE,
+    TABLES,
+    CoverageTable,
+    case_coverage_class,
+    coverage_class,
+    radio_kpis,
+)
+from harness.metrics import MetricValue, parse_metric_name
 from harness.rat import Rat
+from harness.traffic.radio_sampler import readings_frame
 
 BEST_SINR_DB = 100.0
 BEST_RSRP_DBM = 0.0
@@ -95,3 +106,26 @@ def test_missing_figures() -> None:
     assert coverage_class(Rat.NB_IOT, None, None) is None
     assert coverage_class(Rat.NB_IOT, math.nan, 12.0) == "excellent"
     assert coverage_class(Rat.CAT1, -120.0, None) == "very_poor"
+
+
+def test_radio_kpis_of_a_test() -> None:
+    frame = readings_frame(
+        [
+            {"t_s": 0.0, "rsrp_dbm": -85.0, "sinr_db": 12.0, "ce_level": 0, "read_error": None},
+            {"t_s": 1.0, "rsrp_dbm": -95.0, "sinr_db": 5.0, "ce_level": 0, "read_error": None},
+            {"t_s": 2.0, "read_error": "ATTimeout: no answer"},
+            {"t_s": 3.0, "rsrp_dbm": -115.0, "sinr_db": -5.0, "ce_level": 1, "read_error": None},
+        ]
+    )
+    kpis = radio_kpis(frame, Rat.NB_IOT)
+
+    assert kpis["rsrp_p50_dbm"] == MetricValue(value=-95.0, n_samples=3)
+    assert kpis["sinr_p50_db"].value == 5.0
+    assert kpis["rsrq_p50_db"] == MetricValue(value=None, n_samples=0)
+    assert kpis["ce_level_p50_count"].value == 0
+    assert kpis["radio_read_failures_count"] == MetricValue(value=1.0, n_samples=4)
+    shares = {name: kpis[f"class_{name}_pct"].value for name in NBIOT_TABLE.names}
+    assert shares == pytest.approx({"excellent": 100 / 3, "good": 100 / 3, "medium": 0, "poor": 100 / 3})
+    assert case_coverage_class(Rat.NB_IOT, {n: v.value for n, v in kpis.items()}) == "good"
+    for name in kpis:
+        parse_metric_name(name)
