@@ -21,6 +21,9 @@ from harness.traffic.power_save import PowerSaveSpec, run_power_save
 
 
 @pytest.mark.procedure(spec=PowerSaveSpec)
+@pytest.mark.radio_sampling(
+    every_s=0, reason="the UART must stay quiet in PSM, and a read would show in the current"
+)
 def test_power_save(
     request: pytest.FixtureRequest,
     case: CaseRun,

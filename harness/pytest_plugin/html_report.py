@@ -23,19 +23,30 @@ from harness.results.samples import samples_path
 MODULE_PROPERTY = "miot_module"
 OUTCOME_PROPERTY = "miot_outcome"
 CAPTURE_PROPERTY = "miot_capture"
+# set by harness.pytest_plugin.radio_sampling: the case's coverage class, and why its radio was not sampled
+COVERAGE_PROPERTY = "miot_coverage"
+RADIO_PROPERTY = "miot_radio"
 
 
 def add_columns(cells: list[str]) -> None:
     cells.insert(2, "<th>Module</th>")
     cells.insert(3, "<th>KPI outcome</th>")
+    cells.insert(4, "<th>Coverage</th>")
 
 
 def fill_columns(report: pytest.TestReport, cells: list[str]) -> None:
     properties = dict(getattr(report, "user_properties", ()))
     module = html.escape(str(properties.get(MODULE_PROPERTY, "")))
     outcome = html.escape(str(properties.get(OUTCOME_PROPERTY, "")))
+    coverage = html.escape(str(properties.get(COVERAGE_PROPERTY, "")))
     cells.insert(2, f"<td>{module}</td>")
     cells.insert(3, f'<td class="miot-{outcome}">{outcome}</td>')
+    cells.insert(4, f"<td>{coverage}</td>")
+
+
+def radio_notes(report: pytest.TestReport) -> list[str]:
+    """What the case's report says about its radio readings (sampling off, and why)."""
+    return [str(value) for name, value in getattr(report, "user_properties", ()) if name == RADIO_PROPERTY]
 
 
 def extras_for(verdict: Verdict, test_dir: Path, title: str, notes: Sequence[str] = ()) -> list[Any]:
