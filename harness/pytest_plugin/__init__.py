@@ -118,9 +118,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if verdict is not None and report.when == "call":
         test_dir = run.run_dir.test_dir(case.test_id)
         notes = [*item.stash.get(CAPTURE_NOTES, []), *html_report.radio_notes(report)]
+        report.user_properties.append(html_report.coverage_property(verdict, case.module.rat))
         report.extras = [  # type: ignore[attr-defined]  # pytest-html's attribute
             *getattr(report, "extras", []),
-            *html_report.extras_for(verdict, test_dir, case.test_id, notes),
+            *html_report.extras_for(verdict, test_dir, case.test_id, notes, rat=case.module.rat),
         ]
     if report.when == "setup" and not report.passed:
         run.count_unjudged(report.outcome)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from harness.pytest_plugin.verdicts import Verdict
+from harness.rat import Rat
 from harness.results import read_samples
 from harness.results.samples import samples_path
 
@@ -49,15 +50,29 @@ def radio_notes(report: pytest.TestReport) -> list[str]:
     return [str(value) for name, value in getattr(report, "user_properties", ()) if name == RADIO_PROPERTY]
 
 
-def extras_for(verdict: Verdict, test_dir: Path, title: str, notes: Sequence[str] = ()) -> list[Any]:
-    """pytest-html extras: notes about the evidence (a capture that was off or dropped packets), the KPI
-    table, and the RTT CDF when udp_echo samples exist."""
+def coverage_property(verdict: Verdict, rat: Rat) -> tuple[str, str]:
+    """The case's coverage class for the Coverage column (empty without radio KPIs)."""
+    # Imported here, as in extras_for: harness.report loads matplotlib
+    from harness.report.coverage_summary import coverage_label
+
+    return COVERAGE_PROPERTY, coverage_label(rat, verdict.measurements) or ""
+
+
+def extras_for(
+    verdict: Verdict, test_dir: Path, title: str, notes: Sequence[str] = (), *, rat: Rat | None = None
+) -> list[Any]:
+    """pytest-html extras: notes about the evidence (a capture that was off or dropped packets, radio not
+    sampled), the coverage of the test point, the KPI table, and the RTT CDF when udp_echo samples exist."""
     # Imported here: matplotlib and pytest-html load only when a plan case has something to show.
     from pytest_html import extras
 
     from harness.report import KPI_TABLE_CSS, kpi_table_html, rtt_cdf_png
+    from harness.report.coverage_summary import coverage_html
 
     found: list[Any] = [extras.html(_notes_html(notes))] if notes else []
+    coverage = None if rat is None else coverage_html(rat, verdict.measurements)
+    if coverage is not None:
+        found.append(extras.html(coverage))
     found.append(extras.html(f"<style>{KPI_TABLE_CSS}</style>{kpi_table_html(verdict.measurements)}"))
     echo_samples = samples_path(test_dir, "udp_echo")
     if echo_samples.exists():

@@ -3,7 +3,8 @@
 Around each test body that received `registered_modem`, harness.traffic.radio_sampler reads the module's
 radio every `radio_every_s` seconds; after the body the readings go to tests/<test_id>/radio.parquet, and
 their KPIs (harness.coverage.radio_kpis: medians, CE level, share per coverage class, failed reads) join
-the case's measurements.csv rows, so a report can bin every case by coverage. Samples the test writes
+the case's measurements.csv rows, so a report can bin every case by coverage (the HTML report's Coverage
+column, harness.report.coverage_summary). Samples the test writes
 through `evidence.write_samples` while the sampler runs get the latest reading joined (RadioLog).
 
 The interval: the `radio_sampling(every_s=..., reason=...)` marker > --radio-every-s > MIOT_RADIO_EVERY_S >
@@ -24,13 +25,13 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from harness.coverage import TABLES, case_coverage_class, radio_kpis
+from harness.coverage import radio_kpis
 from harness.dialects import Modem
 from harness.errors import HarnessError, Problem
 from harness.kpi import KpiRecorder
 from harness.pytest_plugin import settings
 from harness.pytest_plugin.cases import CaseRun
-from harness.pytest_plugin.html_report import COVERAGE_PROPERTY, RADIO_PROPERTY
+from harness.pytest_plugin.html_report import RADIO_PROPERTY
 from harness.pytest_plugin.plan_run import PlanRun
 from harness.pytest_plugin.verdicts import KPIS
 from harness.results import append_jsonl
@@ -140,9 +141,6 @@ def _conclude(item: pytest.Item, run: PlanRun, case: CaseRun, readings: pd.DataF
     recorder = item.stash.setdefault(KPIS, KpiRecorder(case.case.limits))
     kpis = radio_kpis(readings, case.module.rat)
     recorder.record_all({name: value for name, value in kpis.items() if name not in recorder.recorded})
-    coverage = case_coverage_class(case.module.rat, {name: value.value for name, value in kpis.items()})
-    table = TABLES[case.module.rat].source
-    item.user_properties.append((COVERAGE_PROPERTY, f"{coverage or 'unknown'} ({table})"))
 
 
 def _off(item: pytest.Item, run: PlanRun, case: CaseRun, interval: Interval) -> None:
