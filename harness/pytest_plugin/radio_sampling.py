@@ -96,7 +96,7 @@ def setting_problem(config: pytest.Config) -> str | None:
 
 def marker_problems(items: list[pytest.Item]) -> list[Problem]:
     """Markers whose every_s is not 0 or a positive number, named by test file and function."""
-    problems: list[Problem] = []
+    problems: dict[tuple[str, str], Problem] = {}  # one per function, however many cases it has
     for item in items:
         marker = item.get_closest_marker(MARKER)
         if marker is None or "every_s" not in marker.kwargs:
@@ -104,8 +104,9 @@ def marker_problems(items: list[pytest.Item]) -> list[Problem]:
         problem = _interval_problem(marker.kwargs["every_s"], f"every_s={marker.kwargs['every_s']!r}")
         if problem is not None:
             path, _, name = item.nodeid.partition("::")
-            problems.append(Problem(path, f"{name.split('[')[0]}: marker {MARKER}", problem))
-    return problems
+            where = (path, f"{name.split('[')[0]}: marker {MARKER}")
+            problems[where] = Problem(*where, problem)
+    return list(problems.values())
 
 
 @contextlib.contextmanager
