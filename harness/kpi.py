@@ -176,6 +176,11 @@ class KpiRecorder:
     def limits(self) -> Mapping[str, Limit]:
         return dict(self._limits)
 
+    @property
+    def recorded(self) -> frozenset[str]:
+        """The metrics recorded so far."""
+        return frozenset(self._values)
+
     def record(self, metric: str, value: float | None, *, n_samples: int | None = None) -> None:
         self.record_all({metric: MetricValue(value=value, n_samples=n_samples)})
 

@@ -20,6 +20,10 @@ from harness.traffic.grants import GrantSpec, run_grants
 
 
 @pytest.mark.procedure(spec=AttachSpec)
+@pytest.mark.radio_sampling(
+    every_s=0,
+    reason="reads during radio-off or a reboot time out holding the AT session and shift the timed attach",
+)
 def test_attach(case: CaseRun, registered_modem: Modem, kpis: KpiRecorder, evidence: Evidence) -> None:
     """Attach attempts (radio off and on, or a reboot, as the case says), each timed to its registration."""
     result = run_attach(registered_modem, case.spec)
@@ -28,6 +32,7 @@ def test_attach(case: CaseRun, registered_modem: Modem, kpis: KpiRecorder, evide
 
 
 @pytest.mark.procedure(spec=GrantSpec)
+@pytest.mark.radio_sampling(every_s=0, reason="the re-attach is timed, and reads during it would shift it")
 def test_granted_timers(
     case: CaseRun, registered_modem: Modem, kpis: KpiRecorder, evidence: Evidence
 ) -> None:

@@ -41,6 +41,9 @@ def test_udp_echo(
 
 
 @pytest.mark.procedure(spec=FirstPacketSpec)
+@pytest.mark.radio_sampling(
+    every_s=0, reason="the UART must stay quiet while the module sleeps in PSM or eDRX"
+)
 def test_first_packet(
     case: CaseRun,
     registered_modem: Modem,

@@ -16,7 +16,7 @@ import pytest
 
 from harness.errors import InputError
 from harness.kpi import Outcome
-from harness.pytest_plugin import cases, html_report, settings, verdicts
+from harness.pytest_plugin import cases, html_report, radio_sampling, settings, verdicts
 from harness.pytest_plugin.fixtures import (  # noqa: F401 - fixtures are found by name on this module
     CAPTURE_NOTES,
     capture,
@@ -39,10 +39,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-html and junitxml read their output paths
 def pytest_configure(config: pytest.Config) -> None:
-    for marker in cases.MARKERS:
+    for marker in (*cases.MARKERS, radio_sampling.MARKER_HELP):
         config.addinivalue_line("markers", marker)
     if not settings.is_plan_run(config) or hasattr(config, "workerinput"):
         return
+    problem = radio_sampling.setting_problem(config)
+    if problem is not None:
+        raise pytest.UsageError(problem)
     run = start_plan_run(config)
     config.stash[PLAN_RUN] = run
     if config.pluginmanager.hasplugin("html") and not config.option.htmlpath:
@@ -69,7 +72,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     run = config.stash.get(PLAN_RUN, None)
     if run is None:
         return
-    problems = [*run.collection_problems, *cases.uncollected_case_problems(run.plan, items)]
+    problems = [
+        *run.collection_problems,
+        *cases.uncollected_case_problems(run.plan, items),
+        *radio_sampling.marker_problems(items),
+    ]
     if problems:
         raise pytest.UsageError(str(InputError(problems)))
     placeholders = [item for item in items if cases.is_placeholder(item)]
@@ -84,7 +91,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     if run is None or case is None:
         return (yield)
     try:
-        result = yield
+        with radio_sampling.sampling(item, run, case):
+            result = yield
     except pytest.skip.Exception:
         run.count_unjudged("skipped")
         raise
@@ -109,10 +117,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report.user_properties.append((html_report.OUTCOME_PROPERTY, str(outcome or report.outcome)))
     if verdict is not None and report.when == "call":
         test_dir = run.run_dir.test_dir(case.test_id)
-        notes: list[str] = item.stash.get(CAPTURE_NOTES, [])
+        notes = [*item.stash.get(CAPTURE_NOTES, []), *html_report.radio_notes(report)]
+        report.user_properties.append(html_report.coverage_property(verdict, case.module.rat))
         report.extras = [  # type: ignore[attr-defined]  # pytest-html's attribute
             *getattr(report, "extras", []),
-            *html_report.extras_for(verdict, test_dir, case.test_id, notes),
+            *html_report.extras_for(verdict, test_dir, case.test_id, notes, rat=case.module.rat),
         ]
     if report.when == "setup" and not report.passed:
         run.count_unjudged(report.outcome)

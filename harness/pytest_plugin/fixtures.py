@@ -35,6 +35,7 @@ from harness.pytest_plugin.cases import CaseRun
 from harness.pytest_plugin.html_report import CAPTURE_PROPERTY
 from harness.pytest_plugin.modems import ModemPool
 from harness.pytest_plugin.plan_run import PLAN_RUN, PlanRun
+from harness.pytest_plugin.radio_sampling import RADIO_LOG, RadioLog
 from harness.pytest_plugin.verdicts import KPIS
 from harness.results import append_jsonl, write_parquet_atomic, write_samples
 from harness.rig import CapturePoint, ServerMode
@@ -55,12 +56,14 @@ CAPTURE_NOTES = pytest.StashKey[list[str]]()
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Evidence:
-    """Where a test's files go: results/<run>/tests/<test_id>/."""
+    """Where a test's files go: results/<run>/tests/<test_id>/. Samples written while the case's radio is
+    sampled get the latest reading joined (harness.pytest_plugin.radio_sampling)."""
 
     dir: Path
+    radio: RadioLog | None = None
 
     def write_samples(self, engine: str, frame: pd.DataFrame) -> Path:
-        return write_samples(self.dir, engine, frame)
+        return write_samples(self.dir, engine, self.radio.join(frame) if self.radio else frame)
 
 
 class PowerMeter:
@@ -118,8 +121,9 @@ def modem_pool(plan_run: PlanRun) -> Iterator[ModemPool]:
 
 
 @pytest.fixture
-def evidence(plan_run: PlanRun, case: CaseRun) -> Evidence:
-    return Evidence(dir=plan_run.run_dir.test_dir(case.test_id))
+def evidence(request: pytest.FixtureRequest, plan_run: PlanRun, case: CaseRun) -> Evidence:
+    log = request.node.stash.setdefault(RADIO_LOG, RadioLog())
+    return Evidence(dir=plan_run.run_dir.test_dir(case.test_id), radio=log)
 
 
 @pytest.fixture

@@ -17,36 +17,62 @@ from typing import Any
 import pytest
 
 from harness.pytest_plugin.verdicts import Verdict
+from harness.rat import Rat
 from harness.results import read_samples
 from harness.results.samples import samples_path
 
 MODULE_PROPERTY = "miot_module"
 OUTCOME_PROPERTY = "miot_outcome"
 CAPTURE_PROPERTY = "miot_capture"
+# set by harness.pytest_plugin.radio_sampling: the case's coverage class, and why its radio was not sampled
+COVERAGE_PROPERTY = "miot_coverage"
+RADIO_PROPERTY = "miot_radio"
 
 
 def add_columns(cells: list[str]) -> None:
     cells.insert(2, "<th>Module</th>")
     cells.insert(3, "<th>KPI outcome</th>")
+    cells.insert(4, "<th>Coverage</th>")
 
 
 def fill_columns(report: pytest.TestReport, cells: list[str]) -> None:
     properties = dict(getattr(report, "user_properties", ()))
     module = html.escape(str(properties.get(MODULE_PROPERTY, "")))
     outcome = html.escape(str(properties.get(OUTCOME_PROPERTY, "")))
+    coverage = html.escape(str(properties.get(COVERAGE_PROPERTY, "")))
     cells.insert(2, f"<td>{module}</td>")
     cells.insert(3, f'<td class="miot-{outcome}">{outcome}</td>')
+    cells.insert(4, f"<td>{coverage}</td>")
 
 
-def extras_for(verdict: Verdict, test_dir: Path, title: str, notes: Sequence[str] = ()) -> list[Any]:
-    """pytest-html extras: notes about the evidence (a capture that was off or dropped packets), the KPI
-    table, and the RTT CDF when udp_echo samples exist."""
+def radio_notes(report: pytest.TestReport) -> list[str]:
+    """What the case's report says about its radio readings (sampling off, and why)."""
+    return [str(value) for name, value in getattr(report, "user_properties", ()) if name == RADIO_PROPERTY]
+
+
+def coverage_property(verdict: Verdict, rat: Rat) -> tuple[str, str]:
+    """The case's coverage class for the Coverage column (empty without radio KPIs)."""
+    # Imported here, as in extras_for: harness.report loads matplotlib
+    from harness.report.coverage_summary import coverage_label
+
+    return COVERAGE_PROPERTY, coverage_label(rat, verdict.measurements) or ""
+
+
+def extras_for(
+    verdict: Verdict, test_dir: Path, title: str, notes: Sequence[str] = (), *, rat: Rat | None = None
+) -> list[Any]:
+    """pytest-html extras: notes about the evidence (a capture that was off or dropped packets, radio not
+    sampled), the coverage of the test point, the KPI table, and the RTT CDF when udp_echo samples exist."""
     # Imported here: matplotlib and pytest-html load only when a plan case has something to show.
     from pytest_html import extras
 
     from harness.report import KPI_TABLE_CSS, kpi_table_html, rtt_cdf_png
+    from harness.report.coverage_summary import coverage_html
 
     found: list[Any] = [extras.html(_notes_html(notes))] if notes else []
+    coverage = None if rat is None else coverage_html(rat, verdict.measurements)
+    if coverage is not None:
+        found.append(extras.html(coverage))
     found.append(extras.html(f"<style>{KPI_TABLE_CSS}</style>{kpi_table_html(verdict.measurements)}"))
     echo_samples = samples_path(test_dir, "udp_echo")
     if echo_samples.exists():

@@ -49,6 +49,13 @@ _SPECS = (
         help="directory that receives results/<run-id>/",
     ),
     _Spec(option="run_id", env="MIOT_RUN_ID", ini="miot_run_id", default="", help="run id (default: new)"),
+    _Spec(
+        option="radio_every_s",
+        env="MIOT_RADIO_EVERY_S",
+        ini="miot_radio_every_s",
+        default="1",
+        help="seconds between radio readings during a case (0: off)",
+    ),
 )
 
 

@@ -118,7 +118,7 @@ def run_cycle(
         ModuleEvent.RELEASED, after_s=times.report_1_sent_s, timeout_s=spec.event_timeout_s
     )
     times.dl_active_sent_s = peer.send(_DL_ACTIVE)
-    times.is_dl_active_delivered = _received(sock, _DL_ACTIVE, spec.event_timeout_s) is not None
+    times.is_dl_active_delivered = await_payload(sock, _DL_ACTIVE, spec.event_timeout_s) is not None
     times.last_release_1_s = _settled_release(watch, after_s=times.dl_active_sent_s, spec=spec)
     active_s = timers.active_time_s or 0.0
     times.psm_entry_1_urc_s = _wait_psm(watch, after_s=times.last_release_1_s, active_s=active_s, spec=spec)
@@ -130,7 +130,7 @@ def run_cycle(
     times.is_dl_psm_held = sock.receive(0.0) is None
     sock.send(payload)
     times.report_2_received_s = peer.receive(spec.event_timeout_s)
-    held = _received(sock, _DL_PSM, spec.event_timeout_s)
+    held = await_payload(sock, _DL_PSM, spec.event_timeout_s)
     times.dl_psm_received_s = None if held is None else held
     times.is_dl_psm_held = times.is_dl_psm_held and held is not None
     times.last_release_2_s = _settled_release(watch, after_s=times.report_2_sent_s, spec=spec)
@@ -187,7 +187,7 @@ def trace_psm_entries(trace: pd.DataFrame, times: CycleTimes, floor_ua: float) -
     return found
 
 
-def _received(sock: ModuleSocket, payload: bytes, timeout_s: float) -> float | None:
+def await_payload(sock: ModuleSocket, payload: bytes, timeout_s: float) -> float | None:
     """The session time `payload` reached the module's socket (others are skipped), or None."""
     deadline_s = time.monotonic() + timeout_s
     while (left_s := deadline_s - time.monotonic()) > 0:
