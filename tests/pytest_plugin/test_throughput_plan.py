@@ -27,8 +27,13 @@ import pandas.core.arrays.arrow.extension_types  # noqa: F401
 import pytest
 
 from harness import netns
+from harness.dialects import rig_connection_problems
+from harness.plan import load_plan, plan_rig_problems
+from harness.rat import Rat
 from harness.results import read_samples
+from harness.rig import load_rig
 from harness.server.iperf import iperf3_problem
+from harness.traffic import Iperf3Spec, UdpStreamSpec
 from harness.virtual.link import IPV4_UDP_HEADER_BYTES
 from harness.virtual.profiles import NBIOT, REDCAP_1RX
 
@@ -186,3 +191,17 @@ def test_iperf3_skips_naming_why_a_module_has_no_host_data_path(plan_tester: Pla
             "*module rc-a: the rig describes no host data path to a test server*",
         ]
     )
+
+
+def test_the_throughput_plan_file_fits_its_virtual_rig_and_the_procedures_specs() -> None:
+    checkout = PROCEDURES.parents[1]
+    plan = load_plan(checkout / "testplans" / "throughput.toml")
+    rig = load_rig(checkout / "fixtures" / "rigs" / "virtual-throughput.toml")
+    assert plan_rig_problems(plan, rig) == []
+    if netns.missing_net_admin() is None:  # datapath=netns is refused, saying why, where it cannot be built
+        assert rig_connection_problems(rig) == []
+    specs = {"test_udp_stream": UdpStreamSpec, "test_iperf3": Iperf3Spec}
+    for case in plan.cases:
+        plan.build_params(case, specs[case.test])  # raises InputError naming the case's bad param
+    assert {case.test for case in plan.cases} == set(specs)
+    assert {rat for case in plan.cases for rat in case.rats or ()} == {Rat.NB_IOT, Rat.CAT1, Rat.REDCAP}
