@@ -3,12 +3,13 @@ each case writes its samples and per-second series, and the goodput it measures 
 radio is configured with, less the headers the link counts, within a few percent.
 
 Expected figures come from the virtual profiles (harness.virtual.profiles), never typed: BC660K at CE0 with
-its NB-IoT rates; RG255C with one receive antenna (redcap_1rx) at its RedCap rates, through the host data
-interface (tbf counts Ethernet frames: UDP B / (B + 42), TCP 1448 / 1514 with timestamps on a 1500-byte
-MTU, as bench_throughput states). The ML307R's Cat-1 rates (5-10 Mbit/s) are above what an AT socket
-carries (each datagram is one AT exchange; about 1.7 Mbit/s here), so its AT-socket cases set the link
-rate in the URL to CAT1_AT_KBPS, and the expected figure follows that. The virtual air counts IPv4 + UDP
-headers (harness.virtual.link): goodput = rate x B / (B + 28).
+its NB-IoT rates; RG255C with one receive antenna (redcap_1rx) and a second ML307R at their RedCap and
+Cat-1 rates, through the host data interface (tbf counts Ethernet frames: UDP B / (B + 42), TCP
+1448 / 1514 with timestamps on a 1500-byte MTU, as bench_throughput states). The ML307R's Cat-1 rates
+(5-10 Mbit/s) are above what an AT socket carries (each datagram is one AT exchange; about 1.7 Mbit/s
+here), so the AT-socket ML307R sets its link rate in the URL to CAT1_AT_KBPS, and the expected figure
+follows that. The virtual air counts IPv4 + UDP headers (harness.virtual.link): goodput = rate x B /
+(B + 28).
 Tolerances, stated: whole-run goodput within 3 % (UDP) and 5 % (TCP: slow start and the receive window
 at 80 Mbit/s on a loaded 2-core machine; --omit leaves the first second out); the mean of the per-second
 series within 3 % plus one datagram over the bins (a bin holds whole datagrams). Offers above the link
@@ -35,7 +36,7 @@ from harness.rig import load_rig
 from harness.server.iperf import iperf3_problem
 from harness.traffic import Iperf3Spec, UdpStreamSpec
 from harness.virtual.link import IPV4_UDP_HEADER_BYTES
-from harness.virtual.profiles import NBIOT, REDCAP_1RX
+from harness.virtual.profiles import CAT1, NBIOT, REDCAP_1RX
 
 from .plan_tester import PlanTester
 
@@ -48,7 +49,7 @@ NB_UL_BYTES, NB_DL_BYTES, CAT1_BYTES, IPERF3_UDP_BYTES = 512, 128, 1000, 1400
 ETHERNET_IPV4_UDP_BYTES = 14 + 20 + 8
 TCP_SHARE = 1448 / (1448 + 32 + 20 + 14)
 QUIET = "attach_s=0.2&delay_ms=20&jitter_ms=0&rrc_setup_ms=0&loss_pct=0&seed=3"
-NB, RC = NBIOT.links[0], REDCAP_1RX.links[0]
+NB, C1, RC = NBIOT.links[0], CAT1.links[0], REDCAP_1RX.links[0]
 
 
 def at_socket_kbps(link_kbps: float, payload_bytes: int) -> float:
@@ -65,11 +66,14 @@ EXPECTED = {
     "nb-dl@nb-a": ("dl", at_socket_kbps(NB.dl_kbps, NB_DL_BYTES), UDP_TOLERANCE, NB_DL_BYTES),
     "cat-ul@cat-a": ("ul", at_socket_kbps(CAT1_AT_KBPS, CAT1_BYTES), UDP_TOLERANCE, CAT1_BYTES),
     "cat-dl@cat-a": ("dl", at_socket_kbps(CAT1_AT_KBPS, CAT1_BYTES), UDP_TOLERANCE, CAT1_BYTES),
-    "iperf3-ul-udp@rc-a": ("ul", udp_host_kbps(RC.ul_kbps), UDP_TOLERANCE, IPERF3_UDP_BYTES),
-    "iperf3-dl-udp@rc-a": ("dl", udp_host_kbps(RC.dl_kbps), UDP_TOLERANCE, IPERF3_UDP_BYTES),
-    "iperf3-ul-tcp@rc-a": ("ul", RC.ul_kbps * TCP_SHARE, TCP_TOLERANCE, None),
-    "iperf3-dl-tcp@rc-a": ("dl", RC.dl_kbps * TCP_SHARE, TCP_TOLERANCE, None),
+    "rc-ul-udp@rc-a": ("ul", udp_host_kbps(RC.ul_kbps), UDP_TOLERANCE, IPERF3_UDP_BYTES),
+    "rc-dl-udp@rc-a": ("dl", udp_host_kbps(RC.dl_kbps), UDP_TOLERANCE, IPERF3_UDP_BYTES),
+    "rc-ul-tcp@rc-a": ("ul", RC.ul_kbps * TCP_SHARE, TCP_TOLERANCE, None),
+    "rc-dl-tcp@rc-a": ("dl", RC.dl_kbps * TCP_SHARE, TCP_TOLERANCE, None),
+    "catb-ul-udp@cat-b": ("ul", udp_host_kbps(C1.ul_kbps), UDP_TOLERANCE, IPERF3_UDP_BYTES),
+    "catb-dl-tcp@cat-b": ("dl", C1.dl_kbps * TCP_SHARE, TCP_TOLERANCE, None),
 }
+HOST_PATH_MODULES = ("rc-a", "cat-b")
 
 
 def case(case_id: str, test: str, module: str, **params: object) -> str:
@@ -101,6 +105,11 @@ RIG = f"""
     rat = "cat1"
 
     [[module]]
+    id = "cat-b"
+    port = "virtual://ml307r?{QUIET}{"" if HOST_PATH_REASON else "&datapath=netns"}"
+    rat = "cat1"
+
+    [[module]]
     id = "rc-a"
     port = "virtual://rg255c?rx=1&{QUIET}{"" if HOST_PATH_REASON else "&datapath=netns"}"
     rat = "redcap"
@@ -108,19 +117,22 @@ RIG = f"""
 STREAM = "test_udp_stream"
 PLAN = (
     case("nb-ul", STREAM, "nb-a", direction="ul", payload_bytes=NB_UL_BYTES, rate_kbps=1.5 * NB.ul_kbps,
-         packets=50, drain_s=1.0)
+         packets=40, drain_s=1.0)
     + case("nb-dl", STREAM, "nb-a", direction="dl", payload_bytes=NB_DL_BYTES, rate_kbps=1.5 * NB.dl_kbps,
-           duration_s=2.5, drain_s=1.0)
+           duration_s=2.0, drain_s=1.0)
     + case("cat-ul", STREAM, "cat-a", direction="ul", payload_bytes=CAT1_BYTES, rate_kbps=1.5 * CAT1_AT_KBPS,
-           packets=100, drain_s=1.0)
+           packets=60, drain_s=1.0)
     + case("cat-dl", STREAM, "cat-a", direction="dl", payload_bytes=CAT1_BYTES, rate_kbps=1.5 * CAT1_AT_KBPS,
            duration_s=2.0, drain_s=1.0)
-    + case("iperf3-ul-udp", "test_iperf3", "rc-a", direction="ul", transport="udp",
+    + case("rc-ul-udp", "test_iperf3", "rc-a", direction="ul", transport="udp",
            rate_kbps=1.2 * RC.ul_kbps, duration_s=2.0)
-    + case("iperf3-dl-udp", "test_iperf3", "rc-a", direction="dl", transport="udp",
+    + case("rc-dl-udp", "test_iperf3", "rc-a", direction="dl", transport="udp",
            rate_kbps=1.2 * RC.dl_kbps, duration_s=2.0)
-    + case("iperf3-ul-tcp", "test_iperf3", "rc-a", direction="ul", transport="tcp", duration_s=2.0, omit_s=1)
-    + case("iperf3-dl-tcp", "test_iperf3", "rc-a", direction="dl", transport="tcp", duration_s=2.0, omit_s=1)
+    + case("rc-ul-tcp", "test_iperf3", "rc-a", direction="ul", transport="tcp", duration_s=2.0, omit_s=1)
+    + case("rc-dl-tcp", "test_iperf3", "rc-a", direction="dl", transport="tcp", duration_s=2.0, omit_s=1)
+    + case("catb-ul-udp", "test_iperf3", "cat-b", direction="ul", transport="udp",
+           rate_kbps=1.2 * C1.ul_kbps, duration_s=2.0)
+    + case("catb-dl-tcp", "test_iperf3", "cat-b", direction="dl", transport="tcp", duration_s=2.0, omit_s=1)
 )  # fmt: skip
 
 
@@ -132,19 +144,19 @@ def test_the_throughput_plan_measures_the_virtual_radios_rates(plan_tester: Plan
     result = plan_tester.run("-rs")
 
     if HOST_PATH_REASON is None:
-        result.assert_outcomes(passed=8)
+        result.assert_outcomes(passed=10)
     else:
-        result.assert_outcomes(passed=4, skipped=4)
+        result.assert_outcomes(passed=4, skipped=6)
         result.stdout.fnmatch_lines(["*module rc-a: the rig describes no host data path*"])
     rows = plan_tester.measurements().set_index(["test_id", "metric"])
     tests_dir = plan_tester.run_dir.path / "tests"
     for test_id, (d, expected, tolerance, datagram_bytes) in EXPECTED.items():
-        if test_id.endswith("@rc-a") and HOST_PATH_REASON is not None:
+        if test_id.split("@")[1] in HOST_PATH_MODULES and HOST_PATH_REASON is not None:
             continue
         goodput = rows.loc[(test_id, f"{d}_goodput_kbps")]
         assert goodput["outcome"] == "pass", (test_id, goodput["value"], expected)
         assert goodput["value"] == pytest.approx(expected, rel=tolerance), test_id
-        engine = "iperf3" if test_id.startswith("iperf3") else "udp_stream_per_s"
+        engine = "iperf3" if test_id.split("@")[1] in HOST_PATH_MODULES else "udp_stream_per_s"
         series = read_samples(tests_dir / test_id / f"samples-{engine}.parquet")
         assert len(series) >= 1, test_id
         mean = rows.loc[(test_id, f"{d}_goodput_mean_kbps"), "value"]
@@ -153,7 +165,7 @@ def test_the_throughput_plan_measures_the_virtual_radios_rates(plan_tester: Plan
         one_datagram_kbps = 0.0 if datagram_bytes is None else datagram_bytes * 8 / 1000
         assert abs(mean - expected) <= expected * tolerance + one_datagram_kbps / len(series), test_id
     assert read_samples(tests_dir / "nb-ul@nb-a" / "samples-udp_stream.parquet")["seq"].tolist() == list(
-        range(50)
+        range(40)
     )
 
 
