@@ -10,12 +10,13 @@ Cat-1 rates, through the host data interface (tbf counts Ethernet frames: UDP B 
 here), so the AT-socket ML307R sets its link rate in the URL to CAT1_AT_KBPS, and the expected figure
 follows that. The virtual air counts IPv4 + UDP headers (harness.virtual.link): goodput = rate x B /
 (B + 28).
-Tolerances, stated: whole-run goodput within 3 % (UDP) and 5 % (TCP: slow start and the receive window
-at 80 Mbit/s on a loaded 2-core machine; --omit leaves the first second out); the mean of the per-second
-series within 3 % plus one datagram over the bins (a bin holds whole datagrams). Offers above the link
-(1.5x through AT sockets, 1.2x for UDP iperf3) make the link, not the pacer, set the rate. Jitter is 0:
-jittered arrivals move the first and last packet of a 3 s run by several %. The host-path cases need root
-and iperf3 and skip with the reason otherwise.
+Tolerances, stated: whole-run goodput within 3 % (UDP) and 5 % (TCP: slow start and the receive window at
+80 Mbit/s on a loaded 2-core machine); iperf3 leaves its first second out (--omit: a 2 s UDP uplink at 1.2x
+without it read 1.9 % low, the tbf queue filling); measured here within 0.1 % of the expected figures. The
+mean of the per-second series is within 3 % plus one datagram over the bins (a bin holds whole
+datagrams). Offers above the link (1.5x through AT sockets, 1.2x for UDP iperf3) make the link, not the
+pacer, set the rate. Jitter is 0: jittered arrivals move the first and last packet of a 3 s run by several
+%. The host-path cases need root and iperf3 and skip with the reason otherwise.
 """
 
 from __future__ import annotations
@@ -125,13 +126,13 @@ PLAN = (
     + case("cat-dl", STREAM, "cat-a", direction="dl", payload_bytes=CAT1_BYTES, rate_kbps=1.5 * CAT1_AT_KBPS,
            duration_s=2.0, drain_s=1.0)
     + case("rc-ul-udp", "test_iperf3", "rc-a", direction="ul", transport="udp",
-           rate_kbps=1.2 * RC.ul_kbps, duration_s=2.0)
+           rate_kbps=1.2 * RC.ul_kbps, duration_s=2.0, omit_s=1)
     + case("rc-dl-udp", "test_iperf3", "rc-a", direction="dl", transport="udp",
-           rate_kbps=1.2 * RC.dl_kbps, duration_s=2.0)
+           rate_kbps=1.2 * RC.dl_kbps, duration_s=2.0, omit_s=1)
     + case("rc-ul-tcp", "test_iperf3", "rc-a", direction="ul", transport="tcp", duration_s=2.0, omit_s=1)
     + case("rc-dl-tcp", "test_iperf3", "rc-a", direction="dl", transport="tcp", duration_s=2.0, omit_s=1)
     + case("catb-ul-udp", "test_iperf3", "cat-b", direction="ul", transport="udp",
-           rate_kbps=1.2 * C1.ul_kbps, duration_s=2.0)
+           rate_kbps=1.2 * C1.ul_kbps, duration_s=2.0, omit_s=1)
     + case("catb-dl-tcp", "test_iperf3", "cat-b", direction="dl", transport="tcp", duration_s=2.0, omit_s=1)
 )  # fmt: skip
 
