@@ -28,6 +28,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,7 @@ CAP_SYS_ADMIN_BIT = 21
 CLONE_NEWNET = 0x40000000  # linux/sched.h, for setns(2)
 T = TypeVar("T")
 NEEDS_ROOT = "needs root (CAP_NET_ADMIN, and CAP_SYS_ADMIN for `ip netns`)"
+_CARRIER_POLL_S = 0.02
 _REFUSED_BY_KERNEL = ("Operation not permitted", "Permission denied")
 
 
@@ -232,6 +234,20 @@ def link_exists(name: str, *, namespace: str | None = None) -> bool:
     if namespace is not None and not namespace_exists(namespace):
         return False
     return any(link.get("ifname") == name for link in _read_json("ip", ["link", "show"], namespace=namespace))
+
+
+def wait_for_carrier(name: str, *, timeout_s: float, sysfs: Path = Path("/sys")) -> None:
+    """Until the interface (in this namespace) has a carrier: a data interface whose call just came up, or
+    a veth whose peer was just set up; NetnsError naming it after timeout_s."""
+    carrier = sysfs / "class" / "net" / name / "carrier"
+    deadline_s = time.monotonic() + timeout_s
+    while True:
+        with contextlib.suppress(OSError):  # reading carrier of a link that is down is EINVAL
+            if carrier.read_text().strip() == "1":
+                return
+        if time.monotonic() >= deadline_s:
+            raise NetnsError(f"no carrier on {name} within {timeout_s:g} s ({carrier})")
+        time.sleep(_CARRIER_POLL_S)
 
 
 def set_link(

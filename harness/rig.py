@@ -171,9 +171,7 @@ class Power:
         default="",
         metadata={"pattern": r"\S*", "doc": "where it is: serial number, VISA resource or host:port"},
     )
-    channels: Mapping[str, int] = field(
-        metadata={"min": 1, "min_items": 1, "key_check": _module_id_problem}
-    )
+    channels: Mapping[str, int] = field(metadata={"min": 1, "min_items": 1, "key_check": _module_id_problem})
     supply_v: float | None = field(default=None, metadata={"above": 0, "max": 60})
     sample_rate_hz: float = field(default=1000.0, metadata={"above": 0, "max": 10_000_000})
     options: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))

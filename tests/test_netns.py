@@ -318,3 +318,17 @@ def test_set_link_takes_an_interface_down_and_limits_gso(pair: tuple[str, str]) 
     assert "mtu 1400" in shown
     assert "gso_max_segs 1 " in shown
     assert "state DOWN" in shown
+
+
+def test_waiting_for_a_carrier_returns_once_it_is_up_and_names_the_interface_when_it_never_is(
+    tmp_path: Path,
+) -> None:
+    carrier = tmp_path / "class" / "net" / "usb0" / "carrier"
+    carrier.parent.mkdir(parents=True)
+    carrier.write_text("1\n")
+    netns.wait_for_carrier("usb0", timeout_s=0.0, sysfs=tmp_path)
+    carrier.write_text("0\n")
+    with pytest.raises(NetnsError, match=r"no carrier on usb0 within 0\.05 s"):
+        netns.wait_for_carrier("usb0", timeout_s=0.05, sysfs=tmp_path)
+    with pytest.raises(NetnsError, match="no carrier on usb1"):
+        netns.wait_for_carrier("usb1", timeout_s=0.0, sysfs=tmp_path)

@@ -133,37 +133,42 @@ def flow_rates(
 ) -> pd.DataFrame:
     """Rates per interval from the first packet: t_s (interval start), packets, ip_bytes, payload_bytes,
     throughput_kbps (IP), frame_kbps (with link headers), goodput_kbps (payload). The last interval is
-    left out when the flow ends inside it (a part-filled bin would read as a drop in rate)."""
+    left out when the flow ends inside it (a part-filled bin would read as a drop in rate). A table without
+    `length` (an endpoint's own rows: it sees payload only, e.g. a server sink's) gets t_s, packets,
+    payload_bytes and goodput_kbps."""
+    has_ip = "length" in table.columns
     columns = ["t_s", "packets", "ip_bytes", "payload_bytes", "throughput_kbps", "frame_kbps", "goodput_kbps"]
+    if not has_ip:
+        columns = ["t_s", "packets", "payload_bytes", "goodput_kbps"]
     if table.empty:
         return pd.DataFrame(columns=columns)
-    t_s = table["t_s"].to_numpy()
+    t_s = table["t_s"].to_numpy(dtype=np.float64)
     start_s, end_s = float(t_s.min()), float(t_s.max())
     whole_bins = math.floor((end_s - start_s) / interval_s)
     index = np.floor((t_s - start_s) / interval_s).astype(np.int64)
     kept = index < whole_bins
+    summed = ["length", "payload_bytes"] if has_ip else ["payload_bytes"]
     grouped = pd.DataFrame(
-        {
-            "bin": index[kept],
-            "ip_bytes": table["length"].to_numpy(dtype=np.int64, na_value=0)[kept],
-            "payload_bytes": table["payload_bytes"].to_numpy(dtype=np.int64, na_value=0)[kept],
-        }
+        {"bin": index[kept]}
+        | {name: table[name].to_numpy(dtype=np.int64, na_value=0)[kept] for name in summed}
     ).groupby("bin")
     sums = grouped.sum().reindex(range(whole_bins), fill_value=0)
-    sums["packets"] = grouped.size().reindex(range(whole_bins), fill_value=0)
+    packets = grouped.size().reindex(range(whole_bins), fill_value=0).to_numpy()
     per_s = 8 / 1000 / interval_s
-    return pd.DataFrame(
-        {
-            "t_s": start_s + interval_s * np.arange(whole_bins),
-            "packets": sums["packets"].to_numpy(),
-            "ip_bytes": sums["ip_bytes"].to_numpy(),
-            "payload_bytes": sums["payload_bytes"].to_numpy(),
-            "throughput_kbps": sums["ip_bytes"].to_numpy() * per_s,
-            "frame_kbps": (sums["ip_bytes"] + link_header_bytes * sums["packets"]).to_numpy() * per_s,
-            "goodput_kbps": sums["payload_bytes"].to_numpy() * per_s,
-        },
-        columns=columns,
-    )
+    rates = {
+        "t_s": start_s + interval_s * np.arange(whole_bins),
+        "packets": packets,
+        "payload_bytes": sums["payload_bytes"].to_numpy(),
+        "goodput_kbps": sums["payload_bytes"].to_numpy() * per_s,
+    }
+    if has_ip:
+        ip_bytes = sums["length"].to_numpy()
+        rates |= {
+            "ip_bytes": ip_bytes,
+            "throughput_kbps": ip_bytes * per_s,
+            "frame_kbps": (ip_bytes + link_header_bytes * packets) * per_s,
+        }
+    return pd.DataFrame(rates, columns=columns)
 
 
 def _expected(seq: np.ndarray, expected_packets: int | None) -> int | None:

@@ -6,6 +6,8 @@ Over the 27.007 baseline:
 - ICCID from AT+MCCID -> `+MCCID: <ICCID>` (OneMO extended AT manual "4G系列" V1.7.4 §4.6, index id
   58854057303);
 - UDP sockets through AT+MIPOPEN/MIPSEND/MIPRD/MIPCLOSE and +MIPURC (harness.dialects.cmcc_cat1_socket);
+- the ECM/RNDIS dial-up behind the host data interface, AT+MDIALUP (harness.dialects.cmcc_cat1_dialup);
+  the host's name for the interface is not readable over AT, so data_interface() gives None;
 - the module's own ping, AT+MPING (TCP/IP manual §3.18):
       AT+MPING=<host>[,<timeout 1-60 s>[,<ping_num 1-65535>]]  -> OK, then per request
       +MPING: <result>[,<ip>,<packet_len>,<time_ms>,<ttl>]      result 0 answered, 1/2 DNS failed or timed
@@ -35,6 +37,7 @@ from types import MappingProxyType
 from typing import ClassVar
 
 from harness.at import ATCommandError, ATResponse, ATSession, quote_arg
+from harness.dialects import cmcc_cat1_dialup
 from harness.dialects.cmcc_cat1_lines import explain
 from harness.dialects.cmcc_cat1_reports import (
     PingReply,
@@ -52,7 +55,7 @@ from harness.dialects.cmcc_cat1_socket import (
     SocketOptions,
     SocketTable,
 )
-from harness.dialects.modem import PING, UDP_SOCKET, PingResult, RadioSnapshot
+from harness.dialects.modem import DATA_INTERFACE, PING, UDP_SOCKET, PingResult, RadioSnapshot
 from harness.dialects.ts27007 import Ts27007Modem
 from harness.errors import ATTimeout, ModemError
 
@@ -92,7 +95,7 @@ class CmccCat1Modem(Ts27007Modem):
 
     @property
     def capabilities(self) -> frozenset[str]:
-        return super().capabilities | {UDP_SOCKET, PING}
+        return super().capabilities | {UDP_SOCKET, PING, DATA_INTERFACE}
 
     def iccid(self) -> str | None:
         try:
@@ -103,6 +106,16 @@ class CmccCat1Modem(Ts27007Modem):
 
     def open_udp(self, host: str, port: int) -> CmccUdpSocket:
         return self._sockets.open_udp(host, port)
+
+    def connect_data(self, cid: int = cmcc_cat1_dialup.DEFAULT_CID, *, timeout_s: float = 30.0) -> str:
+        """Dial the data call of context `cid` (AT+MDIALUP); the address the module reports for it."""
+        return cmcc_cat1_dialup.dial(self.session, cid, timeout_s=timeout_s)
+
+    def disconnect_data(self, cid: int = cmcc_cat1_dialup.DEFAULT_CID) -> None:
+        cmcc_cat1_dialup.hang_up(self.session, cid)
+
+    def data_interface(self) -> str | None:
+        return None  # not readable over AT: the rig names it
 
     def ping(self, host: str, *, count: int = 4, timeout_s: float = 4.0) -> PingResult:
         command, request_timeout_s = _ping_command(host, count, timeout_s)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 # Capabilities a procedure can ask for before it starts (STYLE 11: skip with a reason, do not cascade).
 UDP_SOCKET = "udp_socket"
@@ -205,6 +205,18 @@ class DataPath(Protocol):
     def data_interface(self) -> str | None:
         """The host's network interface that reaches the module's data path (via="host"), or None."""
         ...
+
+
+@runtime_checkable
+class DataCallControl(Protocol):
+    """A module that starts the data call behind its host data interface itself, by AT command (ECM/RNDIS
+    dialled by the module). Where the host runs the call (MBIM, QMI) it happens outside the harness."""
+
+    def connect_data(self, cid: int = 1, *, timeout_s: float = 30.0) -> object:
+        """Start the call of context `cid` and wait until the module reports it up."""
+        ...
+
+    def disconnect_data(self, cid: int = 1) -> None: ...
 
 
 class Modem(Identification, NetworkAccess, PowerSaving, DataPath, Protocol):

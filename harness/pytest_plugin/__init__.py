@@ -17,11 +17,13 @@ import pytest
 from harness.errors import InputError
 from harness.kpi import Outcome
 from harness.pytest_plugin import cases, html_report, radio_sampling, settings, verdicts
+from harness.pytest_plugin.data_path import host_data_path  # noqa: F401 - a fixture, found by name
 from harness.pytest_plugin.fixtures import (  # noqa: F401 - fixtures are found by name on this module
     CAPTURE_NOTES,
     capture,
     echo_server,
     evidence,
+    is_capture_on,
     kpis,
     modem_pool,
     plan_run,

@@ -1,7 +1,7 @@
 """glue layer: the fixtures plan-driven tests receive. Nouns for what the test gets (STYLE "What a
 plan-driven test should look like"): `case`, `registered_modem`, `radio`, `server`, `echo_server`,
-`capture`, `kpis`, `evidence`, `power`. `case` itself comes from parametrisation
-(harness.pytest_plugin.cases).
+`capture`, `is_capture_on`, `kpis`, `evidence`, `power`; `host_data_path` is in
+harness.pytest_plugin.data_path. `case` itself comes from parametrisation (harness.pytest_plugin.cases).
 """
 
 from __future__ import annotations
@@ -224,6 +224,12 @@ def echo_server(plan_run: PlanRun, server: ServerControl) -> Iterator[SessionInf
     session = server.open_session(SessionKind.UDP_REFLECTOR, SessionParams(port=port))
     yield session
     server.close_session(session.session_id)
+
+
+@pytest.fixture
+def is_capture_on(plan_run: PlanRun) -> bool:
+    """Whether the rig captures at all: for engines that capture their own server sessions."""
+    return plan_run.rig.capture.point is not CapturePoint.OFF
 
 
 @pytest.fixture

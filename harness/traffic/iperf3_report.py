@@ -23,6 +23,7 @@ import pandas as pd
 from harness.errors import HarnessError
 from harness.metrics import MetricValue
 from harness.traffic.direction import Direction
+from harness.traffic.goodput_series import series_summary
 
 SAMPLE_COLUMNS = (
     "t_s",
@@ -112,20 +113,14 @@ def interval_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def summarize(direction: Direction, totals: ReceiverTotals, samples: pd.DataFrame) -> dict[str, MetricValue]:
-    """Mean goodput over the test (the receiver's total), the per-second peak and p10 (intervals of at
-    least half a second: iperf3's last interval may be a sliver; omitted ones left out), loss and jitter
-    for UDP."""
+    """Goodput over the test (the receiver's total), the per-second mean, peak and p10
+    (harness.traffic.goodput_series; intervals of at least half a second: iperf3's last interval may be a
+    sliver; omitted ones left out), loss and jitter for UDP."""
     d = direction.value
     counted = samples[~samples["is_omitted"].astype(bool) & ((samples["end_s"] - samples["t_s"]) >= 0.5)]
-    whole = counted["goodput_kbps"].to_numpy(dtype=float)
     summary = {
         f"{d}_goodput_kbps": MetricValue(value=totals.goodput_kbps),
-        f"{d}_goodput_max_kbps": MetricValue(
-            value=float(whole.max()) if len(whole) else None, n_samples=len(whole)
-        ),
-        f"{d}_goodput_p10_kbps": MetricValue(
-            value=float(np.percentile(whole, 10)) if len(whole) else None, n_samples=len(whole)
-        ),
+        **series_summary(direction, counted["goodput_kbps"].to_numpy(dtype=float)),
         f"{d}_received_bytes": MetricValue(value=float(totals.bytes)),
     }
     if totals.lost_packets is not None and totals.packets is not None:

@@ -11,14 +11,16 @@ Downlink: a server UDP source session sends `payload_bytes` datagrams at `rate_k
 once the module's socket sends the session's knock (harness.server.source); the engine then reads what
 arrives until the source's duration has passed and nothing more came for `drain_s`.
 
-Each run returns one sample row per datagram (first column `t_s`, DESIGN) and KPI values named by
-harness.metrics, computed from the endpoint's own counts: for uplink the sink's table, for downlink the
-module socket's datagrams against the source's sent counter. Goodput counts UDP payload of every datagram
-after the first over the time from the first to the last (the definition flow_metrics uses, so the capture
-figure is comparable). The session is captured at the server when `is_captured`; the cross-check
-(harness.traffic.cross_check) sets the capture's figures beside the endpoint's: for uplink the sink's
-received datagrams, for downlink the source's sent ones (the module's IP stack has no capture point; the
-capture checks the server end of the same flow, and the loss KPI the module end).
+Each run returns one sample row per datagram (first column `t_s`, DESIGN), the receiver's per-second
+goodput series (t_s on the receiver's clock: the server session's for uplink, the module socket's for
+downlink) and KPI values named by harness.metrics, computed from the endpoint's own counts: for uplink the
+sink's table, for downlink the module socket's datagrams against the source's sent counter. Goodput counts
+UDP payload of every datagram after the first over the time from the first to the last
+(harness.traffic.goodput_series, the definition flow_metrics uses, so the capture figure is comparable);
+the series adds its mean, peak and p10. The session is captured at the server when `is_captured`; the
+cross-check (harness.traffic.cross_check) sets the capture's figures beside the endpoint's: for uplink the
+sink's received datagrams, for downlink the source's sent ones (the module's IP stack has no capture point;
+the capture checks the server end of the same flow, and the loss KPI the module end).
 TCP: no dialect offers TCP over AT sockets today (ModuleSocket is UDP only, and the virtual modules model
 UDP only), so there is no module-driven TCP engine.
 """
@@ -40,6 +42,7 @@ from harness.server import ServerControl, SessionCounters, SessionInfo, SessionK
 from harness.server.pacing import TokenBucket
 from harness.traffic.cross_check import CaptureFigures, CrossCheck, EndpointFigures, capture_figures
 from harness.traffic.direction import Direction
+from harness.traffic.goodput_series import goodput_kbps, goodput_series, series_summary
 
 _POLL_S = 0.05  # how often the sink's counters are read while the last datagrams cross the link
 
@@ -62,7 +65,8 @@ class UdpStreamSpec:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UdpStreamResult:
-    samples: pd.DataFrame
+    samples: pd.DataFrame  # one row per datagram
+    series: pd.DataFrame  # per-second goodput at the receiver (harness.traffic.goodput_series)
     summary: dict[str, MetricValue]
     session: SessionInfo
     counters: SessionCounters
@@ -103,6 +107,7 @@ def run_udp_stream(
         figures = _capture_figures(pcap, session, spec.direction, counters)
     if is_uplink:
         samples = uplink_samples(rows, server_rows)
+        series = goodput_series(server_rows)
         summary = uplink_summary(samples, server_rows)
         endpoint = "server udp sink"
         counted = EndpointFigures(
@@ -112,6 +117,7 @@ def run_udp_stream(
         )
     else:
         samples = pd.DataFrame(rows)
+        series = goodput_series(samples)
         summary = downlink_summary(samples, sent_packets=counters.sent_packets)
         endpoint = "server udp source (sent)"
         counted = EndpointFigures(
@@ -128,7 +134,12 @@ def run_udp_stream(
     )
     return UdpStreamResult(
         samples=samples,
-        summary={**summary, **check.metric_values()},
+        series=series,
+        summary={
+            **summary,
+            **series_summary(spec.direction, series["goodput_kbps"].to_numpy(dtype=float)),
+            **check.metric_values(),
+        },
         session=session,
         counters=counters,
         cross_check=check,
@@ -254,19 +265,6 @@ def downlink_summary(samples: pd.DataFrame, *, sent_packets: int) -> dict[str, M
 
 
 # --- shared --------------------------------------------------------------------------------------------
-
-
-def goodput_kbps(t_s: pd.Series, payload_bytes: pd.Series) -> float | None:
-    """Payload of every datagram after the first over the time from the first to the last, kbit/s (N
-    datagrams span N - 1 gaps; harness.capture.flow_metrics counts the same way)."""
-    if len(t_s) < 2:
-        return None
-    order = np.argsort(t_s.to_numpy(dtype=float), kind="stable")
-    times = t_s.to_numpy(dtype=float)[order]
-    span_s = float(times[-1] - times[0])
-    if span_s <= 0:
-        return None
-    return float(payload_bytes.to_numpy(dtype=float)[order][1:].sum()) * 8 / 1000 / span_s
 
 
 def _loss_pct(sent: int, received: int) -> float | None:

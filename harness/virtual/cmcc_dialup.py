@@ -6,7 +6,7 @@ module reports `+MDIALUP: <cid>,1,<ip>` once the call is up. Judgement where tha
 `AT+MDIALUP=<cid>,0` hangs up, and `+MDIALUP: <cid>,0` reports a call that went down (hung up, registration
 lost, reset); the call is dialled once (a lost registration ends it); <cid> is one of the module's PDP
 contexts 1-15; the <ip> is the host interface's address (the module's own address without one). The
-harness's cmcc_cat1 dialect does not dial (it uses AT sockets): tests and terminals send this by hand.
+harness's cmcc_cat1 dialect dials with the same syntax (harness.dialects.cmcc_cat1_dialup).
 """
 
 from __future__ import annotations

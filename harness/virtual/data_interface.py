@@ -256,9 +256,7 @@ class DataInterface:
         self._events += [m for m in messages if m.get("event") != "failed"]
         for message in messages:
             if message.get("event") == "failed":
-                failure = (
-                    NeedsNetAdmin if message.get("kind") == "needs_net_admin" else NetnsError
-                )
+                failure = NeedsNetAdmin if message.get("kind") == "needs_net_admin" else NetnsError
                 raise failure(message.get("message", "the data interface relay failed"))
         return True
 

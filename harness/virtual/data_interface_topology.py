@@ -106,9 +106,7 @@ def claim_slot(topology: netns.Topology, slot: int | None) -> DataInterfaceInfo:
             return info
         topology.remove_namespace(router)  # the rest is taken (a killed relay's leftovers?)
     wanted = f"slot {slot}" if slot is not None else f"any of {MAX_SLOTS} slots"
-    raise NetnsError(
-        f"no free data interface: {wanted} taken (ip netns list shows {netns.NAME_PREFIX}r*)"
-    )
+    raise NetnsError(f"no free data interface: {wanted} taken (ip netns list shows {netns.NAME_PREFIX}r*)")
 
 
 def shape(info: DataInterfaceInfo, profile: LinkProfile, *, queue_ms: float) -> None:

@@ -93,5 +93,3 @@ def bits_arg(command: ATCommand, index: int, count: int) -> str | None:
     if not re.fullmatch(rf"[01]{{{count}}}", text):
         raise ValueError(f"{command.name} argument {index + 1} must be {count} bits, got {text!r}")
     return text
-
-

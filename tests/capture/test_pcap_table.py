@@ -162,7 +162,11 @@ def test_a_probe_packet_reads_as_one_row(tmp_path: Path) -> None:
     write_pcap(path, LINKTYPE_ETHERNET, [(1_700_000_000.5, frame, len(frame))])
     row = pcap_table(path).iloc[0]
     assert (row["src"], row["dst"], row["sport"], row["dport"], row["proto"]) == (
-        "127.0.0.1", "127.0.0.2", 9, 7, "udp"
+        "127.0.0.1",
+        "127.0.0.2",
+        9,
+        7,
+        "udp",
     )
     assert (row["length"], row["payload_bytes"], row["seq"]) == (128, 100, 41)
     assert row["sent_t_s"] == pytest.approx(1_700_000_000.25, abs=1e-6)

@@ -13,7 +13,6 @@ binomial standard deviations for ~350 datagrams). The cross-check compares goodp
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +66,7 @@ def rig() -> Iterator[Rig]:
         modem = QuectelRedcapModem(link.session, interface=info.host_interface)
         modem.attach(None, timeout_s=WAIT_S)
         modem.connect_data(timeout_s=WAIT_S)
-        wait_for_carrier(info.host_interface)
+        netns.wait_for_carrier(info.host_interface, timeout_s=WAIT_S)
         server = NamespacedServer(info.network_namespace, host=info.server_address)
         try:
             yield Rig(
@@ -79,13 +78,6 @@ def rig() -> Iterator[Rig]:
             server.close()
     finally:
         link.close()
-
-
-def wait_for_carrier(interface: str) -> None:
-    deadline_s = time.monotonic() + WAIT_S
-    while Path(f"/sys/class/net/{interface}/carrier").read_text().strip() != "1":
-        assert time.monotonic() < deadline_s, f"no carrier on {interface} within {WAIT_S} s"
-        time.sleep(0.02)
 
 
 @pytest.mark.parametrize("transport", list(Transport))
@@ -154,7 +146,7 @@ def test_a_client_past_its_deadline_is_ended_and_the_run_fails(rig: Rig) -> None
             run_iperf3(rig.server, spec, rig.host)
     finally:
         control(rig.link.port, {"op": "network", "registration": "register"})
-        wait_for_carrier(rig.host.interface or "")
+        netns.wait_for_carrier(rig.host.interface or "", timeout_s=WAIT_S)
 
 
 def test_udp_without_a_rate_is_refused(rig: Rig) -> None:

@@ -3,7 +3,8 @@ sockets) modules against a LocalServer on loopback, with the link's rate, delay 
 
 Tolerances, stated: a rate measured through the link is within RATE_TOLERANCE (3 %) of the link's payload
 rate ul_kbps x B / (B + 28) (the virtual link counts IPv4 + UDP headers on the air, harness.virtual.link),
-and a paced offer within 5 % of the asked rate: a link or pacer off by a header or one packet in 40 fails. A
+and a paced offer within 5 % of the asked rate: a link or pacer off by a header or one packet in 40 fails; a
+1 s bin of the per-second series within one datagram of the rate (bins hold whole datagrams). A
 paced run never sends more than the rate allows, and (on a loaded machine, late sends are not made up)
 at least 80 % of it.
 Known loss: 150 datagrams lost each with probability 20 % (seeded) give a loss within 10 points of 20 %
@@ -32,6 +33,7 @@ LINK_KBPS = 50.0
 PAYLOAD_BYTES = 200
 HEADER_BYTES = 28  # IPv4 + UDP, counted on the virtual air
 RATE_TOLERANCE = 0.03
+ONE_DATAGRAM_KBPS = PAYLOAD_BYTES * 8 / 1000  # a 1 s bin holds a whole number of datagrams
 PACING_TOLERANCE = 0.05
 WAIT_S = 10.0
 CAPTURE_REASON = capture_problem()
@@ -80,6 +82,11 @@ def test_uplink_above_the_link_rate_measures_the_link_and_the_capture_agrees(
     assert summary["ul_loss_pct"] == 0.0
     assert summary["ul_goodput_kbps"] == pytest.approx(link_payload_kbps(), rel=RATE_TOLERANCE)
     assert result.counters.received_bytes == 40 * PAYLOAD_BYTES
+    # ~27 datagrams a second for ~1.5 s: one whole bin, the link's rate within one datagram
+    assert result.series.columns[0] == "t_s"
+    assert len(result.series) == 1
+    assert summary["ul_goodput_mean_kbps"] == pytest.approx(link_payload_kbps(), abs=ONE_DATAGRAM_KBPS)
+    assert summary["ul_goodput_max_kbps"] == summary["ul_goodput_mean_kbps"]
     check = result.cross_check
     if CAPTURE_REASON is not None:
         assert check.capture is None
@@ -148,6 +155,8 @@ def test_downlink_reads_the_source_at_its_rate_without_loss(model: str, server: 
     assert sorted(result.samples["seq"]) == list(range(sent))
     assert summary["dl_loss_pct"] == 0.0
     assert summary["dl_goodput_kbps"] == pytest.approx(rate_kbps, rel=PACING_TOLERANCE)
+    assert summary["dl_goodput_mean_kbps"] == pytest.approx(rate_kbps, abs=ONE_DATAGRAM_KBPS)
+    assert result.series["goodput_kbps"].sum() * 1000 / 8 <= result.counters.sent_bytes
     if CAPTURE_REASON is None:
         assert result.cross_check.capture is not None
         assert result.cross_check.capture.packets == sent

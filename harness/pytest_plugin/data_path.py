@@ -1,0 +1,70 @@
+"""glue layer: the `host_data_path` fixture: both ends of the case's module's host data path (via="host"),
+ready for traffic: the module's data call up, the host interface's carrier on, and a test server where the
+path ends (harness.transport.data_path says where; for a virtual module, inside its network namespace).
+
+A case skips, naming why, when the module has no host data interface, when the rig describes no path to a
+server for it, or when this host cannot run what the path needs (namespaces, iperf3): STYLE 11.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from harness import netns
+from harness.dialects import DATA_INTERFACE, DataCallControl, Modem
+from harness.errors import HarnessError
+from harness.pytest_plugin.cases import CaseRun
+from harness.pytest_plugin.modems import ModemPool
+from harness.server.iperf import iperf3_problem
+from harness.server.namespaced import NamespacedServer
+from harness.traffic import HostPath
+from harness.transport.data_path import DataPathEnds, data_path_of
+
+# A data call over ECM/RNDIS is up within seconds once registered; the virtual one at once. The call
+# itself may take the network up to 150 s (harness.dialects.quectel_redcap DATA_CALL_TIMEOUT_S).
+DATA_CALL_TIMEOUT_S = 150.0
+CARRIER_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HostDataPath:
+    host: HostPath
+    server: NamespacedServer
+
+
+@pytest.fixture
+def host_data_path(modem_pool: ModemPool, case: CaseRun, registered_modem: Modem) -> Iterator[HostDataPath]:
+    ends = _ends_or_skip(modem_pool, case, registered_modem)
+    assert isinstance(registered_modem, DataCallControl)  # _ends_or_skip skipped otherwise
+    try:
+        registered_modem.connect_data(timeout_s=DATA_CALL_TIMEOUT_S)
+        netns.wait_for_carrier(ends.host_interface, timeout_s=CARRIER_TIMEOUT_S)
+        server = NamespacedServer(ends.server_namespace, host=ends.server_address)
+    except HarnessError as error:
+        pytest.fail(f"module {case.module.id}: host data path not ready: {error}", pytrace=False)
+    try:
+        yield HostDataPath(
+            host=HostPath(address=ends.host_address, interface=ends.host_interface), server=server
+        )
+    finally:
+        server.close()
+        registered_modem.disconnect_data()
+
+
+def _ends_or_skip(modem_pool: ModemPool, case: CaseRun, modem: Modem) -> DataPathEnds:
+    module_id = case.module.id
+    if DATA_INTERFACE not in modem.capabilities or not isinstance(modem, DataCallControl):
+        pytest.skip(f"module {module_id} has no host data interface its dialect can bring up")
+    ends = data_path_of(modem_pool.port_of(module_id))
+    if ends is None:
+        pytest.skip(
+            f"module {module_id}: the rig describes no host data path to a test server "
+            "(a virtual module needs datapath=netns in its URL)"
+        )
+    reason = iperf3_problem() or netns.missing_net_admin()
+    if reason is not None:
+        pytest.skip(f"module {module_id}: host data path: {reason}")
+    return ends
