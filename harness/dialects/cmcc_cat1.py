@@ -5,7 +5,8 @@ manual covers (ML302A/S, ML305A/U/M, ML307A/S/R/G/M/H/C/N/X; manual V5.1.5 Table
 Over the 27.007 baseline:
 - ICCID from AT+MCCID -> `+MCCID: <ICCID>` (OneMO extended AT manual "4G系列" V1.7.4 §4.6, index id
   58854057303);
-- UDP sockets through AT+MIPOPEN/MIPSEND/MIPRD/MIPCLOSE and +MIPURC (harness.dialects.cmcc_cat1_socket);
+- UDP and TCP sockets through AT+MIPOPEN/MIPSEND/MIPRD/MIPCLOSE and +MIPURC
+  (harness.dialects.cmcc_cat1_socket);
 - the module's own ping, AT+MPING (TCP/IP manual §3.18):
       AT+MPING=<host>[,<timeout 1-60 s>[,<ping_num 1-65535>]]  -> OK, then per request
       +MPING: <result>[,<ip>,<packet_len>,<time_ms>,<ttl>]      result 0 answered, 1/2 DNS failed or timed
@@ -47,12 +48,12 @@ from harness.dialects.cmcc_cat1_reports import (
 from harness.dialects.cmcc_cat1_socket import (
     SEND_TIMEOUT_S,
     AccessMode,
-    CmccUdpSocket,
+    CmccSocket,
     SendForm,
     SocketOptions,
     SocketTable,
 )
-from harness.dialects.modem import PING, UDP_SOCKET, PingResult, RadioSnapshot
+from harness.dialects.modem import PING, TCP_SOCKET, UDP_SOCKET, PingResult, RadioSnapshot
 from harness.dialects.ts27007 import Ts27007Modem
 from harness.errors import ATTimeout, ModemError
 
@@ -92,7 +93,7 @@ class CmccCat1Modem(Ts27007Modem):
 
     @property
     def capabilities(self) -> frozenset[str]:
-        return super().capabilities | {UDP_SOCKET, PING}
+        return super().capabilities | {UDP_SOCKET, TCP_SOCKET, PING}
 
     def iccid(self) -> str | None:
         try:
@@ -101,8 +102,11 @@ class CmccCat1Modem(Ts27007Modem):
             return None
         return None if value is None else value.strip('" ') or None
 
-    def open_udp(self, host: str, port: int) -> CmccUdpSocket:
+    def open_udp(self, host: str, port: int) -> CmccSocket:
         return self._sockets.open_udp(host, port)
+
+    def open_tcp(self, host: str, port: int, *, timeout_s: float = 60.0) -> CmccSocket:
+        return self._sockets.open_tcp(host, port, timeout_s=timeout_s)
 
     def ping(self, host: str, *, count: int = 4, timeout_s: float = 4.0) -> PingResult:
         command, request_timeout_s = _ping_command(host, count, timeout_s)
