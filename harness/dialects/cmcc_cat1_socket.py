@@ -286,8 +286,9 @@ class CmccSocket:
     # --- commands --------------------------------------------------------------------------------------
 
     def _open_command(self, host: str, port: int, protocol: str, timeout_s: int) -> str:
-        if not 0 <= port <= 65535:
-            raise ValueError(f"port {port} is outside 0..65535")
+        low = 1 if protocol == "TCP" else 0  # a TCP connect needs a port; UDP's 0 is the manual's
+        if not low <= port <= 65535:
+            raise ValueError(f"port {port} is outside {low}..65535")
         mode = int(self._options.access_mode)
         target = f"{quote_arg(protocol)},{quote_arg(host)},{int(port)}"
         return f"AT+MIPOPEN={self._id},{target},{timeout_s},{mode}"
