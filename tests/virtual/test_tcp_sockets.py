@@ -190,3 +190,24 @@ def test_ml307r_refused_and_timed_out_connects(start_module: StartModule, listen
     started_s = time.monotonic()
     assert mipopen(lossy, listener.getsockname()[1], timeout_s=1) == b"0,558\r\n"
     assert 0.9 <= time.monotonic() - started_s <= 3.0
+
+
+def test_a_lossy_link_still_delivers_the_stream_whole_and_in_order(
+    start_module: StartModule, listener: socket.socket
+) -> None:
+    """20 % of the packets are lost on the link (seeded: at least one of these is); TCP's retransmissions
+    make up for it, each after an RTO of at least 1 s (RFC 6298 §2.4), so the stream takes that long."""
+    terminal = start_module(FAST.replace("loss_pct=0", "loss_pct=20") + "&seed=5")
+    terminal.wait_registered()
+    command = f'AT+QIOPEN=0,0,"TCP","127.0.0.1",{listener.getsockname()[1]},0,0'
+    started_s = time.monotonic()
+    assert terminal.command(command) == b"\r\nOK\r\n"
+    terminal.read_until(b"+QIOPEN: 0,0\r\n", timeout_s=20.0)
+    connection = accept(listener)
+    connection.settimeout(20.0)
+    chunks = [bytes([index]) * 1000 for index in range(4)]
+    for chunk in chunks:
+        assert qisend(terminal, chunk) == b"OK\r\n"
+    assert read_exactly(connection, 4000) == b"".join(chunks)
+    assert time.monotonic() - started_s >= 1.0  # a loss was repaired
+    connection.close()
