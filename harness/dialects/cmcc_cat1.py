@@ -45,14 +45,8 @@ from harness.dialects.cmcc_cat1_reports import (
     read_mping,
     read_muestats,
 )
-from harness.dialects.cmcc_cat1_socket import (
-    SEND_TIMEOUT_S,
-    AccessMode,
-    CmccSocket,
-    SendForm,
-    SocketOptions,
-    SocketTable,
-)
+from harness.dialects.cmcc_cat1_socket import CmccSocket, SocketTable
+from harness.dialects.cmcc_cat1_socket_table import SEND_TIMEOUT_S, AccessMode, SendForm, SocketOptions
 from harness.dialects.modem import PING, TCP_SOCKET, UDP_SOCKET, PingResult, RadioSnapshot
 from harness.dialects.ts27007 import Ts27007Modem
 from harness.errors import ATTimeout, ModemError

@@ -36,12 +36,9 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from enum import IntEnum, StrEnum
-from typing import Protocol
 
-from harness.at import ATCommandError, ATResponse, ATSession, Urc, quote_arg
+from harness.at import ATCommandError, Urc, quote_arg
 from harness.dialects.cmcc_cat1_lines import (
     Cached,
     Disconnected,
@@ -52,14 +49,18 @@ from harness.dialects.cmcc_cat1_lines import (
     read_mipurc,
     read_socket_result,
 )
+from harness.dialects.cmcc_cat1_socket_table import (
+    OPEN_TIMEOUT_S,
+    RESULT_MARGIN_S,
+    SEND_TIMEOUT_S,
+    AccessMode,
+    ConnectIds,
+    SendForm,
+    SocketOptions,
+)
 from harness.dialects.modem import Connected, Datagram
 from harness.errors import ModemError, ParseError
 
-CONNECT_IDS = range(6)  # <connect_id> 0-5 (§3.3)
-OPEN_TIMEOUT_S = 60  # <timeout> of AT+MIPOPEN, 1-180 s, default 60 s (§3.3); sent explicitly
-SEND_INPUT_TIMEOUT_S = 10.0  # the module waits this long for data-mode input: AT+MIPCFG "timeout" default
-RESULT_MARGIN_S = 5.0  # on top of the module's own timeouts, for the answer to reach the host
-SEND_TIMEOUT_S = SEND_INPUT_TIMEOUT_S + RESULT_MARGIN_S  # AT+MIPSEND, prompt and data included
 CLOSE_TIMEOUT_S = 10.0  # the manual gives none; a UDP close needs no peer, this only bounds the wait
 INLINE_MAX_BYTES = 1460  # <send_length> with the data in the command (§3.5)
 DATA_MODE_MAX_BYTES = 8192  # <send_length> in data mode (§3.5)
@@ -69,58 +70,8 @@ SEND_RETRY_S = 0.1  # after a refused TCP piece, try again this much later
 TIMEOUT_RANGE_S = (1, 180)  # <timeout> of AT+MIPOPEN (§3.3)
 
 
-class AccessMode(IntEnum):
-    """<access_mode> of AT+MIPOPEN that fit a UDP socket driven by AT commands (§3.3)."""
-
-    NORMAL = 0
-    PACKET_CACHE = 3
-
-
-class SendForm(StrEnum):
-    """How AT+MIPSEND carries the datagram (§3.5); HEX and ASCII set <send_format> 1 and 0 (§3.1)."""
-
-    DATA_MODE = "data_mode"
-    HEX = "hex"
-    ASCII = "ascii"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ResultLine:
-    """A command's result line, when the command was written and when the line was read (session clock)."""
-
-    line: str
-    command_s: float
-    t_s: float
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SocketOptions:
-    access_mode: AccessMode = AccessMode.NORMAL
-    send_form: SendForm = SendForm.DATA_MODE
-
-
-class CommandSender(Protocol):
-    """What the sockets use of their Modem: its session, and commands sent with the dialect's timeouts."""
-
-    session: ATSession
-
-    def send_command(
-        self, cmd: str, *, timeout_s: float | None = None, is_secret: bool = False
-    ) -> ATResponse: ...
-
-    def command_timeout_s(self, cmd: str) -> float | None: ...
-
-
-class SocketTable:
-    """The sockets of one module: connect ids in use, and one lock per result prefix."""
-
-    def __init__(self, sender: CommandSender, options: SocketOptions) -> None:
-        self.sender = sender
-        self.session = sender.session
-        self.options = options
-        self._lock = threading.Lock()
-        self._in_use: set[int] = set()
-        self._result_locks = {prefix: threading.Lock() for prefix in ("+MIPOPEN", "+MIPCLOSE")}
+class SocketTable(ConnectIds):
+    """The sockets of one module, opened on a free connect id."""
 
     def open_udp(self, host: str, port: int) -> CmccSocket:
         return self._open(host, port, "UDP", OPEN_TIMEOUT_S)
@@ -129,36 +80,12 @@ class SocketTable:
         return self._open(host, port, "TCP", timeout_s)
 
     def _open(self, host: str, port: int, protocol: str, timeout_s: float) -> CmccSocket:
-        with self._lock:
-            free = [i for i in CONNECT_IDS if i not in self._in_use]
-            if not free:
-                raise ModemError(f"all {len(CONNECT_IDS)} socket connect IDs are in use")
-            connect_id = free[0]
-            self._in_use.add(connect_id)
+        connect_id = self.take()
         try:
             return CmccSocket(self, connect_id, host, port, protocol=protocol, open_timeout_s=timeout_s)
         except BaseException:
             self.release(connect_id)
             raise
-
-    def release(self, connect_id: int) -> None:
-        with self._lock:
-            self._in_use.discard(connect_id)
-
-    def send_for_result(
-        self, command: str, *, prefix: str, match: Callable[[str], bool], timeout_s: float
-    ) -> ResultLine:
-        """Send `command` and return its result line: a response line when the module put the result before
-        OK, else the first matching URC read after the command was written."""
-        with self._result_locks[prefix]:
-            response = self.sender.send_command(command)
-            for line in response.matching(prefix):
-                if match(line):
-                    return ResultLine(line=line, command_s=response.started_s, t_s=response.ended_s)
-            urc = self.session.wait_for_urc(
-                prefix, timeout_s=timeout_s, match=lambda urc: match(urc.line), since_s=response.started_s
-            )
-            return ResultLine(line=urc.line, command_s=response.started_s, t_s=urc.t_s)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

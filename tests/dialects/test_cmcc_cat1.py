@@ -13,7 +13,7 @@ from harness.at import ATSession
 from harness.dialects import TCP_SOCKET, UDP_SOCKET, Identity, RadioSnapshot, detect
 from harness.dialects import cmcc_cat1 as dialect_module
 from harness.dialects.cmcc_cat1 import CmccCat1Modem, matches
-from harness.dialects.cmcc_cat1_socket import SEND_TIMEOUT_S
+from harness.dialects.cmcc_cat1_socket_table import SEND_TIMEOUT_S
 from harness.dialects.modem import PING
 from harness.errors import ModemError
 from tests.at.fake_module import FakeModule, lines
