@@ -71,8 +71,8 @@ class CmccTcp:
 
     def state_line(self, connect_id: int) -> str | None:
         conn = self._module.streams.get(connect_id)
-        if conn is None:
-            return None
+        if conn is None or conn.is_peer_closed:
+            return None  # a closed one kept for AT+MIPCLOSE ("autofree" 1) shows as UDP's does
         state = "CONNECTED" if conn.is_connected else "CONNECTING"
         return f'+MIPSTATE: {connect_id},"TCP","{conn.host}",{conn.port},"{state}"'
 

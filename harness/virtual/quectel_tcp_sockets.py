@@ -8,7 +8,7 @@ Syntax per ../shared/reference/cellular-iot.md §3.1 (BC660K AT manual [S5] §14
       (no answer within 150 s, the wait vendors advise, times the module's timer_scale). Which code a real
       BC660K gives for a timeout is not in the reference: 569 is our reading of the [S13] error table
   AT+QISEND=<id>,<len> / AT+QISEND=<id> -> "> ", data -> OK, then SEND OK; SEND FAIL when the send buffer
-      has no room (the [S13] meaning of SEND FAIL)
+      has no room (the [S13] meaning of SEND FAIL); ERROR once the peer has closed
   AT+QISEND=<id>,0 -> +QISEND: <total_sent>,<acked>,<unacked> (§3.1; acked = arrived at the far end)
   AT+QIRD=<id>[,<len>] -> +QIRD: <n> <CR><LF> up to <len> bytes of the stream; +QIRD: 0 when none;
       AT+QIRD=<id>,0 -> +QIRD: <received>,<read>,<unread>
@@ -68,8 +68,8 @@ class QuectelTcp:
     def qisend(self, connect_id: int, length_bytes: int | None) -> Reply:
         streams = self._module.streams
         conn = streams.get(connect_id)
-        if conn is None or not conn.is_connected:
-            return error()
+        if conn is None or not conn.is_connected or conn.is_peer_closed:
+            return error()  # judgement: [S13] keeps SEND FAIL for a full buffer
         if length_bytes == 0:
             unacked = conn.up.pending_bytes if conn.up is not None else 0
             return ok(f"+QISEND: {conn.sent_bytes},{conn.sent_bytes - unacked},{unacked}")

@@ -190,7 +190,7 @@ def test_the_connect_time_is_the_modules_rrc_setup_and_round_trip(
     modem = open_module(links, model, f"{link}&inactivity_s=0.2").modem
     time.sleep(0.5)  # the attach's connection is released after inactivity_s
     stream = modem.open_tcp(*listener.getsockname(), timeout_s=10.0)
-    assert 500 <= stream.connected.connect_ms <= 500 + 350  # the upper margin is for a loaded machine
+    assert 500 <= stream.connected.connect_ms <= 500 + 500  # the upper margin is for a loaded machine
     stream.close()
 
 

@@ -23,7 +23,7 @@ from harness.traffic.tcp_connect import TcpConnectSpec, connect_samples, run_tcp
 MODELS = pytest.mark.parametrize("model", ["bc660k", "ml307r"])
 DELAY_MS = 60
 RRC_SETUP_MS = 250
-SLACK_MS = 250
+SLACK_MS = 400
 WAIT_S = 10.0
 
 

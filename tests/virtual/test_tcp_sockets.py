@@ -103,7 +103,8 @@ def test_bc660k_direct_push_and_peer_close(bc660k: Terminal, listener: socket.so
     assert bc660k.read_until(expected).endswith(expected)
     connection.close()
     bc660k.read_until(b'+QIURC: "closed",3\r\n')
-    assert qisend(bc660k, b"late", connect_id=3) == b"FAIL\r\n"
+    assert bc660k.lines("AT+QISEND=3,4") == ["ERROR"]
+    assert bc660k.lines("AT+QIRD=3,10") == ["ERROR"]  # direct push: nothing to read
     assert bc660k.lines("AT+QICLOSE=3") == ["OK"]
     assert bc660k.lines("AT+QISEND=3,4") == ["ERROR"]
 
@@ -146,7 +147,7 @@ def test_connect_takes_rrc_setup_and_one_round_trip_of_the_link(
     terminal.send(command + "\r")
     terminal.read_until(b"+QIOPEN: 0,0\r\n")
     elapsed_s = time.monotonic() - started_s
-    assert 0.5 <= elapsed_s <= 0.5 + 0.35  # the upper margin is for a loaded machine
+    assert 0.5 <= elapsed_s <= 0.5 + 0.5  # the upper margin is for a loaded machine
 
 
 @pytest.fixture
@@ -211,3 +212,19 @@ def test_a_lossy_link_still_delivers_the_stream_whole_and_in_order(
     assert read_exactly(connection, 4000) == b"".join(chunks)
     assert time.monotonic() - started_s >= 1.0  # a loss was repaired
     connection.close()
+
+
+def test_a_full_send_buffer_is_send_fail(start_module: StartModule, listener: socket.socket) -> None:
+    """A slow uplink (1 kbit/s, 12 s a segment): the 16 384-byte send buffer is full after 11 sends of 1460
+    bytes."""
+    terminal = start_module(FAST.replace("ul_kbps=10000", "ul_kbps=1"))
+    terminal.wait_registered()
+    qiopen(terminal, listener.getsockname()[1])
+    accept(listener)
+    results = [qisend(terminal, bytes(1460)) for _ in range(12)]
+    assert results == [b"OK\r\n"] * 11 + [b"FAIL\r\n"]
+    unacked = terminal.lines("AT+QISEND=0,0")[0]
+    sent, acked, pending = (int(field) for field in unacked.removeprefix("+QISEND: ").split(","))
+    assert sent == 11 * 1460
+    assert acked + pending == sent
+    assert pending > 16384 - 1460
