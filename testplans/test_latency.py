@@ -1,27 +1,28 @@
 """Latency procedures (issue 6 item 2): round-trip time of UDP echo probes through the module (via="module";
 one case per payload size sweeps it), the first packet from RRC idle, PSM or eDRX idle (wake-up latency),
-and the module's own ping.
+the module's own ping, and the module's TCP connect time through its AT socket commands.
 
 Each test is a thin pytest function; the plan's `[[case]]` entries parametrise it (harness.pytest_plugin)
 and their `limits.<metric>` decide the outcome after the body has run. The engines are
-harness.traffic.udp_echo, harness.traffic.first_packet and harness.traffic.ping; metric names are those of
-indicators.md §5.2. TCP connect time is not measured: no dialect here drives a TCP socket (the Modem socket
-subset is UDP only, and the virtual modules answer a TCP open with an error).
+harness.traffic.udp_echo, harness.traffic.first_packet, harness.traffic.ping and harness.traffic.tcp_connect
+(against a TCP sink session of the `server`); metric names are those of indicators.md §5.2 and, for the
+connect, tcp_connect_time_<statistic>_ms and connect_success_pct.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from harness.dialects import PING, UDP_SOCKET, Modem
+from harness.dialects import PING, TCP_SOCKET, UDP_SOCKET, Modem
 from harness.kpi import KpiRecorder
 from harness.pytest_plugin.cases import CaseRun
 from harness.pytest_plugin.fixtures import CaptureFactory, Evidence
-from harness.server import SessionInfo
+from harness.server import ServerControl, SessionInfo
 from harness.traffic import UdpEchoSpec, run_udp_echo
 from harness.traffic.first_packet import FirstPacketSpec, StartState, run_first_packet
 from harness.traffic.modem_state_watch import psm_report_of
 from harness.traffic.ping import PingSpec, run_ping
+from harness.traffic.tcp_connect import TcpConnectSpec, run_tcp_connect
 
 
 @pytest.mark.procedure(spec=UdpEchoSpec)
@@ -72,4 +73,17 @@ def test_ping(
         pytest.skip(f"module {case.module.id} has no ping command")
     result = run_ping(registered_modem, echo_server.address[0], case.spec)
     evidence.write_samples("ping", result.samples)
+    kpis.record_all(result.summary)
+
+
+@pytest.mark.procedure(spec=TcpConnectSpec)
+def test_tcp_connect(
+    case: CaseRun, registered_modem: Modem, server: ServerControl, kpis: KpiRecorder, evidence: Evidence
+) -> None:
+    """TCP connects through the module's own socket commands, each timed from the open command to the
+    module's "connected" result."""
+    if TCP_SOCKET not in registered_modem.capabilities:
+        pytest.skip(f"module {case.module.id} has no AT TCP socket")
+    result = run_tcp_connect(registered_modem, server, case.spec)
+    evidence.write_samples("tcp_connect", result.samples)
     kpis.record_all(result.summary)

@@ -5,7 +5,8 @@ manual covers (ML302A/S, ML305A/U/M, ML307A/S/R/G/M/H/C/N/X; manual V5.1.5 Table
 Over the 27.007 baseline:
 - ICCID from AT+MCCID -> `+MCCID: <ICCID>` (OneMO extended AT manual "4G系列" V1.7.4 §4.6, index id
   58854057303);
-- UDP sockets through AT+MIPOPEN/MIPSEND/MIPRD/MIPCLOSE and +MIPURC (harness.dialects.cmcc_cat1_socket);
+- UDP and TCP sockets through AT+MIPOPEN/MIPSEND/MIPRD/MIPCLOSE and +MIPURC
+  (harness.dialects.cmcc_cat1_socket);
 - the ECM/RNDIS dial-up behind the host data interface, AT+MDIALUP (harness.dialects.cmcc_cat1_dialup);
   the host's name for the interface is not readable over AT, so data_interface() gives None;
 - the module's own ping, AT+MPING (TCP/IP manual §3.18):
@@ -47,15 +48,9 @@ from harness.dialects.cmcc_cat1_reports import (
     read_mping,
     read_muestats,
 )
-from harness.dialects.cmcc_cat1_socket import (
-    SEND_TIMEOUT_S,
-    AccessMode,
-    CmccUdpSocket,
-    SendForm,
-    SocketOptions,
-    SocketTable,
-)
-from harness.dialects.modem import DATA_INTERFACE, PING, UDP_SOCKET, PingResult, RadioSnapshot
+from harness.dialects.cmcc_cat1_socket import CmccSocket, SocketTable
+from harness.dialects.cmcc_cat1_socket_table import SEND_TIMEOUT_S, AccessMode, SendForm, SocketOptions
+from harness.dialects.modem import DATA_INTERFACE, PING, TCP_SOCKET, UDP_SOCKET, PingResult, RadioSnapshot
 from harness.dialects.ts27007 import Ts27007Modem
 from harness.errors import ATTimeout, ModemError
 
@@ -95,7 +90,7 @@ class CmccCat1Modem(Ts27007Modem):
 
     @property
     def capabilities(self) -> frozenset[str]:
-        return super().capabilities | {UDP_SOCKET, PING, DATA_INTERFACE}
+        return super().capabilities | {UDP_SOCKET, TCP_SOCKET, PING, DATA_INTERFACE}
 
     def iccid(self) -> str | None:
         try:
@@ -104,9 +99,11 @@ class CmccCat1Modem(Ts27007Modem):
             return None
         return None if value is None else value.strip('" ') or None
 
-    def open_udp(self, host: str, port: int) -> CmccUdpSocket:
+    def open_udp(self, host: str, port: int) -> CmccSocket:
         return self._sockets.open_udp(host, port)
 
+    def open_tcp(self, host: str, port: int, *, timeout_s: float = 60.0) -> CmccSocket:
+        return self._sockets.open_tcp(host, port, timeout_s=timeout_s)
     def connect_data(self, cid: int = cmcc_cat1_dialup.DEFAULT_CID, *, timeout_s: float = 30.0) -> str:
         """Dial the data call of context `cid` (AT+MDIALUP); the address the module reports for it."""
         return cmcc_cat1_dialup.dial(self.session, cid, timeout_s=timeout_s)

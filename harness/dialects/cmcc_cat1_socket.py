@@ -1,17 +1,23 @@
-"""dialects layer: UDP sockets in the IP stack of a China Mobile OneMO ML307R (LTE Cat-1), the ModuleSocket
-of harness.dialects.cmcc_cat1, from the OneMO TCP/IP AT manual V5.1.5 (cellular-iot.md §3.4 [S11], search
-index id 58929532626; section numbers below are that manual's):
+"""dialects layer: UDP and TCP sockets in the IP stack of a China Mobile OneMO ML307R (LTE Cat-1), the
+ModuleSocket and ModuleStream of harness.dialects.cmcc_cat1, from the OneMO TCP/IP AT manual V5.1.5
+(cellular-iot.md §3.4 [S11], search index id 58929532626; section numbers below are that manual's):
 
     AT+MIPCFG="encoding",<id>,<send_format>,<recv_format>   §3.1: data in and out as ASCII (0) or HEX (1)
-    AT+MIPOPEN=<id>,"UDP",<host>,<port>,<timeout>,<mode>     §3.3: OK, then URC +MIPOPEN: <id>,<result>
+    AT+MIPOPEN=<id>,"UDP"|"TCP",<host>,<port>,<timeout>,<mode>  §3.3: OK, then URC +MIPOPEN: <id>,<result>
+                                                        (TCP: once the connect has ended, within <timeout>)
     AT+MIPSEND=<id>,<len>  -> ">", <len> raw bytes           §3.5: +MIPSEND: <id>,<len> = taken into the
     AT+MIPSEND=<id>,<len>,"<data>"  (ASCII or HEX)                 module's buffer, not delivered
-    normal mode 0:       +MIPURC: "rudp",<id>,<len>,<data>       §3.20: the datagram in the URC
+    normal mode 0:       +MIPURC: "rudp"|"rtcp",<id>,<len>,<data>  §3.20: the datagram or bytes in the URC
     packet cache mode 3: +MIPURC: "rudp",<id>,<cached packets>   §3.20, then AT+MIPRD=<id>,1 (§3.6) ->
                          +MIPRD: <id>,<unread>,<len>,<data>      one datagram per read, oldest first
-    +MIPURC: "disconn",<id>,<state>   the network side ended it; with the default "autofree" 0 the module
-                                      frees the connection itself (§3.20)
+    +MIPURC: "disconn",<id>,<state>   the server or the network side ended it; with the default "autofree" 0
+                                      the module frees the connection itself (§3.20)
     AT+MIPCLOSE=<id>  -> OK, then URC +MIPCLOSE: <id>[,<ret_code>]   §3.4
+
+A TCP socket is opened in normal mode (the bytes come in the URC; stream cache, mode 2, is not driven here);
+a TCP send longer than data mode takes is cut into pieces, and a piece the module refuses with +CME ERROR:
+560 (socket write error: taken here as a full send buffer, the manual names no other code for it) is sent
+again for SEND_TIMEOUT_S.
 
 Received data is always asked for in HEX (harness.dialects.cmcc_cat1_lines says why). Sent data goes raw
 after the prompt (data mode: the encoding does not apply to it, §3.5), or inline as HEX or ASCII. The
@@ -26,15 +32,13 @@ taken as a response line of another command of the same prefix (harness.at.urcs 
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from enum import IntEnum, StrEnum
-from typing import Protocol
 
-from harness.at import ATCommandError, ATResponse, ATSession, Urc, quote_arg
+from harness.at import ATCommandError, Urc, quote_arg
 from harness.dialects.cmcc_cat1_lines import (
     Cached,
     Disconnected,
@@ -45,94 +49,43 @@ from harness.dialects.cmcc_cat1_lines import (
     read_mipurc,
     read_socket_result,
 )
-from harness.dialects.modem import Datagram
+from harness.dialects.cmcc_cat1_socket_table import (
+    OPEN_TIMEOUT_S,
+    RESULT_MARGIN_S,
+    SEND_TIMEOUT_S,
+    AccessMode,
+    ConnectIds,
+    SendForm,
+    SocketOptions,
+)
+from harness.dialects.modem import Connected, Datagram
 from harness.errors import ModemError, ParseError
 
-CONNECT_IDS = range(6)  # <connect_id> 0-5 (§3.3)
-OPEN_TIMEOUT_S = 60  # <timeout> of AT+MIPOPEN, 1-180 s, default 60 s (§3.3); sent explicitly
-SEND_INPUT_TIMEOUT_S = 10.0  # the module waits this long for data-mode input: AT+MIPCFG "timeout" default
-RESULT_MARGIN_S = 5.0  # on top of the module's own timeouts, for the answer to reach the host
-SEND_TIMEOUT_S = SEND_INPUT_TIMEOUT_S + RESULT_MARGIN_S  # AT+MIPSEND, prompt and data included
 CLOSE_TIMEOUT_S = 10.0  # the manual gives none; a UDP close needs no peer, this only bounds the wait
 INLINE_MAX_BYTES = 1460  # <send_length> with the data in the command (§3.5)
 DATA_MODE_MAX_BYTES = 8192  # <send_length> in data mode (§3.5)
 _GONE_CODES = (551, 553)  # "not in use", "not connected": nothing left to close (§5)
+_SOCKET_WRITE_ERROR = 560  # §5
+SEND_RETRY_S = 0.1  # after a refused TCP piece, try again this much later
+TIMEOUT_RANGE_S = (1, 180)  # <timeout> of AT+MIPOPEN (§3.3)
 
 
-class AccessMode(IntEnum):
-    """<access_mode> of AT+MIPOPEN that fit a UDP socket driven by AT commands (§3.3)."""
+class SocketTable(ConnectIds):
+    """The sockets of one module, opened on a free connect id."""
 
-    NORMAL = 0
-    PACKET_CACHE = 3
+    def open_udp(self, host: str, port: int) -> CmccSocket:
+        return self._open(host, port, "UDP", OPEN_TIMEOUT_S)
 
+    def open_tcp(self, host: str, port: int, *, timeout_s: float) -> CmccSocket:
+        return self._open(host, port, "TCP", timeout_s)
 
-class SendForm(StrEnum):
-    """How AT+MIPSEND carries the datagram (§3.5); HEX and ASCII set <send_format> 1 and 0 (§3.1)."""
-
-    DATA_MODE = "data_mode"
-    HEX = "hex"
-    ASCII = "ascii"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SocketOptions:
-    access_mode: AccessMode = AccessMode.NORMAL
-    send_form: SendForm = SendForm.DATA_MODE
-
-
-class CommandSender(Protocol):
-    """What the sockets use of their Modem: its session, and commands sent with the dialect's timeouts."""
-
-    session: ATSession
-
-    def send_command(
-        self, cmd: str, *, timeout_s: float | None = None, is_secret: bool = False
-    ) -> ATResponse: ...
-
-    def command_timeout_s(self, cmd: str) -> float | None: ...
-
-
-class SocketTable:
-    """The sockets of one module: connect ids in use, and one lock per result prefix."""
-
-    def __init__(self, sender: CommandSender, options: SocketOptions) -> None:
-        self.sender = sender
-        self.session = sender.session
-        self.options = options
-        self._lock = threading.Lock()
-        self._in_use: set[int] = set()
-        self._result_locks = {prefix: threading.Lock() for prefix in ("+MIPOPEN", "+MIPCLOSE")}
-
-    def open_udp(self, host: str, port: int) -> CmccUdpSocket:
-        with self._lock:
-            free = [i for i in CONNECT_IDS if i not in self._in_use]
-            if not free:
-                raise ModemError(f"all {len(CONNECT_IDS)} socket connect IDs are in use")
-            connect_id = free[0]
-            self._in_use.add(connect_id)
+    def _open(self, host: str, port: int, protocol: str, timeout_s: float) -> CmccSocket:
+        connect_id = self.take()
         try:
-            return CmccUdpSocket(self, connect_id, host, port)
+            return CmccSocket(self, connect_id, host, port, protocol=protocol, open_timeout_s=timeout_s)
         except BaseException:
             self.release(connect_id)
             raise
-
-    def release(self, connect_id: int) -> None:
-        with self._lock:
-            self._in_use.discard(connect_id)
-
-    def send_for_result(
-        self, command: str, *, prefix: str, match: Callable[[str], bool], timeout_s: float
-    ) -> str:
-        """Send `command` and return its result line: a response line when the module put the result before
-        OK, else the first matching URC read after the command was written."""
-        with self._result_locks[prefix]:
-            response = self.sender.send_command(command)
-            for line in response.matching(prefix):
-                if match(line):
-                    return line
-            return self.session.wait_for_urc(
-                prefix, timeout_s=timeout_s, match=lambda urc: match(urc.line), since_s=response.started_s
-            ).line
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,24 +99,38 @@ class _Arrival:
     is_closed: bool = False
 
 
-class CmccUdpSocket:
-    """One AT+MIPOPEN UDP connection."""
+class CmccSocket:
+    """One AT+MIPOPEN connection, "UDP" (a ModuleSocket) or "TCP" (a ModuleStream)."""
 
-    def __init__(self, table: SocketTable, connect_id: int, host: str, port: int) -> None:
+    def __init__(
+        self,
+        table: SocketTable,
+        connect_id: int,
+        host: str,
+        port: int,
+        *,
+        protocol: str,
+        open_timeout_s: float,
+    ) -> None:
         self._table = table
         self._sender = table.sender
         self._session = table.session
-        self._options = table.options
+        self._is_tcp = protocol == "TCP"
+        # TCP is opened in normal mode (see the module docstring); packet cache mode is UDP's
+        self._options = SocketOptions(send_form=table.options.send_form) if self._is_tcp else table.options
+        self._kind = "rtcp" if self._is_tcp else "rudp"
         self._id = connect_id
         self._arrivals: queue.Queue[_Arrival] = queue.Queue()
         self._closed_by_network = threading.Event()
         self._network_reason = ""
         self._is_closed = False
         self.dropped_bytes = 0
-        open_command = self._open_command(host, port)  # refuses a bad host before anything is written
+        timeout_s = min(max(math.ceil(open_timeout_s), TIMEOUT_RANGE_S[0]), TIMEOUT_RANGE_S[1])
+        # refuses a bad host before anything is written
+        open_command = self._open_command(host, port, protocol, timeout_s)
         self._unsubscribe = self._session.subscribe("+MIPURC", self._on_mipurc)
         try:
-            self._open(open_command, f"{host}:{port}")
+            self.connected = self._open(open_command, f"{host}:{port}", timeout_s)
         except BaseException:
             self._unsubscribe()
             raise
@@ -172,7 +139,30 @@ class CmccUdpSocket:
     def connect_id(self) -> int:
         return self._id
 
+    @property
+    def is_ended(self) -> bool:
+        return self._closed_by_network.is_set()
+
     def send(self, payload: bytes) -> float:
+        """Hand `payload` to the module (a TCP stream in pieces data mode takes); the time the first send
+        command was written."""
+        if not self._is_tcp:
+            return self._send_once(payload)
+        limit = DATA_MODE_MAX_BYTES if self._options.send_form is SendForm.DATA_MODE else INLINE_MAX_BYTES
+        times_s = [self._send_piece(payload[i : i + limit]) for i in range(0, len(payload), limit)]
+        return times_s[0] if times_s else self._session.now_s()
+
+    def _send_piece(self, piece: bytes) -> float:
+        deadline_s = time.monotonic() + SEND_TIMEOUT_S
+        while True:
+            try:
+                return self._send_once(piece)
+            except _Refused:
+                if time.monotonic() > deadline_s:
+                    raise ModemError(f"socket {self._id}: the module's send buffer stayed full") from None
+            time.sleep(SEND_RETRY_S)
+
+    def _send_once(self, payload: bytes) -> float:
         self._check_open()
         shown = f"AT+MIPSEND={self._id},{len(payload)}"
         command, raw = self._send_command(payload)
@@ -183,6 +173,8 @@ class CmccUdpSocket:
                 timeout_s = self._sender.command_timeout_s(command)
                 response = self._session.send_payload(command, raw, timeout_s=timeout_s)
         except ATCommandError as error:
+            if self._is_tcp and error.code == _SOCKET_WRITE_ERROR:
+                raise _Refused from error
             raise ModemError(f"{shown} failed: {explain(error.final, error.code)}") from error
         for line in response.matching("+MIPSEND"):
             accepted = read_socket_result(line)
@@ -220,24 +212,28 @@ class CmccUdpSocket:
 
     # --- commands --------------------------------------------------------------------------------------
 
-    def _open_command(self, host: str, port: int) -> str:
-        if not 0 <= port <= 65535:
-            raise ValueError(f"port {port} is outside 0..65535")
+    def _open_command(self, host: str, port: int, protocol: str, timeout_s: int) -> str:
+        low = 1 if protocol == "TCP" else 0  # a TCP connect needs a port; UDP's 0 is the manual's
+        if not low <= port <= 65535:
+            raise ValueError(f"port {port} is outside {low}..65535")
         mode = int(self._options.access_mode)
-        return f'AT+MIPOPEN={self._id},"UDP",{quote_arg(host)},{int(port)},{OPEN_TIMEOUT_S},{mode}'
+        target = f"{quote_arg(protocol)},{quote_arg(host)},{int(port)}"
+        return f"AT+MIPOPEN={self._id},{target},{timeout_s},{mode}"
 
-    def _open(self, command: str, where: str) -> None:
+    def _open(self, command: str, where: str, timeout_s: int) -> Connected:
         send_format = 1 if self._options.send_form is SendForm.HEX else 0
         try:
             self._sender.send_command(f'AT+MIPCFG="encoding",{self._id},{send_format},1')
-            line = self._table.send_for_result(
-                command, prefix="+MIPOPEN", match=self._is_mine, timeout_s=OPEN_TIMEOUT_S + RESULT_MARGIN_S
+            result = self._table.send_for_result(
+                command, prefix="+MIPOPEN", match=self._is_mine, timeout_s=timeout_s + RESULT_MARGIN_S
             )
         except ATCommandError as error:
             raise ModemError(f"{error.command} failed: {explain(error.final, error.code)}") from error
-        result = read_socket_result(line).value
-        if result != 0:
-            raise ModemError(f"AT+MIPOPEN for socket {self._id} to {where} failed: {explain(line, result)}")
+        code = read_socket_result(result.line).value
+        if code != 0:
+            failure = explain(result.line, code)
+            raise ModemError(f"AT+MIPOPEN for socket {self._id} to {where} failed: {failure}")
+        return Connected(command_s=result.command_s, connected_s=result.t_s)
 
     def _send_command(self, payload: bytes) -> tuple[str, bytes | None]:
         """The AT+MIPSEND command for `payload`, and the raw bytes to write after its prompt (data mode)."""
@@ -294,9 +290,9 @@ class CmccUdpSocket:
             return
         if event is None or event.connect_id != self._id:
             return
-        if isinstance(event, Received) and event.kind == "rudp":
+        if isinstance(event, Received) and event.kind == self._kind:
             self._arrivals.put(_Arrival(data=event.data, t_s=urc.t_s))
-        elif isinstance(event, Cached) and event.kind == "rudp":
+        elif isinstance(event, Cached) and event.kind == self._kind:
             self._arrivals.put(_Arrival(t_s=urc.t_s))
         elif isinstance(event, Dropped):
             self.dropped_bytes += event.drop_length
@@ -316,6 +312,10 @@ class CmccUdpSocket:
 
     def _closed_message(self) -> str:
         return f"socket {self._id} was closed by the network ({self._network_reason})"
+
+
+class _Refused(Exception):
+    """A TCP piece the module did not take (+CME ERROR: 560): sent again."""
 
 
 def _ascii_text(payload: bytes) -> str:

@@ -2,10 +2,10 @@
 
 DESIGN "Public names": `identity()`, `sim()`, `set_radio(on)`, `attach(apn, *, timeout_s)`,
 `registration()`, `radio_snapshot() -> RadioSnapshot`, `psm()/set_psm()`, `edrx()/set_edrx()`, `ping()`, the
-socket subset for via="module", `data_interface()`, `capabilities`; plus the SIM controls of issue 3 item 4
-(`enter_pin`, `select_operator`, `select_sim_slot`). The protocol is composed of small ones (STYLE 4), each a
-group a procedure may need; `capabilities` says which optional groups a module really has, so a procedure
-skips with a reason instead of failing on a module that cannot do it (STYLE 11).
+socket subset for via="module" (`open_udp`, `open_tcp`), `data_interface()`, `capabilities`; plus the SIM
+controls of issue 3 item 4 (`enter_pin`, `select_operator`, `select_sim_slot`). The protocol is composed of
+small ones (STYLE 4), each a group a procedure may need; `capabilities` says which optional groups a module
+really has, so a procedure skips with a reason instead of failing on a module that cannot do it (STYLE 11).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 
 # Capabilities a procedure can ask for before it starts (STYLE 11: skip with a reason, do not cascade).
 UDP_SOCKET = "udp_socket"
+TCP_SOCKET = "tcp_socket"
 PING = "ping"
 PSM = "psm"
 EDRX = "edrx"
@@ -150,6 +151,34 @@ class ModuleSocket(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Connected:
+    """How long a TCP open took the module: from its open command written to the result that reported the
+    connection (session clock, s)."""
+
+    command_s: float
+    connected_s: float
+
+    @property
+    def connect_ms(self) -> float:
+        return (self.connected_s - self.command_s) * 1000
+
+
+class ModuleStream(ModuleSocket, Protocol):
+    """A TCP connection in the module's own IP stack (via="module"). send() hands bytes to the module's
+    stream (accepted into its buffer, not yet delivered); receive() returns the next bytes the module
+    reported, as a Datagram whose boundaries mean nothing; once the peer or the network has closed the
+    connection and the bytes before it were taken, receive() and send() raise ModemError."""
+
+    @property
+    def connected(self) -> Connected: ...
+
+    @property
+    def is_ended(self) -> bool:
+        """The peer or the network closed the connection."""
+        ...
+
+
 class Identification(Protocol):
     def identity(self) -> Identity: ...
 
@@ -196,6 +225,12 @@ class PowerSaving(Protocol):
 class DataPath(Protocol):
     def open_udp(self, host: str, port: int) -> ModuleSocket:
         """A UDP socket in the module's IP stack, via="module" (capability UDP_SOCKET)."""
+        ...
+
+    def open_tcp(self, host: str, port: int, *, timeout_s: float = 60.0) -> ModuleStream:
+        """A TCP connection from the module's IP stack, via="module" (capability TCP_SOCKET); ModemError
+        when the module reports the connect refused or timed out, ATTimeout when it reports nothing within
+        timeout_s."""
         ...
 
     def ping(self, host: str, *, count: int = 4, timeout_s: float = 4.0) -> PingResult:

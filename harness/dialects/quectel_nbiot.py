@@ -8,6 +8,8 @@ Over the 27.007 baseline, by family (picked from +CGMM, cellular-iot.md §3.1, �
     attach APN        AT+QCGDEFCONT ([S5] §5.6), applied by a    +CGDCONT (27.007)
                       reset (AT+CFUN=1,1, RDY) as the manual says
     UDP sockets       AT+QIOPEN set (quectel_nbiot_qi)           AT+NSOCR set (quectel_nbiot_nso)
+    TCP sockets       AT+QIOPEN set (quectel_nbiot_qi)           not offered here (AT+NSOCR=STREAM,6 and
+                                                                 AT+NSOCO [S12] are not modelled to test)
     ping              AT+QPING (quectel_nbiot_ping)              AT+NPING
     radio snapshot    AT+QENG=0 (quectel_nbiot_cell)             AT+NUESTATS
     eDRX with a PTW   AT+QEDRXCFG ([S5] §9.6)                    not offered here
@@ -35,9 +37,11 @@ from harness.dialects import ts27007_power
 from harness.dialects.connection import wait_until_responsive
 from harness.dialects.modem import (
     PING,
+    TCP_SOCKET,
     UDP_SOCKET,
     EdrxState,
     ModuleSocket,
+    ModuleStream,
     PingResult,
     PsmState,
     PsmTimers,
@@ -51,7 +55,8 @@ from harness.dialects.quectel_nbiot_qi import (
     CONTEXT_ID,
     AccessMode,
     ConnectIds,
-    QuectelUdpSocket,
+    QuectelSocket,
+    Service,
     add_qi_framing,
 )
 from harness.dialects.ts27007 import COMMAND_TIMEOUTS_S, DEFAULT_PDP_TYPE, Ts27007Modem
@@ -108,7 +113,8 @@ class QuectelNbiotModem(Ts27007Modem):
 
     @property
     def capabilities(self) -> frozenset[str]:
-        return super().capabilities | {UDP_SOCKET, PING}
+        sockets = {UDP_SOCKET} if self.family is Family.BC95 else {UDP_SOCKET, TCP_SOCKET}
+        return super().capabilities | sockets | {PING}
 
     @property
     def psm_report(self) -> PsmReport | None:
@@ -170,7 +176,20 @@ class QuectelNbiotModem(Ts27007Modem):
     def open_udp(self, host: str, port: int) -> ModuleSocket:
         if self.family is Family.BC95:
             return NsoUdpSocket(self.session, host, port, listen_port=next(self._listen_ports))
-        return QuectelUdpSocket(self.session, self._connect_ids, host, port, access_mode=self.access_mode)
+        return QuectelSocket(self.session, self._connect_ids, host, port, access_mode=self.access_mode)
+
+    def open_tcp(self, host: str, port: int, *, timeout_s: float = 60.0) -> ModuleStream:
+        if self.family is Family.BC95:
+            raise ModemError("the BC95 family's TCP socket commands (AT+NSOCR=STREAM,6) are not driven here")
+        return QuectelSocket(
+            self.session,
+            self._connect_ids,
+            host,
+            port,
+            access_mode=self.access_mode,
+            service=Service.TCP,
+            open_timeout_s=timeout_s,
+        )
 
     def psm(self) -> PsmState:
         state = super().psm()

@@ -41,6 +41,7 @@ from harness.dialects.modem import (
     EdrxState,
     Identity,
     ModuleSocket,
+    ModuleStream,
     PingResult,
     PsmState,
     PsmTimers,
@@ -264,6 +265,9 @@ class Ts27007Modem:
     # --- data path ------------------------------------------------------------------------------------
 
     def open_udp(self, host: str, port: int) -> ModuleSocket:
+        raise ModemError(f"dialect {self.name} has no AT socket commands (3GPP TS 27.007 defines none)")
+
+    def open_tcp(self, host: str, port: int, *, timeout_s: float = 60.0) -> ModuleStream:
         raise ModemError(f"dialect {self.name} has no AT socket commands (3GPP TS 27.007 defines none)")
 
     def ping(self, host: str, *, count: int = 4, timeout_s: float = 4.0) -> PingResult:

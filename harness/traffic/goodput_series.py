@@ -36,10 +36,10 @@ def goodput_kbps(t_s: pd.Series, payload_bytes: pd.Series) -> float | None:
     return float(payload_bytes.to_numpy(dtype=float)[order][1:].sum()) * 8 / 1000 / span_s
 
 
-def goodput_series(received: pd.DataFrame) -> pd.DataFrame:
-    """Per-second goodput of what a receiver counted (rows with `t_s` and `payload_bytes`): t_s (bin
-    start, on the rows' clock), packets, payload_bytes, goodput_kbps."""
-    return flow_rates(received[["t_s", "payload_bytes"]], interval_s=SERIES_INTERVAL_S)
+def goodput_series(received: pd.DataFrame, interval_s: float = SERIES_INTERVAL_S) -> pd.DataFrame:
+    """Per-second (or per `interval_s`) goodput of what a receiver counted (rows with `t_s` and
+    `payload_bytes`): t_s (bin start, on the rows' clock), packets, payload_bytes, goodput_kbps."""
+    return flow_rates(received[["t_s", "payload_bytes"]], interval_s=interval_s)
 
 
 def series_summary(direction: Direction, bins_kbps: np.ndarray) -> dict[str, MetricValue]:

@@ -21,8 +21,7 @@ the series adds its mean, peak and p10. The session is captured at the server wh
 cross-check (harness.traffic.cross_check) sets the capture's figures beside the endpoint's: for uplink the
 sink's received datagrams, for downlink the source's sent ones (the module's IP stack has no capture point;
 the capture checks the server end of the same flow, and the loss KPI the module end).
-TCP: no dialect offers TCP over AT sockets today (ModuleSocket is UDP only, and the virtual modules model
-UDP only), so there is no module-driven TCP engine.
+TCP over the same AT sockets is harness.traffic.tcp_stream's.
 """
 
 from __future__ import annotations

@@ -6,17 +6,17 @@ neither pyserial, pandas nor scapy.
 
 Modules: process (process entry, start handshake, control requests), options / option_reader (URL ->
 ModuleOptions), model_spec and model_<name> (one file per model: its spec, options and command table),
-profiles (per RAT: link figures, radio defaults, serving cell), network_policy (what the test network
-grants, roaming, downlink buffering), module (one virtual module on an event loop), control (its control
-ops), registration (CFUN, +COPS, +CEREG/+C5GREG), power_saving (PSM/eDRX requests and grants), idle_mode
-(T3324, T3412, PSM, eDRX windows, held downlink), state_timeline (what a power rail reads), link (delay,
-jitter, rate, loss, RRC), radio (cell, RSRP, CE level, signal indices), command_line and at_front (V.250
-syntax, framing, echo, CMEE, data mode, UART sleep), udp_sockets (real UDP sockets behind the link),
-module_ping (a module's ping through the link), the command tables (ts27007_commands,
-packet_domain_commands, ts27007_power_commands, pdp_contexts, quectel_*, cmcc_sockets), event_loop,
-pty_port, address_policy; faults (the kinds of fault and their parameters), fault_injector (when they start
-and end, their control ops) and fault_effects (what each does), uart (mute, slow, noisy) and usb_port (a pty
-that can vanish and come back).
+profiles (per RAT: link figures, radio defaults, serving cell), network_policy (what the test network grants,
+roaming, downlink buffering), module (one virtual module on an event loop), control (its control ops),
+registration (CFUN, +COPS, +CEREG/+C5GREG), power_saving (PSM/eDRX requests and grants), idle_mode (T3324,
+T3412, PSM, eDRX windows, held downlink), state_timeline (what a power rail reads), link (delay, jitter, rate,
+loss, RRC), radio (cell, RSRP, CE level, signal indices), command_line and at_front (V.250 syntax, framing,
+echo, CMEE, data mode, UART sleep), udp_sockets (real UDP sockets behind the link), tcp_sockets and
+tcp_segments (real TCP client connections behind the link), module_ping (a module's ping through the link),
+the command tables (ts27007_commands, packet_domain_commands, ts27007_power_commands, pdp_contexts, quectel_*,
+cmcc_*), event_loop, pty_port, address_policy; faults (the kinds of fault and their parameters),
+fault_injector (when they start and end, their control ops) and fault_effects (what each does), uart (mute,
+slow, noisy) and usb_port (a pty that can vanish and come back).
 """
 
 from harness.virtual.link import (

@@ -8,7 +8,8 @@ ML307R's footnotes applied; connect ids 0-5:
       autofree 0: a connection the network ended is freed at once, 1: it waits for AT+MIPCLOSE
   AT+MIPOPEN=<id>,"UDP",<host>,<port>[,<timeout>[,<mode 0 normal|3 packet cache>[,<lport>]]]   §3.3:
       OK, then +MIPOPEN: <id>,<result>: 0, or a §5 code (580 not an IPv4 address, 555 bind failed, 559
-      connection failed: an address outside the network rule or TCP, which is not modelled). An id in use
+      connection failed: an address outside the network rule); "TCP" is harness.virtual.cmcc_tcp_sockets'
+      (which is the +MIPOPEN result once the connect has ended). An id in use
       is +CME ERROR: 552, no registration +CME ERROR: 570; transparent mode (1) +CME ERROR: 4, stream cache
       (2, TCP only) +CME ERROR: 50
   AT+MIPSEND=<id>,<len>     §3.5: ">" then exactly <len> raw bytes (1-8192); <len> 0 or absent: raw bytes up
@@ -27,10 +28,13 @@ ML307R's footnotes applied; connect ids 0-5:
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from harness.virtual.at_front import DataRequest, Handler, Reply, cme_error, error, ok, prompt
+from harness.virtual.cmcc_tcp_sockets import CmccTcp
 from harness.virtual.command_line import ATCommand, CommandKind, int_arg
 from harness.virtual.udp_sockets import CloseCause, OpenResult
 
@@ -52,7 +56,9 @@ DEFAULTS = MappingProxyType({"encoding": (ASCII, ASCII), "autofree": (0,), "time
 RANGES = MappingProxyType({"encoding": ((0, 2), (0, 1)), "autofree": ((0, 1),), "timeout": ((1, 120),)})
 # §3.20 <connect_state>: 1 closed by the server, 2 connection abnormal, 3 PDP deactivated. A network that ends
 # one UDP socket is "abnormal" (judgement: UDP has no server close).
-DISCONN_STATES = MappingProxyType({CloseCause.CONNECTION_FAILED: 2, CloseCause.PDP_DEACTIVATED: 3})
+DISCONN_STATES = MappingProxyType(
+    {CloseCause.PEER_CLOSED: 1, CloseCause.CONNECTION_FAILED: 2, CloseCause.PDP_DEACTIVATED: 3}
+)
 OPEN_RESULTS = MappingProxyType(
     {
         OpenResult.OPENED: 0,
@@ -77,6 +83,7 @@ class CmccSockets:
         module.sockets.listener = self
         module.sockets.max_queued_datagrams = CAT1_CACHE_PACKETS
         module.reboot_watchers.append(self._reboot)
+        self._tcp = CmccTcp(module, shown=self._shown, closed=self.on_closed)
 
     def table(self) -> dict[str, Handler]:
         return {
@@ -116,21 +123,27 @@ class CmccSockets:
         protocol = command.args[1].upper()
         host = command.args[2]
         remote_port = int_arg(command, 3, 0, 65535)
-        int_arg(command, 4, 1, 180, default=60)  # the connect timeout: UDP needs no handshake
+        timeout_s = int_arg(command, 4, 1, 180, default=60)  # the connect timeout: UDP needs no handshake
         mode = int_arg(command, 5, NORMAL, PACKET_CACHE, default=NORMAL)
         local_port = int_arg(command, 6, 0, 65535, default=0)
-        if protocol not in ("TCP", "UDP") or mode == STREAM_CACHE:
+        if (
+            protocol not in ("TCP", "UDP")
+            or mode == STREAM_CACHE
+            or (protocol, mode) == ("TCP", PACKET_CACHE)
+        ):
             return cme_error(INCORRECT_PARAMETERS)
         if mode == TRANSPARENT:
             return cme_error(OPERATION_NOT_SUPPORTED)
-        if self._module.sockets.get(connect_id) is not None or connect_id in self._ended_by_network:
+        if self._is_in_use(connect_id):
             return cme_error(IN_USE)
         if not self._module.registration.is_registered:
             return cme_error(PDP_NOT_ACTIVE)
         if protocol == "TCP":
-            result = CONNECT_FAILED
-        else:
-            result = OPEN_RESULTS[self._module.sockets.open(connect_id, host, remote_port, local_port)]
+            opened = self._tcp.open(connect_id, host, (remote_port, local_port), timeout_s=timeout_s)
+            if opened is not OpenResult.OPENED:  # else the result comes once the connect has ended
+                self._module.front.emit_urc(f"+MIPOPEN: {connect_id},{OPEN_RESULTS[opened]}")
+            return ok()
+        result = OPEN_RESULTS[self._module.sockets.open(connect_id, host, remote_port, local_port)]
         if result == 0:
             self._modes[connect_id] = mode
             self._targets[connect_id] = (host, remote_port)
@@ -146,19 +159,28 @@ class CmccSockets:
         length_bytes = int_arg(command, 1, 0, DATA_MODE_MAX_BYTES, default=0)
         if any(arg not in ("", "0") for arg in command.args[3:]):
             return cme_error(INCORRECT_PARAMETERS)  # <rai>, <seq>, <pri_flag>: not on 4G parts
+        if self._tcp.owns(connect_id):
+            return self._send_with(command, connect_id, length_bytes, self._tcp.send)
         if self._module.sockets.get(connect_id) is None:
             return cme_error(NOT_CONNECTED if connect_id in self._ended_by_network else NOT_IN_USE)
 
-        def send(payload: bytes) -> Reply:
+        def send(connect_id: int, payload: bytes) -> Reply:
             if not self._module.sockets.send(connect_id, payload):
                 return cme_error(NOT_CONNECTED)
             return ok(f"+MIPSEND: {connect_id},{len(payload)}")
 
+        return self._send_with(command, connect_id, length_bytes, send)
+
+    def _send_with(
+        self, command: ATCommand, connect_id: int, length_bytes: int, send: Callable[[int, bytes], Reply]
+    ) -> Reply:
+        """AT+MIPSEND's data, inline or after the prompt, handed to `send`."""
         if len(command.args) > 2:
-            return send(self._inline_data(command, connect_id, length_bytes))
+            return send(connect_id, self._inline_data(command, connect_id, length_bytes))
+        on_data = functools.partial(send, connect_id)
         if length_bytes == 0:
-            return prompt(DataRequest(length_bytes=None, max_bytes=SNDBUF_BYTES, on_data=send))
-        return prompt(DataRequest(length_bytes=length_bytes, max_bytes=length_bytes, on_data=send))
+            return prompt(DataRequest(length_bytes=None, max_bytes=SNDBUF_BYTES, on_data=on_data))
+        return prompt(DataRequest(length_bytes=length_bytes, max_bytes=length_bytes, on_data=on_data))
 
     def miprd(self, command: ATCommand) -> Reply:
         if command.kind is CommandKind.TEST:
@@ -166,6 +188,8 @@ class CmccSockets:
         if command.kind is not CommandKind.WRITE:
             return error()
         connect_id = self._id(command, 0)
+        if self._tcp.owns(connect_id):
+            return cme_error(INCORRECT_PARAMETERS)  # TCP in normal mode: the data came in the URC
         entry = self._module.sockets.get(connect_id)
         if entry is None:
             return cme_error(NOT_IN_USE)
@@ -186,7 +210,7 @@ class CmccSockets:
         if command.kind is not CommandKind.WRITE:
             return error()
         connect_id = self._id(command, 0)
-        is_open = self._module.sockets.close(connect_id)
+        is_open = self._module.sockets.close(connect_id) or self._tcp.close(connect_id)
         if not is_open and connect_id not in self._ended_by_network:
             return cme_error(NOT_IN_USE)
         self._forget(connect_id)
@@ -219,6 +243,8 @@ class CmccSockets:
         self._forget(connect_id)
         if self._setting("autofree", connect_id)[0] == 1:
             self._ended_by_network.add(connect_id)
+        else:
+            self._tcp.close(connect_id)  # a TCP connection the peer closed is freed at once
 
     def on_dropped(self, connect_id: int, length_bytes: int) -> None:
         if self._modes.get(connect_id) == PACKET_CACHE:
@@ -256,12 +282,21 @@ class CmccSockets:
         return data.hex().upper().encode() if self._setting("encoding", connect_id)[1] == HEX else data
 
     def _state_line(self, connect_id: int) -> str:
+        if (tcp_line := self._tcp.state_line(connect_id)) is not None:
+            return tcp_line
         target = self._targets.get(connect_id)
         if target is None:
             state = "CLOSED" if connect_id in self._ended_by_network else "INITIAL"
             return f'+MIPSTATE: {connect_id},,,,"{state}"'
         host, port = target
         return f'+MIPSTATE: {connect_id},"UDP","{host}",{port},"CONNECTED"'
+
+    def _is_in_use(self, connect_id: int) -> bool:
+        return (
+            self._module.sockets.get(connect_id) is not None
+            or self._tcp.owns(connect_id)
+            or connect_id in self._ended_by_network
+        )
 
     def _forget(self, connect_id: int) -> None:
         self._modes.pop(connect_id, None)

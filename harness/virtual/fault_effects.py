@@ -180,6 +180,7 @@ class FaultEffects:
         connect_id = fault.parameters.get("connect_id")
         target = None if connect_id is None else int(connect_id)
         self._module.sockets.close_by_network(target, CloseCause.CONNECTION_FAILED)
+        self._module.streams.close_by_network(target, CloseCause.CONNECTION_FAILED)
 
     # --- PSM wake-up -------------------------------------------------------------------------------------
 

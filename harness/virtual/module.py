@@ -9,8 +9,8 @@ module and its network behave (cellular-iot.md §5.3):
 - Power saving: PSM and eDRX requests are granted by the network policy at the attach and again, through a
   tracking area update (a short connection), whenever the module asks anew while registered; idle-mode
   timing and held downlink are harness.virtual.idle_mode's.
-- Data: `uplink` and `downlink` (the RadioPath the sockets and the ping use) carry datagrams through the
-  link model; uplink data wakes a module from PSM; downlink waits for the module to be reachable.
+- Data: `uplink` and `downlink` (the RadioPath the UDP and TCP sockets and the ping use) carry packets
+  through the link model; uplink data wakes a module from PSM; downlink waits for the module to be reachable.
 - The state timeline (harness.virtual.state_timeline) a power rail reads, with every transfer's air use, and
   `handle_control`, the entry of the control channel (harness.virtual.control).
 """
@@ -35,6 +35,7 @@ from harness.virtual.radio import ACT_NR_5GCN, tx_power_dbm
 from harness.virtual.registration import Fun, Registration, RegistrationEvents, RegistrationReport, RegStat
 from harness.virtual.rrc import RrcState
 from harness.virtual.state_timeline import StateTimeline, modem_state
+from harness.virtual.tcp_sockets import TcpSocketTable
 from harness.virtual.udp_sockets import SocketTable
 
 # Judgement: time from a reset (AT+CFUN=<fun>,1) to the ready URC; the manuals give no figure.
@@ -106,6 +107,7 @@ class VirtualModule:
         )
         self.idle.dl_buffer_count = self.network.dl_buffer_count
         self.sockets = SocketTable(loop=loop, path=self, local_ip=options.ip_address)
+        self.streams = TcpSocketTable(loop=loop, path=self, local_ip=options.ip_address)
         self.control_ops: dict[str, ControlOp] = control_ops(self)
         self.front.install(load_commands(options.model, self))
 
@@ -128,6 +130,7 @@ class VirtualModule:
         self.front.reset()
         self.front.wake()
         self.sockets.close_all(is_network_side=False)
+        self.streams.close_all(is_network_side=False)
         self.link.release()
         self.rrc.is_connected = False  # no +CSCON: the reset is silent
         self.registration.power_off()
@@ -141,6 +144,7 @@ class VirtualModule:
 
     def close(self) -> None:
         self.sockets.close_all(is_network_side=False)
+        self.streams.close_all(is_network_side=False)
         for watcher in self.close_watchers:
             watcher()
 
@@ -242,6 +246,7 @@ class VirtualModule:
         self.idle.on_deregistered()
         self.power_saving.forget_grants()
         self.sockets.close_all(is_network_side=True)
+        self.streams.close_all(is_network_side=True)
         for watcher in self.registration_watchers:
             watcher(False)
 

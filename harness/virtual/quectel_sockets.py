@@ -18,8 +18,9 @@ application notes [S13], Renode's BC660K model [S6] for the shape):
   URCs: +QIURC: "recv",<id> when a datagram enters an empty queue (access_mode 0, buffer);
         +QIURC: "recv",<id>,<len> <CR><LF> <data> (access_mode 1, direct push);
         +QIURC: "closed",<id> when the network side closes (deregistration, or the fault socket_closed).
-<err> codes are the Quectel TCP/IP ones (BG9x notes [S13]): 555 operation not supported (TCP, transparent
-mode: not modelled yet), 556 bind failed, 561 PDP context not active (not registered), 563 connect id in
+The "TCP" service and TCP connect ids are harness.virtual.quectel_tcp_sockets'.
+<err> codes are the Quectel TCP/IP ones (BG9x notes [S13]): 555 operation not supported (transparent
+mode: not modelled), 556 bind failed, 561 PDP context not active (not registered), 563 connect id in
 use, 565 DNS parse failed (the virtual module resolves no names), 572 operation not allowed (an address
 outside the network rule). A socket command on a connect id that is not open answers ERROR, as [S13] says.
 """
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING
 from harness.virtual.at_front import DataRequest, Handler, Reply, error, ok, prompt
 from harness.virtual.command_line import ATCommand, CommandKind, int_arg
 from harness.virtual.link import ReleaseAssistance
+from harness.virtual.quectel_tcp_sockets import QuectelTcp
 from harness.virtual.udp_sockets import CloseCause, OpenResult
 
 if TYPE_CHECKING:
@@ -76,6 +78,7 @@ class QuectelSockets:
         self._module = module
         self._modes: dict[int, AccessMode] = {}
         module.sockets.listener = self
+        self._tcp = QuectelTcp(module, max_send_bytes=MAX_SEND_BYTES)
 
     def table(self) -> dict[str, Handler]:
         return {"+QIOPEN": self.qiopen, "+QISEND": self.qisend, "+QIRD": self.qird, "+QICLOSE": self.qiclose}
@@ -93,14 +96,19 @@ class QuectelSockets:
         if service not in ("UDP", "TCP"):
             raise ValueError(f"service type {command.args[2]!r}")
         result = self._open(connect_id, service, host, (remote_port, local_port), mode)
-        self._module.front.emit_urc(f"+QIOPEN: {connect_id},{int(result)}")
+        if result is not None:
+            self._module.front.emit_urc(f"+QIOPEN: {connect_id},{int(result)}")
         return ok()
 
     def qisend(self, command: ATCommand) -> Reply:
         if command.kind is not CommandKind.WRITE:
             return error()
         connect_id = self._connect_id(command, 0)
-        length_bytes = int_arg(command, 1, 1, MAX_SEND_BYTES) if len(command.args) > 1 else None
+        is_tcp = self._tcp.owns(connect_id)  # <len> 0 asks a TCP connection for its counts
+        has_length = len(command.args) > 1
+        length_bytes = int_arg(command, 1, 0 if is_tcp else 1, MAX_SEND_BYTES) if has_length else None
+        if is_tcp:
+            return self._tcp.qisend(connect_id, length_bytes)
         rai = ReleaseAssistance(int_arg(command, 2, 0, 2, default=0))
         if self._module.sockets.get(connect_id) is None:
             return error()
@@ -118,6 +126,8 @@ class QuectelSockets:
             return error()
         connect_id = self._connect_id(command, 0)
         max_bytes = int_arg(command, 1, 0, MAX_READ_BYTES, default=MAX_READ_BYTES)
+        if self._tcp.owns(connect_id):
+            return self._tcp.qird(connect_id, max_bytes)
         entry = self._module.sockets.get(connect_id)
         if entry is None or self._modes.get(connect_id) is not AccessMode.BUFFER:
             return error()
@@ -135,8 +145,10 @@ class QuectelSockets:
         if command.kind is not CommandKind.WRITE:
             return error()
         connect_id = self._connect_id(command, 0)
-        int_arg(command, 1, 0, 65535, default=10)  # <timeout> in s: closing UDP takes no time
+        # <timeout> in s: closing UDP takes no time, a TCP close does not wait for the peer here
+        int_arg(command, 1, 0, 65535, default=10)
         self._module.sockets.close(connect_id)
+        self._tcp.close(connect_id)
         self._modes.pop(connect_id, None)
         return ok()
 
@@ -163,11 +175,17 @@ class QuectelSockets:
 
     def _open(
         self, connect_id: int, service: str, host: str, ports: tuple[int, int], mode: AccessMode
-    ) -> QiopenError:
-        if service == "TCP" or mode is AccessMode.TRANSPARENT:
+    ) -> QiopenError | None:
+        """The error to report now, or None when a TCP connect reports its own result later."""
+        if mode is AccessMode.TRANSPARENT:
             return QiopenError.OPERATION_NOT_SUPPORTED
         if not self._module.registration.is_registered:
             return QiopenError.PDP_CONTEXT_FAILED
+        if self._module.sockets.get(connect_id) is not None or self._tcp.owns(connect_id):
+            return QiopenError.CONNECT_ID_IN_USE
+        if service == "TCP":
+            opened = self._tcp.open(connect_id, host, ports, is_direct_push=mode is AccessMode.DIRECT_PUSH)
+            return None if opened is OpenResult.OPENED else OPEN_ERRORS[opened]
         remote_port, local_port = ports
         result = self._module.sockets.open(connect_id, host, remote_port, local_port)
         if result is OpenResult.OPENED:

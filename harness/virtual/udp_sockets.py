@@ -6,7 +6,7 @@ between: an uplink datagram leaves the socket when it arrives at the far end of 
 datagram read from the socket enters the module's receive queue when it has crossed the link, which may be
 much later when the module sleeps (PSM, eDRX); lost or dropped ones never do. Remote hosts are refused unless
 they are IPv4 literals inside the network rule (address_policy). The AT syntax on top is a dialect's
-(quectel_sockets, cmcc_sockets); this table knows none of it. UDP only: TCP is not modelled yet.
+(quectel_sockets, cmcc_sockets); this table knows none of it. TCP is harness.virtual.tcp_sockets'.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class CloseCause(StrEnum):
 
     PDP_DEACTIVATED = "pdp deactivated"  # the registration, and with it the PDN connection, is gone
     CONNECTION_FAILED = "connection failed"  # the network ended this one connection (a fault)
+    PEER_CLOSED = "closed by the peer"  # the far end closed a TCP connection
 
 
 class RadioPath(Protocol):
@@ -78,6 +79,15 @@ class ModuleSocket:
     dropped_datagrams: int = 0
 
 
+def remote_refusal(host: str) -> OpenResult | None:
+    """Why a socket may not be opened toward `host`, or None when it may."""
+    if parse_ipv4(host) is None:
+        return OpenResult.NOT_AN_ADDRESS
+    if not is_allowed_address(host):
+        return OpenResult.REFUSED_ADDRESS
+    return None
+
+
 class SocketTable:
     def __init__(
         self,
@@ -99,10 +109,8 @@ class SocketTable:
     def open(self, connect_id: int, host: str, remote_port: int, local_port: int) -> OpenResult:
         if connect_id in self._sockets:
             return OpenResult.IN_USE
-        if parse_ipv4(host) is None:
-            return OpenResult.NOT_AN_ADDRESS
-        if not is_allowed_address(host):
-            return OpenResult.REFUSED_ADDRESS
+        if (refusal := remote_refusal(host)) is not None:
+            return refusal
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
             sock.bind((self._local_ip, local_port))

@@ -10,10 +10,10 @@ import time
 import pytest
 
 from harness.at import ATSession
-from harness.dialects import UDP_SOCKET, Identity, RadioSnapshot, detect
+from harness.dialects import TCP_SOCKET, UDP_SOCKET, Identity, RadioSnapshot, detect
 from harness.dialects import cmcc_cat1 as dialect_module
 from harness.dialects.cmcc_cat1 import CmccCat1Modem, matches
-from harness.dialects.cmcc_cat1_socket import SEND_TIMEOUT_S
+from harness.dialects.cmcc_cat1_socket_table import SEND_TIMEOUT_S
 from harness.dialects.modem import PING
 from harness.errors import ModemError
 from tests.at.fake_module import FakeModule, lines
@@ -98,7 +98,7 @@ def test_no_iccid_without_a_sim(fake_module: FakeModule, fake_session: ATSession
 
 def test_capabilities_add_sockets_and_ping(fake_session: ATSession) -> None:
     capabilities = CmccCat1Modem(fake_session).capabilities
-    assert {UDP_SOCKET, PING} <= capabilities
+    assert {UDP_SOCKET, TCP_SOCKET, PING} <= capabilities
 
 
 def test_command_timeouts_add_the_data_mode_send_to_the_baseline(fake_session: ATSession) -> None:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from harness.at import ATSession, ATTimeout
 from harness.dialects import cmcc_cat1_socket as socket_module
 from harness.dialects.cmcc_cat1 import AccessMode, CmccCat1Modem, SendForm, SocketOptions
-from harness.dialects.cmcc_cat1_socket import CmccUdpSocket
+from harness.dialects.cmcc_cat1_socket import CmccSocket
 from harness.errors import ModemError, ParseError
 from tests.at.fake_module import FakeModule, lines
 
@@ -65,12 +65,12 @@ def modem(
     return CmccCat1Modem(session, options=SocketOptions(access_mode=mode, send_form=form))
 
 
-def opened(module: FakeModule, session: ATSession, *, mode: AccessMode = NORMAL) -> CmccUdpSocket:
+def opened(module: FakeModule, session: ATSession, *, mode: AccessMode = NORMAL) -> CmccSocket:
     script_open(module, mode=mode)
     return modem(session, mode=mode).open_udp(HOST, PORT)
 
 
-def received(sock: CmccUdpSocket, timeout_s: float = RECEIVE_TIMEOUT_S) -> bytes:
+def received(sock: CmccSocket, timeout_s: float = RECEIVE_TIMEOUT_S) -> bytes:
     datagram = sock.receive(timeout_s)
     assert datagram is not None, "no datagram within the deadline"
     return datagram.data

@@ -5,14 +5,12 @@ of the AT tests."""
 from __future__ import annotations
 
 import time
-from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from harness.at import ATCommandError, ATSession, Direction, read_transcript
+from harness.at import ATCommandError, ATSession
 from harness.dialects import RadioSnapshot, Registration, detect
 from harness.dialects.modem import DATA_INTERFACE, PING, UDP_SOCKET, PingResult
 from harness.dialects.quectel_redcap import COMMAND_TIMEOUTS_S, QuectelRedcapModem, matches
@@ -22,34 +20,13 @@ from harness.dialects.quectel_redcap_netdev import CallMode, DataCall, UsbNet
 from harness.errors import ModemError, ParseError
 from tests.at.fake_module import FakeModule, lines
 
+from . import golden
 from .conftest import script_identity
 from .test_quectel_redcap_netdev import FakeSysfs
 
-GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "at" / "golden" / "quectel_redcap"
-
 
 def play(module: FakeModule, name: str) -> None:
-    """Script the fake module from a golden transcript: each command answers with the lines read after it;
-    a command written again answers with its next answer (the last one repeats)."""
-    answers: dict[str, list[list[str]]] = defaultdict(list)
-    command: str | None = None
-    for entry in read_transcript(GOLDEN / f"{name}.log"):
-        if entry.direction is Direction.WRITTEN:
-            command = entry.text
-            answers[command].append([])
-        elif entry.direction is Direction.READ and command is not None:
-            answers[command][-1].append(entry.text)
-    for cmd, replies in answers.items():
-        module.script[cmd] = _replay([lines(*reply) for reply in replies])
-
-
-def _replay(replies: list[bytes]) -> Callable[[FakeModule], None]:
-    queue = list(replies)
-
-    def answer(module: FakeModule) -> None:
-        module.send(queue.pop(0) if len(queue) > 1 else queue[0])
-
-    return answer
+    golden.play(module, "quectel_redcap", name)
 
 
 @pytest.fixture

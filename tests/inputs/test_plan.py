@@ -267,7 +267,8 @@ def test_sweep_problems_name_the_key(write_toml: WriteToml, problems_of: Problem
         f"{path}: case[0].sweep.probes: params.probes is also set: sweep it or set it, not both",
         f'{path}: case[0].sweep."conditions.rsrp": conditions.rsrp is also set: sweep it or set it, not both',
         f"{path}: case[0].sweep.\"conditions.warp\": unknown radio condition 'warp' "
-        "(known: ce, rsrp, rsrq_db, sinr_db, delay_ms, jitter_ms, ul_kbps, dl_kbps, loss_pct, rrc_setup_ms, inactivity_s)",
+        "(known: ce, rsrp, rsrq_db, sinr_db, delay_ms, jitter_ms, ul_kbps, dl_kbps, loss_pct, rrc_setup_ms, "
+        "inactivity_s)",
         f'{path}: case[0].sweep."conditions.ce": radio conditions are numbers',
         f"{path}: case[0].sweep.payload_bytes: give at least one value to sweep",
         f"{path}: case[0].sweep.label[0]: 'a b' cannot be part of a case id ([a-z0-9][a-z0-9_.-]*)",

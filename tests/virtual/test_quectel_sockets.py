@@ -127,7 +127,7 @@ def test_qiclose_closes_and_the_connect_id_can_be_reused(module: Terminal, serve
         ("8.8.8.8", "UDP", 572),
         ("198.20.0.1", "UDP", 572),  # just past 198.18.0.0/15
         ("example.com", "UDP", 565),  # no name resolution in a virtual module
-        ("127.0.0.1", "TCP", 555),  # TCP is not modelled yet
+        ("192.0.2.1", "TCP", 572),  # TCP is refused by the same rule (test_tcp_sockets.py for the rest)
     ],
 )
 def test_refused_opens_report_the_quectel_error(module: Terminal, host: str, service: str, err: int) -> None:
