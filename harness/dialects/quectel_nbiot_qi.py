@@ -4,6 +4,9 @@ cellular-iot.md §3.1):
 
     AT+QIOPEN=0,<id>,"UDP","<host>",<port>,0,<access_mode>  -> OK, then URC +QIOPEN: <id>,<err>
     AT+QISEND=<id>,<len>  -> "> " prompt, <len> bytes        -> OK, then SEND OK (buffered, not delivered)
+    AT+QISEND=<id>,<len>,<RAI>  the same with release assistance (harness.dialects.release_assistance); the
+                          BC660K TCP/IP note was not readable: <RAI> after <len> is our reading, as the
+                          virtual module's (harness.virtual.quectel_sockets)
     direct push (access_mode 1): +QIURC: "recv",<id>,<len><CR><LF><data>
     buffer (access_mode 0): +QIURC: "recv",<id>, then AT+QIRD=<id>,<len> -> +QIRD: <n><CR><LF><data> OK
     AT+QICLOSE=<id> -> OK;  +QIURC: "closed",<id> when the network side closes
@@ -20,6 +23,7 @@ from enum import IntEnum
 from harness.at import ATSession, Urc, data_length_field, quote_arg
 from harness.dialects.modem import Datagram
 from harness.dialects.quectel_nbiot_inbox import Inbox, Read
+from harness.dialects.release_assistance import ReleaseAssistance
 from harness.errors import ModemError
 
 CONTEXT_ID = 0
@@ -92,14 +96,18 @@ class QuectelUdpSocket:
             raise
 
     def send(self, payload: bytes) -> float:
+        return self._send(f"AT+QISEND={self._id},{len(payload)}", payload)
+
+    def send_with_release(self, payload: bytes, release: ReleaseAssistance) -> float:
+        return self._send(f"AT+QISEND={self._id},{len(payload)},{int(release)}", payload)
+
+    def _send(self, command: str, payload: bytes) -> float:
         self._inbox.check_open()
         with self._ids.send_lock:
-            response = self._session.send_payload(
-                f"AT+QISEND={self._id},{len(payload)}", payload, timeout_s=SEND_TIMEOUT_S
-            )
+            response = self._session.send_payload(command, payload, timeout_s=SEND_TIMEOUT_S)
             result = self._session.wait_for_urc("SEND", timeout_s=SEND_TIMEOUT_S, since_s=response.started_s)
         if result.line != "SEND OK":
-            raise ModemError(f"AT+QISEND={self._id},{len(payload)} ended with {result.line!r}")
+            raise ModemError(f"{command} ended with {result.line!r}")
         return response.started_s
 
     def receive(self, timeout_s: float) -> Datagram | None:
