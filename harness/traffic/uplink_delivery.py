@@ -81,8 +81,9 @@ def delivery_samples(sent: pd.DataFrame, *, sink: pd.DataFrame, capture: pd.Data
     samples["copies"] = samples["seq"].map(chosen["copies"]).fillna(0).astype(np.int64)
     samples["arrival_source"] = str(source)
     samples["is_delivered"] = samples["copies"] > 0
-    rx_ns = samples["seq"].map(chosen["rx_ns"]).to_numpy(dtype=float)
-    samples["latency_ms"] = (rx_ns - samples["client_tx_ns"].to_numpy(dtype=float)) / _NS_PER_MS
+    # in whole ns before the division: a wall clock in ns as a float is only good to 256 ns
+    delay_ns = samples["seq"].map(chosen["rx_ns"]).astype("Int64") - samples["client_tx_ns"].astype("Int64")
+    samples["latency_ms"] = delay_ns.astype("Float64").to_numpy(dtype=float, na_value=np.nan) / _NS_PER_MS
     return samples
 
 
