@@ -94,7 +94,7 @@ def test_iccid_of_the_bc660k_family(fake_module: FakeModule, fake_session: ATSes
 
 
 def test_capabilities(fake_module: FakeModule, fake_session: ATSession) -> None:
-    """Release assistance (AT+QISEND <RAI>) on the BC660K command set only; the family given, nothing asked."""
+    """Release assistance (AT+QISEND <RAI>) on the BC660K command set only; nothing is asked of the module."""
     assert bc660k(fake_session).capabilities == frozenset({UDP_SOCKET, PING, PSM, EDRX, RAI})
     assert bc95(fake_session).capabilities == frozenset({UDP_SOCKET, PING, PSM, EDRX})
     assert fake_module.commands == []
