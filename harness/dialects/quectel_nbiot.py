@@ -15,6 +15,7 @@ Over the 27.007 baseline, by family (picked from +CGMM, cellular-iot.md §3.1, �
     eDRX with a PTW   AT+QEDRXCFG ([S5] §9.6)                    not offered here
     granted PSM       +CEREG n=4, else AT+QPSMS? ([S5] §9.9)     +CEREG n=4
     PSM entry report  +QNBIOTEVENT ([S5] §9.8, psm_reports)      none here
+    release assist.   AT+QISEND <RAI> (release_assistance)       not offered here (AT+NSOSTF flags)
 Both read +CESQ when their engineering command answers with an error (e.g. +CME ERROR: 30 before
 registration). Default timeouts: the manual's maxima ([S5] §7.2 +COPS 305 s, §4.8 +QENG 15 s).
 """
@@ -59,6 +60,7 @@ from harness.dialects.quectel_nbiot_qi import (
     Service,
     add_qi_framing,
 )
+from harness.dialects.release_assistance import RAI
 from harness.dialects.ts27007 import COMMAND_TIMEOUTS_S, DEFAULT_PDP_TYPE, Ts27007Modem
 from harness.errors import ModemError, ParseError
 
@@ -114,7 +116,8 @@ class QuectelNbiotModem(Ts27007Modem):
     @property
     def capabilities(self) -> frozenset[str]:
         sockets = {UDP_SOCKET} if self.family is Family.BC95 else {UDP_SOCKET, TCP_SOCKET}
-        return super().capabilities | sockets | {PING}
+        release = {RAI} if self.family is Family.BC660K else set()
+        return super().capabilities | sockets | {PING} | release
 
     @property
     def psm_report(self) -> PsmReport | None:

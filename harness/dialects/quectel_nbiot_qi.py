@@ -6,6 +6,9 @@ notes [S13]; cellular-iot.md §3.1):
                              (TCP: once the connect has ended; command to URC is the connect time)
     AT+QISEND=<id>,<len>  -> "> " prompt, <len> bytes        -> OK, then SEND OK (buffered, not delivered);
                              SEND FAIL: the send buffer is full ([S13]; a TCP piece is sent again)
+    AT+QISEND=<id>,<len>,<RAI>  the same with release assistance (harness.dialects.release_assistance); the
+                          BC660K TCP/IP note was not readable: <RAI> after <len> is our reading, as the
+                          virtual module's (harness.virtual.quectel_sockets)
     direct push (access_mode 1): +QIURC: "recv",<id>,<len><CR><LF><data>
     buffer (access_mode 0): +QIURC: "recv",<id>, then AT+QIRD=<id>,<len> -> +QIRD: <n><CR><LF><data> OK
     AT+QICLOSE=<id> -> OK;  +QIURC: "closed",<id> when the peer or the network side closes
@@ -26,6 +29,7 @@ from harness.at import ATSession, Urc, data_length_field, quote_arg
 from harness.dialects.modem import Connected, Datagram
 from harness.dialects.quectel_nbiot_inbox import Inbox, Read
 from harness.dialects.quectel_redcap_ping import ERROR_TEXTS
+from harness.dialects.release_assistance import ReleaseAssistance
 from harness.errors import ATError, ModemError
 
 CONTEXT_ID = 0
@@ -137,6 +141,12 @@ class QuectelSocket:
         times_s = [self._send_piece(piece) for piece in pieces]
         return times_s[0] if times_s else self._session.now_s()
 
+    def send_with_release(self, payload: bytes, release: ReleaseAssistance) -> float:
+        """One datagram with release assistance: the network may release the connection after it."""
+        sent_s, result = self._send_once(payload, release)
+        self._check_sent(payload, result)
+        return sent_s
+
     def receive(self, timeout_s: float) -> Datagram | None:
         return self._inbox.receive(timeout_s)
 
@@ -167,13 +177,14 @@ class QuectelSocket:
             raise ModemError(f"AT+QIOPEN for socket {self._id} to {where} failed: {opened.line}{meaning}")
         return Connected(command_s=response.started_s, connected_s=opened.t_s)
 
-    def _send_once(self, payload: bytes) -> tuple[float, str]:
+    def _send_once(self, payload: bytes, release: ReleaseAssistance | None = None) -> tuple[float, str]:
         """One AT+QISEND: when it was written, and its SEND OK or SEND FAIL line."""
         self._inbox.check_open()
+        command = f"AT+QISEND={self._id},{len(payload)}"
+        if release is not None:
+            command += f",{int(release)}"
         with self._ids.send_lock:
-            response = self._session.send_payload(
-                f"AT+QISEND={self._id},{len(payload)}", payload, timeout_s=SEND_TIMEOUT_S
-            )
+            response = self._session.send_payload(command, payload, timeout_s=SEND_TIMEOUT_S)
             result = self._session.wait_for_urc("SEND", timeout_s=SEND_TIMEOUT_S, since_s=response.started_s)
         return response.started_s, result.line
 

@@ -14,7 +14,7 @@ probe, and that time is recorded apart (`uart_wake_ms`), not in the round trip.
 
 PSM and eDRX are requested for the run (+CPSMS / +CEDRXS, harness.dialects) and carried to the network by a
 re-attach (harness.traffic.attach.register_once), as the grant engine does; what the module requested before
-is put back afterwards (harness.traffic.grants.restore_requests).
+is put back afterwards (harness.traffic.grants.granted_requests).
 
 KPIs (indicators.md §5.2): `rtt_idle_*` from idle, `rtt_psm_*` from PSM, `rtt_edrx_*` from idle with eDRX
 (min, p50, p95, p99, max in ms; harness.traffic.latency_statistics), `first_packet_loss_pct`, and
@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -40,8 +40,7 @@ from harness.dialects.modem import Modem, ModuleSocket
 from harness.errors import ModemError
 from harness.metrics import MetricValue
 from harness.probe import HEADER_BYTES, ProbeHeader, decode_probe, encode_probe
-from harness.traffic.attach import AttachSpec, PdnMode, register_once
-from harness.traffic.grants import restore_requests
+from harness.traffic.grants import GrantSpec, granted_requests
 from harness.traffic.latency_statistics import loss_pct, rtt_statistics
 from harness.traffic.modem_state_watch import ModemState, ModemStateWatch, StateChange, psm_report_of
 from harness.traffic.registration_watch import reporting_modem
@@ -132,37 +131,20 @@ def summarize(samples: pd.DataFrame, start: StartState) -> dict[str, MetricValue
     }
 
 
-@contextlib.contextmanager
-def _power_saving(modem: Modem, spec: FirstPacketSpec) -> Iterator[None]:
+def _power_saving(modem: Modem, spec: FirstPacketSpec) -> contextlib.AbstractContextManager[object]:
     """The start state's timers requested and granted for the block (a re-attach carries them), the
     module's own requests put back afterwards."""
     if spec.start is StartState.IDLE:
-        yield
-        return
+        return contextlib.nullcontext()
     is_psm = spec.start is StartState.PSM
-    psm_before = modem.psm() if is_psm else None
-    edrx_before = None if is_psm else modem.edrx()
-    try:
-        if is_psm:
-            modem.set_psm(periodic_tau_s=spec.periodic_tau_s, active_time_s=spec.active_time_s)
-        else:
-            modem.set_edrx(spec.edrx_cycle_s)
-        attach = AttachSpec(
-            cycles=1, attempt_timeout_s=spec.attempt_timeout_s, off_s=spec.off_s, pdn=PdnMode.OFF
-        )
-        register_once(modem, attach)
-        _check_granted(modem, spec.start)
-        yield
-    finally:
-        wake_uart(reporting_modem(modem).session)
-        restore_requests(modem, psm_before, edrx_before)
-
-
-def _check_granted(modem: Modem, start: StartState) -> None:
-    if start is StartState.PSM and not modem.psm().is_granted:
-        raise ModemError(f"the network did not grant PSM: {modem.psm()}")
-    if start is StartState.EDRX and modem.edrx().nw_edrx_s is None:
-        raise ModemError(f"the network did not grant eDRX: {modem.edrx()}")
+    grants = GrantSpec(
+        periodic_tau_s=spec.periodic_tau_s if is_psm else None,
+        active_time_s=spec.active_time_s if is_psm else None,
+        edrx_cycle_s=None if is_psm else spec.edrx_cycle_s,
+        attempt_timeout_s=spec.attempt_timeout_s,
+        off_s=spec.off_s,
+    )
+    return granted_requests(modem, grants)
 
 
 @dataclass(slots=True, kw_only=True)

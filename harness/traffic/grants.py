@@ -15,13 +15,18 @@ network deactivated has no value: its KPI is "no value", and a limit set on it m
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from harness.dialects.connection import wake_uart
 from harness.dialects.modem import EDRX, PSM, EdrxState, Modem, PsmState, PsmTimers
+from harness.errors import ModemError
 from harness.metrics import MetricValue
 from harness.traffic.attach import AttachSpec, PdnMode, register_once
+from harness.traffic.registration_watch import reporting_modem
 
 EDRX_NOT_USED = 0  # +CEDRXRDP AcT-type 0: eDRX not in use (27.007 §7.41)
 
@@ -84,6 +89,35 @@ def run_grants(modem: Modem, spec: GrantSpec) -> GrantResult:
     row.update({name: value.value for name, value in summary.items()})
     row.update(_bits(psm))
     return GrantResult(samples=pd.DataFrame([row]), summary=summary, psm=psm, edrx=edrx)
+
+
+@contextlib.contextmanager
+def granted_requests(modem: Modem, spec: GrantSpec) -> Iterator[PsmState | None]:
+    """The spec's PSM and/or eDRX requests made and carried to the network by a re-attach for the block;
+    ModemError when the network grants less than a PSM or eDRX at all (an engine that needs the state must
+    not run without it). Yields the PSM state read back (None when PSM was not asked for); the module's
+    own requests are put back afterwards."""
+    is_edrx = spec.edrx_cycle_s is not None
+    psm_before = modem.psm() if spec.is_psm_requested else None
+    edrx_before = modem.edrx() if is_edrx else None
+    try:
+        if spec.is_psm_requested:
+            modem.set_psm(periodic_tau_s=spec.periodic_tau_s, active_time_s=spec.active_time_s)
+        if is_edrx:
+            modem.set_edrx(spec.edrx_cycle_s, ptw_s=spec.ptw_s)
+        attach = AttachSpec(
+            cycles=1, attempt_timeout_s=spec.attempt_timeout_s, off_s=spec.off_s, pdn=PdnMode.OFF
+        )
+        register_once(modem, attach)
+        psm = modem.psm() if spec.is_psm_requested else None
+        if psm is not None and not psm.is_granted:
+            raise ModemError(f"the network did not grant PSM: {psm}")
+        if is_edrx and modem.edrx().nw_edrx_s is None:
+            raise ModemError(f"the network did not grant eDRX: {modem.edrx()}")
+        yield psm
+    finally:
+        wake_uart(reporting_modem(modem).session)  # it may sleep in PSM by now; what follows needs its UART
+        restore_requests(modem, psm_before, edrx_before)
 
 
 def restore_requests(modem: Modem, psm: PsmState | None, edrx: EdrxState | None) -> None:

@@ -8,6 +8,7 @@ so the module is connected while either source says so."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from harness.virtual.event_loop import EventLoop, Timer
@@ -38,7 +39,8 @@ class RrcState:
         """The link was used (a packet, signalling): report a connection it set up, and the release it now
         expects."""
         if transfer is not None and transfer.connected_at_s is not None:
-            self._loop.call_at(transfer.connected_at_s, self._connection_up)
+            connected_at_s = transfer.connected_at_s
+            self._loop.call_at(connected_at_s, functools.partial(self._connection_up, connected_at_s))
         if self._release_timer is not None:
             self._release_timer.cancel()
         release_at_s = self._link.release_at_s
@@ -63,9 +65,11 @@ class RrcState:
             self._reported = is_connected
             self._on_change(is_connected)
 
-    def _connection_up(self) -> None:
-        # the connection may have gone in the meantime (deregistration, reset)
-        if self._link.is_connected(self._loop.now_s()):
+    def _connection_up(self, connected_at_s: float) -> None:
+        # Asked at the set-up time, not now: a connection released right after one short packet with release
+        # assistance may be over before the loop serves this timer, and was still up. A connection that went
+        # in the meantime (deregistration, reset) no longer holds that time.
+        if self._link.is_connected(connected_at_s):
             self.report(is_connected=True)
 
     def _release_due(self) -> None:

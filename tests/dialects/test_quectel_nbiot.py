@@ -11,6 +11,7 @@ from harness.dialects import ConnectOptions, RadioSnapshot
 from harness.dialects import quectel_nbiot as quectel_nbiot_module
 from harness.dialects.modem import EDRX, PING, PSM, TCP_SOCKET, UDP_SOCKET, EdrxState, PsmTimers
 from harness.dialects.quectel_nbiot import Family, QuectelNbiotModem, family_of, matches
+from harness.dialects.release_assistance import RAI
 from harness.errors import ATTimeout, ModemError
 from tests.at.fake_module import FakeModule, lines
 
@@ -93,9 +94,10 @@ def test_iccid_of_the_bc660k_family(fake_module: FakeModule, fake_session: ATSes
 
 
 def test_capabilities(fake_module: FakeModule, fake_session: ATSession) -> None:
-    assert bc660k(fake_session).capabilities == frozenset({UDP_SOCKET, TCP_SOCKET, PING, PSM, EDRX})
-    bc95 = QuectelNbiotModem(fake_session, family=Family.BC95)
-    assert TCP_SOCKET not in bc95.capabilities  # AT+NSOCR=STREAM,6 is not driven
+    """TCP and release assistance (AT+QISEND <RAI>) on the BC660K command set only (AT+NSOCR=STREAM,6 is
+    not driven); nothing is asked of the module."""
+    assert bc660k(fake_session).capabilities == frozenset({UDP_SOCKET, TCP_SOCKET, PING, PSM, EDRX, RAI})
+    assert bc95(fake_session).capabilities == frozenset({UDP_SOCKET, PING, PSM, EDRX})
     assert fake_module.commands == []
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from harness.at import ATSession, Urc
 from harness.dialects import ConnectOptions, Datagram, ModemLink, ModuleSocket
 from harness.dialects.quectel_nbiot import AccessMode, Family, QuectelNbiotModem
+from harness.dialects.release_assistance import ReleaseAssistance, ReleaseAssistingSocket
 from harness.errors import ModemError
 from harness.probe import ProbeHeader, decode_probe, encode_probe
 from harness.server.reflector import UdpReflector
@@ -282,6 +283,24 @@ def test_send_fail_is_a_modem_error(fake_module: FakeModule, fake_session: ATSes
     sock = bc660k(fake_session).open_udp("127.0.0.1", 9)
     with pytest.raises(ModemError, match=r"AT\+QISEND=0,4 ended with 'SEND FAIL'"):
         sock.send(payload)
+    assert fake_module.raw_received == [payload]
+
+
+def test_send_with_release_assistance_puts_rai_after_the_length(
+    fake_module: FakeModule, fake_session: ATSession
+) -> None:
+    payload = b"meter"
+
+    def accepted(module: FakeModule) -> None:
+        module.send(b"\r\n> ")
+        module.read_raw(len(payload))
+        module.reply("OK", "SEND OK")
+
+    fake_module.script[OPEN_COMMAND] = lines("OK", "+QIOPEN: 0,0")
+    fake_module.script[f"AT+QISEND=0,{len(payload)},1"] = accepted
+    sock = bc660k(fake_session).open_udp("127.0.0.1", 9)
+    assert isinstance(sock, ReleaseAssistingSocket)
+    sock.send_with_release(payload, ReleaseAssistance.NO_FURTHER_DATA)
     assert fake_module.raw_received == [payload]
 
 

@@ -3,8 +3,10 @@ host data path's relay: connected while either is, one report per change, and a 
 
 from __future__ import annotations
 
+import dataclasses
+
 from harness.virtual.event_loop import EventLoop
-from harness.virtual.link import CE_PROFILES, LinkModel
+from harness.virtual.link import CE_PROFILES, Direction, LinkModel, ReleaseAssistance
 from harness.virtual.rrc import RrcState
 
 
@@ -42,3 +44,18 @@ def test_a_silent_reset_forgets_both_sources() -> None:
     assert (state.is_connected, reports) == (False, [True])
     state.report_host(is_connected=True)
     assert reports == [True, True]
+
+
+def test_a_connection_over_before_the_loop_serves_it_is_still_reported() -> None:
+    """One short packet with release assistance: the connection is released microseconds after its set-up,
+    and a loop that serves both timers late still reports it up, then released."""
+    now_s = [0.0]
+    loop = EventLoop(clock=lambda: now_s[0])
+    link = LinkModel(dataclasses.replace(CE_PROFILES[0], ul_kbps=10_000.0), seed=1)
+    reports: list[bool] = []
+    state = RrcState(loop=loop, link=link, on_change=reports.append)
+    state.follow(link.send(Direction.UL, 50, at_s=0.0, rai=ReleaseAssistance.NO_FURTHER_DATA))
+    now_s[0] = 10.0
+    loop.call_at(now_s[0], loop.stop)
+    loop.run()
+    assert reports == [True, False]
