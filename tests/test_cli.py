@@ -122,7 +122,9 @@ def test_a_plan_with_an_unknown_field_is_one_error_line(
     assert main(run_args(VIRTUAL_RIG, plan, tmp_path)) == EXIT_USER_ERROR
 
     (line,) = error_lines(capsys)
-    assert line.startswith(f"miot: error: {plan}: case[1].colour: unknown key")
+    smoke = load_plan(SMOKE_PLAN)
+    where = smoke.field_of(next(case for case in smoke.cases if case.id == "echo-ce1"))
+    assert line.startswith(f"miot: error: {plan}: {where}.colour: unknown key")
     assert not (tmp_path / "results").exists()
 
 
@@ -145,10 +147,11 @@ def test_cases_naming_an_unknown_procedure_are_one_error_line_each(
 
     assert main([*run_args(VIRTUAL_RIG, plan, tmp_path), testplans]) == EXIT_USER_ERROR
 
-    echo_cases = [i for i, case in enumerate(load_plan(SMOKE_PLAN).cases) if case.test == "test_udp_echo"]
+    smoke = load_plan(SMOKE_PLAN)
+    echo_cases = list(dict.fromkeys(smoke.field_of(c) for c in smoke.cases if c.test == "test_udp_echo"))
     assert len(echo_cases) >= 2
     assert error_lines(capsys) == [
-        f"miot: error: {plan}: case[{i}].test: no test function test_udp_ech0 was found" for i in echo_cases
+        f"miot: error: {plan}: {where}.test: no test function test_udp_ech0 was found" for where in echo_cases
     ]
     assert not (tmp_path / "results").exists()
 

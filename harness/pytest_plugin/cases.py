@@ -62,7 +62,7 @@ def case_params(metafunc: pytest.Metafunc, plan: Plan, modules: tuple[Module, ..
         try:
             spec = plan.build_params(case, spec_class) if spec_class else case.params
         except InputError as error:
-            problems.extend(error.problems)
+            problems.extend(p for p in error.problems if p not in problems)
             continue
         for module in case.select(modules):
             for iteration in range(1, case.repeat + 1):
@@ -101,14 +101,16 @@ def plan_problems(plan: Plan, procedures: Mapping[str, type | None]) -> list[Pro
     problems: list[Problem] = []
     for case in plan.cases:
         if case.test not in procedures:
-            problems.append(_no_test_problem(plan, case))
+            problem = _no_test_problem(plan, case)
+            if problem not in problems:  # once for a swept case, not once per value
+                problems.append(problem)
             continue
         spec_class = procedures[case.test]
         if spec_class is not None:
             try:
                 plan.build_params(case, spec_class)
             except InputError as error:
-                problems.extend(error.problems)
+                problems.extend(p for p in error.problems if p not in problems)
     return problems
 
 

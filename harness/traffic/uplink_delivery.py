@@ -70,19 +70,21 @@ def delivery_samples(sent: pd.DataFrame, *, sink: pd.DataFrame, capture: pd.Data
     `capture_rx_ns`, `copies`, `arrival_source`, `is_delivered`, `latency_ms` (NaN when not delivered).
     `sink` and `capture` are arrivals as sink_arrivals / capture_arrivals give them."""
     samples = sent.copy()
-    samples["sink_rx_ns"] = samples["seq"].map(sink["rx_ns"]).astype("Int64")
+    # mapped as Int64: a plain int64 map with a missing seq turns float64, and a wall clock in ns as a float
+    # is only good to 256 ns
+    samples["sink_rx_ns"] = samples["seq"].map(sink["rx_ns"].astype("Int64"))
     source = ArrivalSource.SINK if capture is None else ArrivalSource.CAPTURE
     chosen = sink if capture is None else capture
     samples["capture_rx_ns"] = (
         pd.array([pd.NA] * len(samples), dtype="Int64")
         if capture is None
-        else samples["seq"].map(capture["rx_ns"]).astype("Int64")
+        else samples["seq"].map(capture["rx_ns"].astype("Int64"))
     )
     samples["copies"] = samples["seq"].map(chosen["copies"]).fillna(0).astype(np.int64)
     samples["arrival_source"] = str(source)
     samples["is_delivered"] = samples["copies"] > 0
-    # in whole ns before the division: a wall clock in ns as a float is only good to 256 ns
-    delay_ns = samples["seq"].map(chosen["rx_ns"]).astype("Int64") - samples["client_tx_ns"].astype("Int64")
+    # in whole ns before the division
+    delay_ns = samples["seq"].map(chosen["rx_ns"].astype("Int64")) - samples["client_tx_ns"].astype("Int64")
     samples["latency_ms"] = delay_ns.astype("Float64").to_numpy(dtype=float, na_value=np.nan) / _NS_PER_MS
     return samples
 

@@ -3,7 +3,7 @@ observations do not bear out."""
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from harness.power.wake_schedule import (
@@ -84,6 +84,8 @@ def test_one_observation_serves_one_prediction() -> None:
 def test_scaled_timers_predict_scaled_times(
     active_s: float, tau_s: float, released_s: float, factor: float
 ) -> None:
+    # timers a rounding apart have no order to keep: shifted by released_s, their sum can tie either way
+    assume(abs(active_s - tau_s) > 1e-9 * tau_s)
     timers = GrantedTimers(active_time_s=active_s, periodic_tau_s=tau_s)
     coded = predict_schedule(timers, released_s=0.0, until_s=2e6)
     run = predict_schedule(timers.scaled(factor), released_s=released_s, until_s=released_s + 2e6)

@@ -58,7 +58,7 @@ def test_uplink_goodput_is_the_links_payload_rate(modem_link: ModemLink, server:
     assert result.summary["ul_received_bytes"].value == spec.total_bytes
     assert result.summary["ul_goodput_kbps"].value == pytest.approx(link_payload_kbps(), rel=RATE_TOLERANCE)
     series = result.samples
-    assert list(series.columns) == ["t_s", "payload_bytes", "goodput_kbps"]
+    assert list(series.columns) == ["t_s", "packets", "payload_bytes", "goodput_kbps"]
     assert len(series) >= 2  # about 1.5 s of stream in 0.5 s bins
     # a bin holds whole segments: within one segment of what the rate carries in it
     expected_bytes = link_payload_kbps() * 1000 / 8 * spec.interval_s
