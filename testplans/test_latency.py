@@ -1,5 +1,6 @@
 """Latency procedures (issue 6 item 2): round-trip time of UDP echo probes through the module (via="module";
-one case per payload size sweeps it), the first packet from RRC idle, PSM or eDRX idle (wake-up latency),
+one case per payload size sweeps it) or over its host data interface (via="host": RedCap, Cat-1), the first
+packet from RRC idle, PSM or eDRX idle (wake-up latency),
 the module's own ping, and the module's TCP connect time through its AT socket commands.
 
 Each test is a thin pytest function; the plan's `[[case]]` entries parametrise it (harness.pytest_plugin)
@@ -16,13 +17,16 @@ import pytest
 from harness.dialects import PING, TCP_SOCKET, UDP_SOCKET, Modem
 from harness.kpi import KpiRecorder
 from harness.pytest_plugin.cases import CaseRun
+from harness.pytest_plugin.data_path import HostDataPath
 from harness.pytest_plugin.fixtures import CaptureFactory, Evidence
-from harness.server import ServerControl, SessionInfo
+from harness.server import ServerControl, SessionInfo, SessionKind
 from harness.traffic import UdpEchoSpec, run_udp_echo
 from harness.traffic.first_packet import FirstPacketSpec, StartState, run_first_packet
+from harness.traffic.host_socket import HostUdpSocket
 from harness.traffic.modem_state_watch import psm_report_of
 from harness.traffic.ping import PingSpec, run_ping
 from harness.traffic.tcp_connect import TcpConnectSpec, run_tcp_connect
+from harness.traffic.udp_echo import run_udp_echo_on
 
 
 @pytest.mark.procedure(spec=UdpEchoSpec)
@@ -38,6 +42,21 @@ def test_udp_echo(
     with capture("server", echo_server.bpf):
         result = run_udp_echo(registered_modem, echo_server.address, case.spec)
     evidence.write_samples("udp_echo", result.samples)
+    kpis.record_all(result.summary)
+
+
+@pytest.mark.procedure(spec=UdpEchoSpec)
+def test_host_echo(
+    case: CaseRun, host_data_path: HostDataPath, kpis: KpiRecorder, evidence: Evidence
+) -> None:
+    """Round-trip latency and loss of UDP echo probes from the host over the module's data interface."""
+    server = host_data_path.server
+    reflector = server.open_session(SessionKind.UDP_REFLECTOR)
+    try:
+        result = run_udp_echo_on(HostUdpSocket(host_data_path.host, reflector.address), case.spec)
+    finally:
+        server.close_session(reflector.session_id)
+    evidence.write_samples("host_echo", result.samples)
     kpis.record_all(result.summary)
 
 

@@ -1,4 +1,5 @@
-"""traffic layer: the UDP echo latency engine, via="module".
+"""traffic layer: the UDP echo latency engine, via="module" (run_udp_echo) or over any socket of that shape,
+such as the host's on the module's data interface (run_udp_echo_on, via="host").
 
 N probes (harness.probe layout) go through the module's own UDP socket to the reflector, paced at a fixed
 interval without waiting for replies (irtt-style, so a 4 s RTT does not stretch the test to N x 4 s).
@@ -60,8 +61,15 @@ class _Probe:
 def run_udp_echo(
     modem: Modem, server: tuple[str, int], spec: UdpEchoSpec, *, wall_ns: Callable[[], int] = time.time_ns
 ) -> UdpEchoResult:
-    """Run the probes and return one sample per probe plus the summary KPIs."""
-    sock = modem.open_udp(*server)
+    """Run the probes through the module's own UDP socket; one sample per probe plus the summary KPIs."""
+    return run_udp_echo_on(modem.open_udp(*server), spec, wall_ns=wall_ns)
+
+
+def run_udp_echo_on(
+    sock: ModuleSocket, spec: UdpEchoSpec, *, wall_ns: Callable[[], int] = time.time_ns
+) -> UdpEchoResult:
+    """The same over a socket already open to the reflector (via="host": harness.traffic.host_socket);
+    closes it."""
     try:
         probes = _exchange(sock, spec, wall_ns)
     finally:
