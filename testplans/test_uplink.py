@@ -11,6 +11,8 @@ and harness.traffic.uplink_saturation; metric names are those of ../shared/refer
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from harness.dialects import UDP_SOCKET, Modem
@@ -30,11 +32,14 @@ def test_periodic_reports(
     case: CaseRun,
     registered_modem: Modem,
     server: ServerControl,
+    is_capture_on: bool,
     kpis: KpiRecorder,
     evidence: Evidence,
 ) -> None:
     """Reports through the module's UDP socket into a server sink, the state before each one as reported."""
-    spec: UplinkReportsSpec = case.spec
+    spec: UplinkReportsSpec = dataclasses.replace(
+        case.spec, is_captured=case.spec.is_captured and is_capture_on
+    )
     if UDP_SOCKET not in registered_modem.capabilities:
         pytest.skip(f"module {case.module.id} has no AT UDP socket")
     if spec.sleep is Sleep.PSM and psm_report_of(registered_modem) is None:
@@ -49,11 +54,17 @@ def test_periodic_reports(
 
 @pytest.mark.procedure(spec=UplinkSaturationSpec)
 def test_uplink_saturation(
-    case: CaseRun, registered_modem: Modem, server: ServerControl, kpis: KpiRecorder, evidence: Evidence
+    case: CaseRun,
+    registered_modem: Modem,
+    server: ServerControl,
+    is_capture_on: bool,
+    kpis: KpiRecorder,
+    evidence: Evidence,
 ) -> None:
     """A UDP stream offered above the link's uplink rate; the goodput at the server sink, by CE level."""
     if UDP_SOCKET not in registered_modem.capabilities:
         pytest.skip(f"module {case.module.id} has no AT UDP socket")
-    result = run_uplink_saturation(registered_modem, server, case.spec, capture_dir=evidence.dir)
+    spec = dataclasses.replace(case.spec, is_captured=case.spec.is_captured and is_capture_on)
+    result = run_uplink_saturation(registered_modem, server, spec, capture_dir=evidence.dir)
     evidence.write_samples("uplink_saturation", result.samples)
     kpis.record_all(result.summary)

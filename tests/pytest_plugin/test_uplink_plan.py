@@ -93,6 +93,9 @@ def test_the_uplink_plan_delivers_every_report_with_the_link_models_latency(plan
     idle = read_samples(tests_dir / "idle@cat-a" / "samples-uplink_reports.parquet")
     assert idle["state"].tolist() == ["idle", "idle"]
     assert idle["is_delivered"].all()
+    # the plan tester's rig sets capture "off": the engines capture nothing and arrivals are the sink's
+    assert set(psm["arrival_source"]) == set(idle["arrival_source"]) == {"sink"}
+    assert not list(tests_dir.glob("*/capture-*.pcap"))
     saturation = read_samples(tests_dir / "sat@nb-a" / "samples-uplink_saturation.parquet")
     assert (saturation["ce_level"] == 1).all()
     rows = plan_tester.measurements().set_index(["test_id", "metric"])
