@@ -17,6 +17,7 @@ import pytest
 from harness.results import RunDirectory, RunRecord, read_measurements, read_run_record
 
 RUN_ID = "run-1"
+TESTPLANS = Path(__file__).resolve().parents[2] / "testplans"
 _ITEM_ID = re.compile(r"^test_procedures\.py::test_\w+\[(.+)\]$")
 # Two NB-IoT modules and one Cat-1; their ports are valid URLs that only a bring-up would open.
 DEFAULT_MODULES = """
@@ -63,6 +64,10 @@ class PlanTester:
 
     def write_tests(self, source: str) -> Path:
         return _write(self.tests_path, textwrap.dedent(source))
+
+    def write_family(self, family: str) -> Path:
+        """The shipped procedures of one family, testplans/test_<family>.py, as the test file."""
+        return self.write_tests((TESTPLANS / f"test_{family}.py").read_text(encoding="utf-8"))
 
     def options(self, run_id: str = RUN_ID) -> list[str]:
         return [

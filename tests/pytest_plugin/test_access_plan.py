@@ -4,8 +4,6 @@ time is known."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 # Imported before any in-process run, as in test_power_fixture.py: pytester restores sys.modules after each
 # run, and pyarrow refuses to register pandas' extension types a second time.
 import pandas.core.arrays.arrow.extension_types  # noqa: F401
@@ -15,7 +13,6 @@ from harness.results import read_samples
 from .plan_tester import PlanTester
 
 ATTACH_S = 0.2
-PROCEDURES = Path(__file__).resolve().parents[2] / "testplans" / "test_access.py"
 RIG = f"""
     [[module]]
     id = "nb-a"
@@ -42,7 +39,7 @@ PLAN = """
 def test_the_access_plan_writes_samples_and_kpis(plan_tester: PlanTester) -> None:
     plan_tester.write_rig(RIG)
     plan_tester.write_plan(PLAN)
-    plan_tester.write_tests(PROCEDURES.read_text(encoding="utf-8"))
+    plan_tester.write_family("access")
 
     result = plan_tester.run()
 
@@ -62,7 +59,7 @@ def test_a_network_refusing_psm_fails_the_grant_limits(plan_tester: PlanTester) 
     """psm=reject: no T3324 comes back (its limit is `missing`) and psm_granted_pct is 0 (its limit fails)."""
     plan_tester.write_rig(RIG.replace("attach_s=", "psm=reject&attach_s="))
     plan_tester.write_plan(PLAN)
-    plan_tester.write_tests(PROCEDURES.read_text(encoding="utf-8"))
+    plan_tester.write_family("access")
 
     result = plan_tester.run("-k", "grants")
 

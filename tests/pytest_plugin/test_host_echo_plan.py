@@ -10,7 +10,6 @@ iperf3 (the host data path fixture's conditions); skipped with that reason other
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 # Imported before any in-process run, as in test_throughput_plan.py: pytester restores sys.modules after each
 # run, and pyarrow refuses to register pandas' extension types a second time.
@@ -25,7 +24,6 @@ from harness.virtual.profiles import REDCAP_1RX
 
 from .plan_tester import PlanTester
 
-PROCEDURES = Path(__file__).resolve().parents[2] / "testplans" / "test_latency.py"
 HOST_PATH_REASON = iperf3_problem() or netns.missing_net_admin()
 DELAY_MS = 20.0
 TOLERANCE_MS = 10.0
@@ -52,7 +50,7 @@ PLAN = """
 def test_host_echo_has_the_links_round_trip_by_payload_size(plan_tester: PlanTester) -> None:
     plan_tester.write_rig(RIG)
     plan_tester.write_plan(PLAN)
-    plan_tester.write_tests(PROCEDURES.read_text(encoding="utf-8"))
+    plan_tester.write_family("latency")
 
     plan_tester.run("-rs").assert_outcomes(passed=len(PAYLOADS))
 

@@ -4,8 +4,6 @@ figures are pinned so the measured latencies are known."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 # Imported before any in-process run, as in test_power_fixture.py: pytester restores sys.modules after each
 # run, and pyarrow refuses to register pandas' extension types a second time.
 import pandas.core.arrays.arrow.extension_types  # noqa: F401
@@ -24,7 +22,6 @@ SLACK_MS = 250
 # the first packet from idle or PSM: the connected round trip plus the RRC set-up, and the AT exchanges' slack
 FIRST_LOW_MS = 2 * DELAY_MS + RRC_SETUP_MS
 FIRST_HIGH_MS = FIRST_LOW_MS + SLACK_MS
-PROCEDURES = Path(__file__).resolve().parents[2] / "testplans" / "test_latency.py"
 RIG = f"""
     [[module]]
     id = "nb-a"
@@ -70,7 +67,7 @@ PLAN = f"""
 def test_the_latency_plan_writes_samples_and_kpis(plan_tester: PlanTester) -> None:
     plan_tester.write_rig(RIG)
     plan_tester.write_plan(PLAN)
-    plan_tester.write_tests(PROCEDURES.read_text(encoding="utf-8"))
+    plan_tester.write_family("latency")
 
     result = plan_tester.run("-rs")
 

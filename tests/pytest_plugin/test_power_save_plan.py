@@ -4,8 +4,6 @@ PSM fails them."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 # Imported before any in-process run, as in test_power_fixture.py: pytester restores sys.modules after each
 # run, and pyarrow refuses to register pandas' extension types a second time.
 import pandas as pd
@@ -15,7 +13,6 @@ from harness.results import read_samples
 
 from .plan_tester import PlanTester
 
-PROCEDURES = Path(__file__).resolve().parents[2] / "testplans" / "test_power_save.py"
 RIG = """
     [[module]]
     id = "nb-a"
@@ -53,7 +50,7 @@ PLAN = """
 def test_the_power_save_plan_writes_trace_samples_and_kpis(plan_tester: PlanTester) -> None:
     plan_tester.write_rig(RIG)
     plan_tester.write_plan(PLAN)
-    plan_tester.write_tests(PROCEDURES.read_text(encoding="utf-8"))
+    plan_tester.write_family("power_save")
 
     result = plan_tester.run()
 
@@ -74,7 +71,7 @@ def test_a_network_refusing_psm_fails_the_limits(plan_tester: PlanTester) -> Non
     """psm=reject: nothing granted, so PSM is never entered: the grant fails, the PSM figures are missing."""
     plan_tester.write_rig(RIG.replace("attach_s=0", "psm=reject&attach_s=0"))
     plan_tester.write_plan(PLAN.replace("event_timeout_s = 20", "event_timeout_s = 3"))
-    plan_tester.write_tests(PROCEDURES.read_text(encoding="utf-8"))
+    plan_tester.write_family("power_save")
 
     result = plan_tester.run()
 

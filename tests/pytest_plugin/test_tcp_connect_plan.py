@@ -5,8 +5,6 @@ skips with the reason."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 # Imported before any in-process run, as in test_latency_plan.py: pytester restores sys.modules after each
 # run, and pyarrow refuses to register pandas' extension types a second time.
 import pandas.core.arrays.arrow.extension_types  # noqa: F401
@@ -21,7 +19,6 @@ LINK = (
     f"attach_s=0.2&delay_ms={DELAY_MS}&jitter_ms=0&loss_pct=0&ul_kbps=10000&dl_kbps=10000"
     "&rrc_setup_ms=0&inactivity_s=30"
 )
-PROCEDURES = Path(__file__).resolve().parents[2] / "testplans" / "test_latency.py"
 RIG = f"""
     [[module]]
     id = "nb-a"
@@ -51,7 +48,7 @@ PLAN = f"""
 def test_the_tcp_connect_case_runs_on_bc660k_and_ml307r(plan_tester: PlanTester) -> None:
     plan_tester.write_rig(RIG)
     plan_tester.write_plan(PLAN)
-    plan_tester.write_tests(PROCEDURES.read_text(encoding="utf-8"))
+    plan_tester.write_family("latency")
 
     result = plan_tester.run("-rs", "-k", "test_tcp_connect")
 

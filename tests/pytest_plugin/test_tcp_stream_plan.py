@@ -4,8 +4,6 @@ against limits around the link's TCP payload rate (tests/traffic/test_tcp_stream
 
 from __future__ import annotations
 
-from pathlib import Path
-
 # Imported before any in-process run, as in test_latency_plan.py: pytester restores sys.modules after each
 # run, and pyarrow refuses to register pandas' extension types a second time.
 import pandas.core.arrays.arrow.extension_types  # noqa: F401
@@ -20,7 +18,6 @@ LINK = (
     f"attach_s=0.2&delay_ms=20&jitter_ms=0&loss_pct=0&ul_kbps={LINK_KBPS}&dl_kbps={LINK_KBPS}"
     "&rrc_setup_ms=0&inactivity_s=30"
 )
-PROCEDURES = Path(__file__).resolve().parents[2] / "testplans" / "test_throughput.py"
 RIG = f"""
     [[module]]
     id = "nb-a"
@@ -52,7 +49,7 @@ PLAN = f"""
 def test_tcp_stream_cases_run_both_ways(plan_tester: PlanTester) -> None:
     plan_tester.write_rig(RIG)
     plan_tester.write_plan(PLAN)
-    plan_tester.write_tests(PROCEDURES.read_text(encoding="utf-8"))
+    plan_tester.write_family("throughput")
 
     result = plan_tester.run("-k", "test_tcp_stream")
 

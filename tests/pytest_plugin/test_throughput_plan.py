@@ -140,7 +140,7 @@ PLAN = (
 def test_the_throughput_plan_measures_the_virtual_radios_rates(plan_tester: PlanTester) -> None:
     plan_tester.write_rig(RIG)
     plan_tester.write_plan(PLAN)
-    plan_tester.write_tests(PROCEDURES.read_text(encoding="utf-8"))
+    plan_tester.write_family("throughput")
 
     result = plan_tester.run("-rs")
 
@@ -193,7 +193,7 @@ def test_iperf3_skips_naming_why_a_module_has_no_host_data_path(plan_tester: Pla
         limits.ul_goodput_kbps = { low = 1 }
         """
     )
-    plan_tester.write_tests(PROCEDURES.read_text(encoding="utf-8"))
+    plan_tester.write_family("throughput")
 
     result = plan_tester.run("-rs")
 

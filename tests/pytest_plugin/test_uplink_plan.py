@@ -7,7 +7,6 @@ the link's payload rate, tagged with the module's CE level. The ML307R (no PSM r
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 # Imported before any in-process run, as in test_power_fixture.py: pytester restores sys.modules after each
 # run, and pyarrow refuses to register pandas' extension types a second time.
@@ -31,7 +30,6 @@ SLACK_MS = 250.0  # the AT exchange of the send and the server's receipt, on a l
 ONE_WAY_MS = LINK.rrc_setup_ms + airtime_ms(PAYLOAD_BYTES, LINK.ul_kbps) + LINK.delay_ms
 SAT_BYTES = 200
 LINK_PAYLOAD_KBPS = LINK.ul_kbps * SAT_BYTES / (SAT_BYTES + IPV4_UDP_HEADER_BYTES)
-PROCEDURES = Path(__file__).resolve().parents[2] / "testplans" / "test_uplink.py"
 RIG = f"""
     [[module]]
     id = "nb-a"
@@ -79,7 +77,7 @@ PLAN = f"""
 def test_the_uplink_plan_delivers_every_report_with_the_link_models_latency(plan_tester: PlanTester) -> None:
     plan_tester.write_rig(RIG)
     plan_tester.write_plan(PLAN)
-    plan_tester.write_tests(PROCEDURES.read_text(encoding="utf-8"))
+    plan_tester.write_family("uplink")
 
     result = plan_tester.run("-rs")
 
