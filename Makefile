@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench system-deps bench-deps install-tools clean
+.PHONY: run test lint bench system-deps test-deps bench-deps install-tools clean
 
 run: $(STAMP) system-deps
 	$(BIN)/miot run
@@ -13,7 +13,7 @@ run: $(STAMP) system-deps
 # Four xdist workers, a test file per worker: most tests wait on virtual-module timers, not the CPU, so
 # four overlap well even on two cores; a file's module-scoped fixtures (the smoke run) stay on one worker.
 TEST_WORKERS ?= 4
-test: $(STAMP) system-deps lint
+test: $(STAMP) test-deps lint
 	@$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile; rc=$$?; \
 		if [ $$rc -eq 5 ]; then echo "miot: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
@@ -35,17 +35,22 @@ $(STAMP): pyproject.toml
 # (throughput through the virtual data interface); `make bench` also compares pcap analysis with tshark.
 # Installed when missing and running as root; without root, capture and network namespaces are off anyway
 # (they need CAP_NET_RAW / CAP_NET_ADMIN), so only a warning.
+# The harness's own tests also serve a virtual module over RFC 2217 with ser2net, as a lab's rig host does.
 SYSTEM_TOOLS := tcpdump iperf3
 BENCH_TOOLS := tshark
+TEST_TOOLS := ser2net
 
 system-deps:
 	@$(MAKE) -s --no-print-directory install-tools TOOLS="$(SYSTEM_TOOLS)"
+
+test-deps:
+	@$(MAKE) -s --no-print-directory install-tools TOOLS="$(SYSTEM_TOOLS) $(TEST_TOOLS)"
 
 bench-deps:
 	@$(MAKE) -s --no-print-directory install-tools TOOLS="$(SYSTEM_TOOLS) $(BENCH_TOOLS)"
 
 install-tools:
-	@missing=""; for tool in $(TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	@missing=""; for tool in $(TOOLS); do command -v $$tool >/dev/null 2>&1 || [ -x /usr/sbin/$$tool ] || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			export DEBIAN_FRONTEND=noninteractive; \
