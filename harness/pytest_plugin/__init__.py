@@ -48,6 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
     problem = radio_sampling.setting_problem(config)
     if problem is not None:
         raise pytest.UsageError(problem)
+    settings.seconds(config, "lock_wait_s")  # a wrong value stops the run here, not at a module's bring-up
     run = start_plan_run(config)
     config.stash[PLAN_RUN] = run
     if config.pluginmanager.hasplugin("html") and not config.option.htmlpath:

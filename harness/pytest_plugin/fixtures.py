@@ -31,6 +31,7 @@ from harness.power import (
     record_current,
     with_markers,
 )
+from harness.pytest_plugin import settings
 from harness.pytest_plugin.cases import CaseRun
 from harness.pytest_plugin.html_report import CAPTURE_PROPERTY
 from harness.pytest_plugin.modems import ModemPool
@@ -114,8 +115,12 @@ def plan_run(request: pytest.FixtureRequest) -> PlanRun:
 
 
 @pytest.fixture(scope="session")
-def modem_pool(plan_run: PlanRun) -> Iterator[ModemPool]:
-    pool = ModemPool(id_key=plan_run.id_key)
+def modem_pool(request: pytest.FixtureRequest, plan_run: PlanRun) -> Iterator[ModemPool]:
+    pool = ModemPool(
+        id_key=plan_run.id_key,
+        run_id=plan_run.run_dir.run_id,
+        lock_wait_s=settings.seconds(request.config, "lock_wait_s"),
+    )
     yield pool
     pool.close()
 
