@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from harness.errors import HarnessError, InputError, UserError, VirtualModuleError
-from harness.plan import load_plan, plan_rig_problems
+from harness.plan import Plan, load_plan, plan_rig_problems
 from harness.results import RunDirectory, new_run_id
 from harness.rig import Rig, load_rig, rig_power_problems
 
@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if problems := [*plan_rig_problems(plan, rig), *plan_problems(plan, procedures_in(args.testplans))]:
         raise InputError(problems)
     run_id = args.run_id or new_run_id()
+    parallel = _parallel_args(plan, rig) if args.parallel else []
     import pytest  # only now: pytest's start-up is not needed to report bad input
 
     code = int(
@@ -81,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
                 f"--results={args.results}",
                 f"--run-id={run_id}",
                 f"--rootdir={Path.cwd()}",
+                *parallel,
                 *args.pytest_args,
             ]
         )
@@ -91,6 +93,13 @@ def run(args: argparse.Namespace) -> int:
     if run_dir.report_html.exists():
         print(f"miot: report: {run_dir.report_html}")
     return code
+
+
+def _parallel_args(plan: Plan, rig: Rig) -> list[str]:
+    """pytest-xdist options for one worker per module the plan uses; a module's cases stay on its worker
+    (each carries its module's xdist_group: harness.pytest_plugin.workers)."""
+    used = {module.id for case in plan.cases for module in case.select(rig.modules)}
+    return ["-n", str(len(used)), "--dist", "loadgroup"] if len(used) > 1 else []
 
 
 def rig_check(args: argparse.Namespace) -> int:
@@ -247,6 +256,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     run_parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="results root directory")
     run_parser.add_argument("--run-id", default=None, help="run id (default: a new timestamped id)")
+    run_parser.add_argument(
+        "--parallel",
+        action="store_true",
+        help="one worker process per module, modules side by side (pytest-xdist); a module's cases stay "
+        "on its worker, in plan order",
+    )
     run_parser.add_argument("--testplans", type=Path, default=TESTPLANS, help=argparse.SUPPRESS)
     run_parser.add_argument("pytest_args", nargs="*", help="passed to pytest after `--`")
     run_parser.set_defaults(command=run)

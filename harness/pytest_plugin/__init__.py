@@ -16,7 +16,7 @@ import pytest
 
 from harness.errors import InputError
 from harness.kpi import Outcome
-from harness.pytest_plugin import cases, html_report, radio_sampling, settings, verdicts
+from harness.pytest_plugin import cases, html_report, radio_sampling, settings, verdicts, workers
 from harness.pytest_plugin.data_path import host_data_path  # noqa: F401 - a fixture, found by name
 from harness.pytest_plugin.fixtures import (  # noqa: F401 - fixtures are found by name on this module
     CAPTURE_NOTES,
@@ -43,7 +43,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for marker in (*cases.MARKERS, radio_sampling.MARKER_HELP):
         config.addinivalue_line("markers", marker)
-    if not settings.is_plan_run(config) or hasattr(config, "workerinput"):
+    if not settings.is_plan_run(config):
+        return
+    if workers.is_worker(config):
+        joined = workers.join_plan_run(config)
+        if joined is not None:
+            config.stash[PLAN_RUN] = joined
         return
     problem = radio_sampling.setting_problem(config)
     if problem is not None:
@@ -51,11 +56,20 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.seconds(config, "lock_wait_s")  # a wrong value stops the run here, not at a module's bring-up
     run = start_plan_run(config)
     config.stash[PLAN_RUN] = run
+    config.pluginmanager.register(workers.RunTally(run), "miot-run-tally")
     if config.pluginmanager.hasplugin("html") and not config.option.htmlpath:
         config.option.htmlpath = str(run.run_dir.report_html)
         config.option.self_contained_html = True
     if config.pluginmanager.hasplugin("junitxml") and not config.option.xmlpath:
         config.option.xmlpath = str(run.run_dir.junit_xml)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist, on the controller: tell a worker which run directory to join."""
+    run = node.config.stash.get(PLAN_RUN, None)
+    if run is not None:
+        node.workerinput.update(workers.node_input(run))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -82,6 +96,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ]
     if problems:
         raise pytest.UsageError(str(InputError(problems)))
+    for item in items:
+        _, case = _plan_case(item)
+        if case is not None:  # with --dist loadgroup, a module's cases stay on one worker
+            item.add_marker(pytest.mark.xdist_group(name=case.module.id))
     placeholders = [item for item in items if cases.is_placeholder(item)]
     if placeholders:
         config.hook.pytest_deselected(items=placeholders)
@@ -97,7 +115,6 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         with radio_sampling.sampling(item, run, case):
             result = yield
     except pytest.skip.Exception:
-        run.count_unjudged("skipped")
         raise
     except BaseException:
         verdicts.judge(item, run, case, body_failed=True)
@@ -112,9 +129,16 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report: pytest.TestReport = yield
     run, case = _plan_case(item)
-    if run is None or case is None or (report.when != "call" and report.passed):
+    if run is None or case is None:
         return report
     verdict = item.stash.get(verdicts.VERDICT, None)
+    if report.when == "setup" and workers.MODULE_RECORD in item.stash:
+        workers.carry_module_record(report, item.stash[workers.MODULE_RECORD])
+    counted = workers.counted_outcome(report, verdict)
+    if counted is not None:
+        workers.carry_count(report, counted)
+    if report.when != "call" and report.passed:
+        return report
     outcome = verdict.outcome if verdict else (Outcome.FAIL if report.failed else None)
     report.user_properties.append((html_report.MODULE_PROPERTY, case.module.id))
     report.user_properties.append((html_report.OUTCOME_PROPERTY, str(outcome or report.outcome)))
@@ -126,8 +150,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             *getattr(report, "extras", []),
             *html_report.extras_for(verdict, test_dir, case.test_id, notes, rat=case.module.rat),
         ]
-    if report.when == "setup" and not report.passed:
-        run.count_unjudged(report.outcome)
     return report
 
 

@@ -38,6 +38,7 @@ from harness.pytest_plugin.modems import ModemPool
 from harness.pytest_plugin.plan_run import PLAN_RUN, PlanRun
 from harness.pytest_plugin.radio_sampling import RADIO_LOG, RadioLog
 from harness.pytest_plugin.verdicts import KPIS
+from harness.pytest_plugin.workers import MODULE_RECORD
 from harness.results import append_jsonl, write_parquet_atomic, write_samples
 from harness.rig import CapturePoint, ServerMode
 from harness.server import (
@@ -133,7 +134,11 @@ def evidence(request: pytest.FixtureRequest, plan_run: PlanRun, case: CaseRun) -
 
 @pytest.fixture
 def registered_modem(
-    plan_run: PlanRun, modem_pool: ModemPool, case: CaseRun, evidence: Evidence
+    request: pytest.FixtureRequest,
+    plan_run: PlanRun,
+    modem_pool: ModemPool,
+    case: CaseRun,
+    evidence: Evidence,
 ) -> Iterator[Modem]:
     """The case's module, registered to the network; its AT transcript goes to this test's at.log. A case
     with `conditions` runs with them held (the test skips when the rig cannot set them) and put back after."""
@@ -148,8 +153,8 @@ def registered_modem(
             f"module {case.module.id} bring-up failed: {error}; transcript: {evidence.dir / 'at.log'}",
             pytrace=False,
         )
-    if record is not None:
-        plan_run.add_module(record)
+    if record is not None:  # run.json gets it from the report (harness.pytest_plugin.workers)
+        request.node.stash[MODULE_RECORD] = record
     conditions = case.case.conditions
     if not conditions:
         yield modem
