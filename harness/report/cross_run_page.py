@@ -13,7 +13,7 @@ import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -24,7 +24,6 @@ from harness.report.indicator_families import FAMILIES
 from harness.report.kpi_table import KPI_TABLE_CSS
 from harness.report.labels import Lang, label
 from harness.report.run_set import GROUP_COLUMNS, LoadedRun
-from harness.results.timestamps import format_utc
 
 PAGE_CSS = (
     KPI_TABLE_CSS
@@ -70,7 +69,7 @@ def report_page(
 def _runs_section(runs: Sequence[LoadedRun], lang: Lang) -> str:
     starts = [r.record.started_utc for r in runs]
     ends = [r.record.ended_utc or r.record.started_utc for r in runs]
-    period = f"{_utc(min(starts))} – {_utc(max(ends))}" if runs else "—"
+    period = f"{_utc(min(starts))} – {_utc(max(ends))} UTC" if runs else "—"
     heads = ("run_id", "started", "ended", "rig", "plan", "site", "modules")
     rows = [[Cell(text=c) for c in _run_cells(run, lang)] for run in runs]
     return f"<h2>{_e(label('runs', lang))}</h2>\n<p>{_e(label('period', lang))}: {_e(period)}</p>\n" + _table(
@@ -131,7 +130,7 @@ def _indicator_cells(row: pd.Series, lang: Lang) -> list[Cell]:
         format_value(value),
         UNITS.get(str(row["unit"]), str(row["unit"])),
         _statistic_text(row, lang),
-        f"{format_value(_number(row['min']))} – {format_value(_number(row['max']))}",
+        _range_text(_number(row["min"]), _number(row["max"])),
         str(row["limit"]),
     ]
     cells = [Cell(text=t) for t in texts]
@@ -147,7 +146,16 @@ def _statistic_text(row: pd.Series, lang: Lang) -> str:
         statistic = str(row["metric"]).removesuffix("_" + str(row["unit"])).rsplit("_", 1)[-1]
         n, tests = int(row["n"]), int(row["n_tests"])
         return label("pooled_of", lang).format(statistic=statistic, n=n, tests=tests)
-    return label("median_of", lang).format(n=int(row["n"]))
+    n = int(row["n"])
+    if n <= 1:
+        return label("single_value" if n else "no_value", lang)
+    return label("median_of", lang).format(n=n)
+
+
+def _range_text(low: float | None, high: float | None) -> str:
+    if low is None or high is None:
+        return "—"
+    return format_value(low) if low == high else f"{format_value(low)} – {format_value(high)}"
 
 
 def _figures_section(figures: Sequence[ReportFigure], lang: Lang) -> str:
@@ -178,7 +186,8 @@ def _td(cell: Cell) -> str:
 
 
 def _utc(moment: datetime) -> str:
-    return format_utc(moment, "time")
+    """To the second, for people; the run files keep the microseconds."""
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S}"
 
 
 def _number(value: object) -> float | None:

@@ -45,6 +45,8 @@ LABELS: dict[str, dict[Lang, str]] = {
     "unchecked": {"en": "unchecked", "zh": "未判定"},
     "missing": {"en": "missing", "zh": "缺失"},
     "median_of": {"en": "median of {n} values", "zh": "{n} 个值的中位数"},
+    "single_value": {"en": "one value", "zh": "单个值"},
+    "no_value": {"en": "no value", "zh": "无数值"},
     "pooled_of": {
         "en": "{statistic} of {n} pooled samples from {tests} tests",
         "zh": "{tests} 个测试合并的 {n} 个样本的 {statistic}",

@@ -31,6 +31,7 @@ from harness.results.run_record import RunRecord, read_run_record
 
 GROUP_COLUMNS: tuple[str, ...] = ("module", "firmware", "operator", "rat", "site", "coverage")
 UNKNOWN = "unknown"
+RATS = frozenset(str(rat) for rat in Rat)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,12 +74,12 @@ def _load_run(run_dir: Path) -> tuple[LoadedRun, pd.DataFrame | None]:
     try:
         record = read_run_record(run_json)
         rows = read_measurements(measurements_csv) if measurements_csv.is_file() else None
-        run = LoadedRun(path=run_dir, run_id=run_dir.resolve().name, record=record)
-        return run, None if rows is None else with_dimensions(rows, record, run_dir)
     except (ValueError, OSError) as error:
         text = _one_line(error)
         where = "" if str(run_dir) in text else f"{run_dir}: "
         raise UserError(f"miot report: {where}{text}") from None
+    run = LoadedRun(path=run_dir, run_id=run_dir.resolve().name, record=record)
+    return run, None if rows is None else with_dimensions(rows, record, run_dir)
 
 
 def with_dimensions(rows: pd.DataFrame, record: RunRecord, run_dir: Path) -> pd.DataFrame:
@@ -91,18 +92,22 @@ def with_dimensions(rows: pd.DataFrame, record: RunRecord, run_dir: Path) -> pd.
     from_record = [_known(getattr(modules.get(i), "operator", None)) or UNKNOWN for i in module_ids]
     frame["operator"] = frame["operator"].astype(object).where(frame["operator"].notna(), from_record)
     frame["site"] = record.site.name if record.site is not None else UNKNOWN
-    frame["coverage"] = frame["test_id"].map(_test_coverage(frame)).fillna(UNKNOWN)
+    classes = _test_coverage(frame)
+    frame["coverage"] = [classes.get(str(test_id), UNKNOWN) for test_id in frame["test_id"]]
     frame["run_dir"] = str(run_dir)
     return frame
 
 
 def _test_coverage(frame: pd.DataFrame) -> dict[str, str]:
-    """test_id -> coverage class of its radio medians, for the tests that recorded them."""
+    """test_id -> coverage class of its radio medians, for the tests that recorded them on a RAT with a
+    coverage table."""
     radio = frame[frame["metric"].isin(list(MEDIANS.values()))]
     classes: dict[str, str] = {}
     for (test_id, rat), rows in radio.groupby(["test_id", "rat"], observed=True):
         pairs = zip(rows["metric"], rows["value"], strict=True)
         values = {str(m): (None if pd.isna(v) else float(v)) for m, v in pairs}
+        if str(rat) not in RATS:
+            continue
         name = case_coverage_class(Rat(str(rat)), values)
         if name is not None:
             classes[str(test_id)] = name
