@@ -55,7 +55,7 @@ def indicator_table(measurements: pd.DataFrame) -> pd.DataFrame:
     grouped = frame.groupby(keys, sort=False, dropna=False)
     table = grouped["value"].agg(value="median", n="count", min="min", max="max")
     table["n_tests"] = grouped["test_id"].size()
-    table["limit"] = grouped[list(_LIMIT_COLUMNS)].apply(_limits_text)
+    table["limit"] = _limits_text(frame)
     counts = pd.crosstab([frame[k] for k in keys], frame["outcome"], dropna=False)
     table = table.join(counts.reindex(columns=list(OUTCOME_COLUMNS), fill_value=0).fillna(0).astype(int))
     table["statistic"] = "median"
@@ -67,13 +67,17 @@ def indicator_table(measurements: pd.DataFrame) -> pd.DataFrame:
     return ordered
 
 
-def _limits_text(limits: pd.DataFrame) -> str:
-    """Every distinct limit of a group's rows, as the per-run report writes one; `—` for none."""
-    distinct = limits.drop_duplicates()
-    texts = [
-        describe_limit(_limit(row)) for row in distinct.itertuples(index=False) if _limit(row) is not None
-    ]
-    return " | ".join(texts) if texts else "—"
+def _limits_text(frame: pd.DataFrame) -> pd.Series:
+    """Per row key: every distinct limit of the group's rows, as the per-run report writes one; `—` for
+    none."""
+    distinct = frame.drop_duplicates([*ROW_KEYS, *_LIMIT_COLUMNS])
+    texts: dict[tuple[object, ...], list[str]] = {}
+    for row in distinct[[*ROW_KEYS, *_LIMIT_COLUMNS]].itertuples(index=False):
+        key, limit = tuple(row[: len(ROW_KEYS)]), _limit(tuple(row[len(ROW_KEYS) :]))
+        shown = texts.setdefault(key, [])
+        if limit is not None:
+            shown.append(describe_limit(limit))
+    return pd.Series({key: " | ".join(shown) if shown else "—" for key, shown in texts.items()})
 
 
 def _limit(row: tuple[float, ...]) -> Limit | None:
@@ -93,18 +97,23 @@ def _pool(table: pd.DataFrame, frame: pd.DataFrame) -> None:
         for key, rows in frame.groupby(list(ROW_KEYS), sort=False, dropna=False)
     }
     pools: dict[tuple[tuple[tuple[str, str], ...], SampleSource], np.ndarray | None] = {}
-    for index, row in table.iterrows():
-        found = pooled_source(str(row["metric"]))
+    statistics, values, counts = list(table["statistic"]), list(table["value"]), list(table["n"])
+    for position, row in enumerate(table[list(ROW_KEYS)].itertuples(index=False)):
+        found = pooled_source(str(row.metric))
         if found is None:
             continue
         source, statistic = found
-        test_keys = tests[tuple(row[k] for k in ROW_KEYS)]
+        test_keys = tests[tuple(row)]
         if (test_keys, source) not in pools:
             pools[(test_keys, source)] = read_pool(_as_paths(test_keys), source)
         pool = pools[(test_keys, source)]
         if pool is not None:
-            value = pooled_statistic(pool, statistic)
-            table.loc[index, ["statistic", "value", "n"]] = ["pooled", value, pool.size]
+            statistics[position], values[position], counts[position] = (
+                "pooled",
+                pooled_statistic(pool, statistic),
+                pool.size,
+            )
+    table["statistic"], table["value"], table["n"] = statistics, values, counts
 
 
 def _as_paths(tests: Iterable[tuple[str, str]]) -> list[tuple[Path, str]]:

@@ -101,14 +101,12 @@ def with_dimensions(rows: pd.DataFrame, record: RunRecord, run_dir: Path) -> pd.
 def _test_coverage(frame: pd.DataFrame) -> dict[str, str]:
     """test_id -> coverage class of its radio medians, for the tests that recorded them on a RAT with a
     coverage table."""
-    radio = frame[frame["metric"].isin(list(MEDIANS.values()))]
+    radio = frame[frame["metric"].isin(list(MEDIANS.values())) & frame["rat"].isin(list(RATS))]
+    medians = radio.pivot_table(index=["test_id", "rat"], columns="metric", values="value", aggfunc="first")
     classes: dict[str, str] = {}
-    for (test_id, rat), rows in radio.groupby(["test_id", "rat"], observed=True):
-        pairs = zip(rows["metric"], rows["value"], strict=True)
-        values = {str(m): (None if pd.isna(v) else float(v)) for m, v in pairs}
-        if str(rat) not in RATS:
-            continue
-        name = case_coverage_class(Rat(str(rat)), values)
+    for (test_id, rat), values in zip(medians.index, medians.to_dict("records"), strict=True):
+        known = {str(m): float(v) for m, v in values.items() if not pd.isna(v)}
+        name = case_coverage_class(Rat(str(rat)), known)
         if name is not None:
             classes[str(test_id)] = name
     return classes
