@@ -2,9 +2,11 @@
 
 A p95 across runs is the p95 of every probe of every test in the group, not a median of the tests' p95s
 (a median of p95s hides a bad run behind good ones, and weighs a 10-probe test like a 1000-probe one).
-POOLED_SOURCES says which metrics can be pooled and from which samples column: the round trips of the
-udp_echo engine (harness.traffic.udp_echo; warm-up probes left out and lost ones without a round trip,
-as its own summary does). Percentiles are numpy's linear interpolation, as the engines' (Hyndman-Fan
+POOLED_SOURCES says which metrics can be pooled and from which samples column, leaving out what each
+engine's own summary leaves out (warm-up rows; lost probes and failed connects, which have no time):
+`rtt_*` from the echo probes (harness.traffic.udp_echo through the module, samples-udp_echo, or through
+a host socket, samples-host_echo), `ping_rtt_*` from harness.traffic.ping, `tcp_connect_time_*` from
+harness.traffic.tcp_connect. Percentiles are numpy's linear interpolation, as the engines' (Hyndman-Fan
 type 7, harness.traffic.latency_statistics).
 
 A group is pooled only when every one of its tests has the samples file; otherwise the report falls back
@@ -27,7 +29,7 @@ from harness.results.samples import samples_path
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SampleSource:
-    engine: str
+    engines: tuple[str, ...]  # a test has the samples of one of them
     column: str
     warmup_column: str | None
 
@@ -38,10 +40,19 @@ class PooledSource:
     source: SampleSource
 
 
+_STATISTIC = r"(?P<statistic>min|max|p\d{1,2})"
 POOLED_SOURCES: tuple[PooledSource, ...] = (
     PooledSource(
-        metric_pattern=re.compile(r"^rtt_(?P<statistic>min|max|p\d{1,2})_ms$"),
-        source=SampleSource(engine="udp_echo", column="rtt_ms", warmup_column="is_warmup"),
+        metric_pattern=re.compile(f"^rtt_{_STATISTIC}_ms$"),
+        source=SampleSource(engines=("udp_echo", "host_echo"), column="rtt_ms", warmup_column="is_warmup"),
+    ),
+    PooledSource(
+        metric_pattern=re.compile(f"^ping_rtt_{_STATISTIC}_ms$"),
+        source=SampleSource(engines=("ping",), column="rtt_ms", warmup_column="is_warmup"),
+    ),
+    PooledSource(
+        metric_pattern=re.compile(f"^tcp_connect_time_{_STATISTIC}_ms$"),
+        source=SampleSource(engines=("tcp_connect",), column="connect_ms", warmup_column=None),
     ),
 )
 
@@ -59,8 +70,10 @@ def read_pool(tests: Iterable[tuple[Path, str]], source: SampleSource) -> np.nda
     when a test has no samples file."""
     parts: list[np.ndarray] = []
     for run_dir, test_id in tests:
-        path = samples_path(Path(run_dir) / "tests" / test_id, source.engine)
-        if not path.is_file():
+        test_dir = Path(run_dir) / "tests" / test_id
+        paths = [samples_path(test_dir, engine) for engine in source.engines]
+        path = next((p for p in paths if p.is_file()), None)
+        if path is None:
             return None
         parts.append(_column_values(path, source))
     values = np.concatenate(parts) if parts else np.empty(0)
