@@ -31,6 +31,7 @@ PAGE_CSS = (
 body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5em; color: #222; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.6em; }
 table.miot-kpi td.count-0 { color: #bbb; }
+table.miot-kpi td.num { white-space: nowrap; }
 td.miot-outcome-fail { background: #f8c8c8; font-weight: bold; }
 td.miot-outcome-marginal { background: #fff0c2; }
 td.miot-outcome-missing { background: #e8d0f0; font-weight: bold; }
@@ -123,17 +124,15 @@ def _tables_section(table: pd.DataFrame, lang: Lang) -> str:
 
 def _indicator_cells(row: pd.Series, lang: Lang) -> list[Cell]:
     """The cells of one indicator row; a non-zero outcome count carries its outcome's class."""
-    value = None if pd.isna(row["value"]) else float(row["value"])
-    texts = [
-        *(str(row[c]) for c in GROUP_COLUMNS),
-        str(row["metric"]),
-        format_value(value),
-        UNITS.get(str(row["unit"]), str(row["unit"])),
-        _statistic_text(row, lang),
-        _range_text(_number(row["min"]), _number(row["max"])),
-        str(row["limit"]),
+    cells = [
+        *(Cell(text=str(row[c])) for c in GROUP_COLUMNS),
+        Cell(text=str(row["metric"])),
+        Cell(text=format_value(_number(row["value"])), css="num"),
+        Cell(text=UNITS.get(str(row["unit"]), str(row["unit"]))),
+        Cell(text=_statistic_text(row, lang)),
+        Cell(text=_range_text(_number(row["min"]), _number(row["max"])), css="num"),
+        Cell(text=str(row["limit"])),
     ]
-    cells = [Cell(text=t) for t in texts]
     for outcome in _SHOWN_OUTCOMES:
         count = int(row[outcome])
         css = f"num miot-outcome-{outcome}" if count else "num count-0"
