@@ -2,6 +2,7 @@
 
     miot run [--rig R] [--plan P] [--results DIR] [--run-id ID] [-- PYTEST_ARGS...]
     miot rig check [--rig R]
+    miot report RUN_DIR... -o report.html [--lang en|zh]
     miot virtual <model> [--tcp PORT] [--rfc2217 PORT] [--<option> VALUE ...]
     miot server [--listen HOST:PORT] [--token-env NAME] [--public]
                 [--capture-dir DIR] [--capture-interface IF]
@@ -9,6 +10,9 @@
 `miot run` is pytest on testplans/ with those options, defaulting to the virtual rig and the smoke plan. It
 checks the rig and plan first, so bad input is reported as one line per problem naming the file and field,
 with exit code 2 and no traceback. Exit codes otherwise are pytest's: 0 all passed, 1 some failed.
+
+`miot report` writes the cross-run network-capability report of the given run directories (harness.report
+.cross_run_report): one self-contained HTML file. A directory that is not a run is one error line, exit 2.
 
 `miot virtual` starts one virtual module by hand, for a terminal program or an AT library: every
 `--<option> VALUE` is an option of its virtual:// URL (`--ce 1 --rsrp -112`, `--delay-ms 20`). It prints the
@@ -121,6 +125,20 @@ def rig_check(args: argparse.Namespace) -> int:
     if unmeasured:
         print(f"miot: no current measured for {', '.join(unmeasured)}")
     return code
+
+
+def report(args: argparse.Namespace) -> int:
+    """Aggregate the runs into one HTML report."""
+    from harness.report.cross_run_report import write_cross_run_report
+    from harness.report.labels import check_lang
+
+    try:
+        lang = check_lang(args.lang)
+    except ValueError as error:
+        raise UserError(f"miot report: {error}") from None
+    written = write_cross_run_report(args.run_dirs, args.output, lang=lang)
+    print(f"miot: report: {written}")
+    return 0
 
 
 def virtual(args: argparse.Namespace) -> int:
@@ -292,7 +310,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     virtual_parser.set_defaults(command=virtual)
     _add_server(commands)
+    _add_report(commands)
     return parser
+
+
+def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report_parser = commands.add_parser(
+        "report",
+        help="write the cross-run network-capability report of run directories (one HTML file)",
+        description="Aggregate runs by module, firmware, operator, RAT, site and coverage class into "
+        "indicator tables with pass/fail counts, with figures; one self-contained HTML file.",
+    )
+    report_parser.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR", help="results/<run_id>")
+    report_parser.add_argument("-o", "--output", type=Path, required=True, help="HTML file to write")
+    report_parser.add_argument("--lang", default="en", help="en or zh (default en)")
+    report_parser.set_defaults(command=report)
 
 
 def _add_server(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
