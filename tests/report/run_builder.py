@@ -23,6 +23,9 @@ from harness.results import (
     write_run_record,
     write_samples,
 )
+from harness.traffic.direction import Direction
+from harness.traffic.goodput_series import series_summary
+from harness.traffic.iperf3_report import counted_intervals
 from harness.traffic.latency_statistics import loss_pct, rtt_statistics
 
 STARTED = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
@@ -95,3 +98,27 @@ def write_run(root: Path, run_id: str, tests: list[RecordedTest]) -> Path:
 
 def normal_rtts(seed: int, *, mean_ms: float, sd_ms: float = 5.0, n: int = 40) -> np.ndarray:
     return np.random.default_rng(seed).normal(mean_ms, sd_ms, size=n)
+
+
+def iperf3_test(bins_kbps: np.ndarray) -> RecordedTest:
+    """An uplink iperf3 test: an omitted first second, these whole seconds, and a sliver of a last interval
+    (both left out of the per-second statistics, as iperf3_report counts them)."""
+    goodput = np.concatenate([[10.0], bins_kbps, [5.0]])
+    starts = np.arange(len(goodput), dtype=float)
+    ends = starts + 1.0
+    ends[-1] = starts[-1] + 0.1
+    samples = pd.DataFrame(
+        {
+            "t_s": starts,
+            "end_s": ends,
+            "goodput_kbps": goodput,
+            "is_omitted": [True] + [False] * (len(goodput) - 1),
+        }
+    )
+    counted = counted_intervals(samples)["goodput_kbps"].to_numpy(dtype=float)
+    return RecordedTest(
+        case_id="iperf3-ul",
+        metrics=series_summary(Direction.UL, counted),
+        limits={"ul_goodput_mean_kbps": Limit(low=100.0)},
+        samples={"iperf3": samples},
+    )

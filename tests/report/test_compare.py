@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from harness.cli import main
@@ -17,7 +18,7 @@ from harness.report.run_metrics import MetricKey
 from harness.report.tolerance import Tolerance, Tolerances
 from harness.results import read_measurements
 
-from .run_builder import RecordedTest, echo_test, normal_rtts, write_run
+from .run_builder import RecordedTest, echo_test, iperf3_test, normal_rtts, write_run
 
 SETTINGS = CompareSettings(resamples=500)
 
@@ -245,3 +246,19 @@ def test_runs_that_share_no_metric_are_a_user_error(
 
     assert code == 2
     assert "share no (case, module, metric)" in lines[-1]
+
+
+def test_a_goodput_drop_is_tested_on_the_counted_seconds(tmp_path: Path) -> None:
+    generator = np.random.default_rng(11)
+    before = write_run(tmp_path, "a", [iperf3_test(generator.normal(1000, 20, size=20))])
+    after = write_run(tmp_path, "b", [iperf3_test(generator.normal(800, 20, size=20))])
+
+    rows = {row.key.metric: row for row in compare_runs([before], [after], SETTINGS).rows}
+
+    mean = rows["ul_goodput_mean_kbps"]
+    recorded = read_measurements(after / "measurements.csv").set_index("metric")["value"]
+    assert mean.basis == "samples-iperf3"
+    assert (mean.n_baseline, mean.n_current) == (20, 20)  # the omitted second and the sliver left out
+    assert mean.current == pytest.approx(recorded["ul_goodput_mean_kbps"])
+    assert mean.verdict is Verdict.REGRESSION
+    assert rows["ul_goodput_p10_kbps"].verdict is Verdict.REGRESSION
