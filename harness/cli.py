@@ -6,6 +6,7 @@
     miot virtual <model> [--tcp PORT] [--rfc2217 PORT] [--<option> VALUE ...]
     miot server [--listen HOST:PORT] [--token-env NAME] [--public]
                 [--capture-dir DIR] [--capture-interface IF]
+    miot compare BASELINE CURRENT | --baseline RUN... --current RUN...  [options]   (harness.cli_compare)
 
 `miot run` is pytest on testplans/ with those options, defaulting to the virtual rig and the smoke plan. It
 checks the rig and plan first, so bad input is reported as one line per problem naming the file and field,
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
+from harness.cli_compare import add_compare
 from harness.errors import HarnessError, InputError, UserError, VirtualModuleError
 from harness.plan import Plan, load_plan, plan_rig_problems
 from harness.results import RunDirectory, new_run_id
@@ -311,6 +313,7 @@ def _parser() -> argparse.ArgumentParser:
     virtual_parser.set_defaults(command=virtual)
     _add_server(commands)
     _add_report(commands)
+    add_compare(commands)
     return parser
 
 

@@ -3,8 +3,8 @@
 The only package that imports pytest. It is inert unless a plan runs: `--plan` (or MIOT_PLAN) was given, or
 pytest was pointed at testplans/. Then it loads the rig and plan, creates results/<run-id>/, parametrises the
 plan-driven tests (harness.pytest_plugin.cases), provides their fixtures (…fixtures), judges KPIs after each
-test body (…verdicts) and fills the pytest-html report (…html_report). Every hook here stays short: the work
-is in those modules and in the library layers below.
+test body (…verdicts), fills the pytest-html report (…html_report) and puts each case's KPIs in junit.xml
+(…junit_report). Every hook here stays short: the work is in those modules and in the library layers below.
 """
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ import pytest
 
 from harness.errors import InputError
 from harness.kpi import Outcome
-from harness.pytest_plugin import cases, html_report, radio_sampling, settings, verdicts, workers
+from harness.pytest_plugin import (
+    cases,
+    html_report,
+    junit_report,
+    radio_sampling,
+    settings,
+    verdicts,
+    workers,
+)
 from harness.pytest_plugin.data_path import host_data_path  # noqa: F401 - a fixture, found by name
 from harness.pytest_plugin.fixtures import (  # noqa: F401 - fixtures are found by name on this module
     CAPTURE_NOTES,
@@ -146,6 +154,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         test_dir = run.run_dir.test_dir(case.test_id)
         notes = [*item.stash.get(CAPTURE_NOTES, []), *html_report.radio_notes(report)]
         report.user_properties.append(html_report.coverage_property(verdict, case.module.rat))
+        item.user_properties.extend(junit_report.kpi_properties(verdict.measurements))
         report.extras = [  # type: ignore[attr-defined]  # pytest-html's attribute
             *getattr(report, "extras", []),
             *html_report.extras_for(verdict, test_dir, case.test_id, notes, rat=case.module.rat),
