@@ -29,10 +29,11 @@ def free_tcp_port() -> int:
 
 
 @contextlib.contextmanager
-def ser2net_rfc2217(tty_path: str, *, baud: int = 115200) -> Iterator[str]:
-    """Serve `tty_path` over RFC 2217; yields its `rfc2217://127.0.0.1:<port>?ign_set_control` URL and ends
-    ser2net by pid. ser2net sets DTR/RTS with an ioctl a pty refuses, and then never answers the client's
-    SET-CONTROL; pyserial's `ign_set_control` stops waiting for that answer (a USB serial port answers)."""
+def ser2net_rfc2217(tty_path: str, pid_dir: Path, *, baud: int = 115200) -> Iterator[str]:
+    """Serve `tty_path` over RFC 2217, ser2net's pid file in `pid_dir`; yields its
+    `rfc2217://127.0.0.1:<port>?ign_set_control` URL and ends ser2net by pid. ser2net sets DTR/RTS with an
+    ioctl a pty refuses, and then never answers the client's SET-CONTROL; pyserial's `ign_set_control`
+    stops waiting for that answer (a USB serial port answers)."""
     assert SER2NET is not None
     port = free_tcp_port()
     config = [
@@ -42,7 +43,9 @@ def ser2net_rfc2217(tty_path: str, *, baud: int = 115200) -> Iterator[str]:
         "  options:",
         "    kickolduser: true",
     ]
-    args = [SER2NET, "-n", "-u", "-P", "/dev/null"]
+    # ser2net deletes its pid file when it ends: never point -P at a shared path (once /dev/null, which then
+    # came back as a regular file and broke every program that reads it)
+    args = [SER2NET, "-n", "-u", "-P", str(pid_dir / f"ser2net-{port}.pid")]
     for line in config:
         args += ["-Y", line]
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -56,7 +56,7 @@ def remote_url(tmp_path: Path) -> Iterator[str]:
     module = start_virtual_module("virtual://bc660k?ce=0&attach_s=0")
     module.go()
     try:
-        with ser2net_rfc2217(module.tty_path) as url:
+        with ser2net_rfc2217(module.tty_path, tmp_path) as url:
             yield url
     finally:
         module.stop()

@@ -4,6 +4,7 @@ loopback, driven through the harness's own transport, AT session and dialect."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -30,8 +31,8 @@ def module() -> Iterator[VirtualModuleProcess]:
     started.stop()
 
 
-def test_at_commands_and_port_settings_cross_ser2net(module: VirtualModuleProcess) -> None:
-    with ser2net_rfc2217(module.tty_path) as url:
+def test_at_commands_and_port_settings_cross_ser2net(module: VirtualModuleProcess, tmp_path: Path) -> None:
+    with ser2net_rfc2217(module.tty_path, tmp_path) as url:
         port = open_port(url, timeout=PORT_TIMEOUT_S)
         try:
             port.baudrate = 9600  # RFC 2217 SET-BAUDRATE: pyserial waits for ser2net to confirm it
@@ -42,9 +43,11 @@ def test_at_commands_and_port_settings_cross_ser2net(module: VirtualModuleProces
             port.close()
 
 
-def test_a_module_behind_ser2net_attaches_and_reports_its_radio(module: VirtualModuleProcess) -> None:
+def test_a_module_behind_ser2net_attaches_and_reports_its_radio(
+    module: VirtualModuleProcess, tmp_path: Path
+) -> None:
     options = ConnectOptions(dialect="auto", ready_timeout_s=10.0)
-    with ser2net_rfc2217(module.tty_path) as url, connect(url, options) as link:
+    with ser2net_rfc2217(module.tty_path, tmp_path) as url, connect(url, options) as link:
         assert link.dialect == "quectel_nbiot"
         assert link.modem.identity().model == "Quectel_BC660K-GL"
         link.modem.attach(None, timeout_s=10.0)
