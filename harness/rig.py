@@ -138,6 +138,30 @@ class Sim:
     slot: int | None = field(default=None, metadata={"min": 0})
 
 
+class ResetMethod(StrEnum):
+    AT = "at"  # AT+CFUN=1,1 through the module's own port (27.007 §8.2 <rst>=1)
+    COMMAND = "command"  # a program on the rig host: a relay or USB power switch (e.g. uhubctl)
+    NONE = "none"  # never reset: a module that hangs stays down for the rest of the run
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reset:
+    """How a module that hung, rebooted or vanished mid-case is brought back (issue 8 item 4). `command` is
+    an argv run without a shell, so no value in it is ever interpreted; `timeout_s` bounds the command and,
+    after it, the wait for the port to come back and answer AT."""
+
+    method: ResetMethod = ResetMethod.AT
+    command: tuple[str, ...] = field(default=(), metadata={"pattern": r"\S(.*\S)?"})
+    timeout_s: float = field(default=60.0, metadata={"min": 1, "max": 3600})
+
+    def problems(self) -> list[tuple[str, str]]:
+        if self.method is ResetMethod.COMMAND and not self.command:
+            return [("command", 'method "command" needs command, the argv to run, e.g. ["uhubctl", ...]')]
+        if self.method is not ResetMethod.COMMAND and self.command:
+            return [("command", f'command is run only with method = "command", not "{self.method}"')]
+        return []
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Module:
     id: str = field(metadata={"pattern": ID_PATTERN})
@@ -146,6 +170,7 @@ class Module:
     baudrate: int = field(default=DEFAULT_BAUDRATE, metadata={"min": 1})
     dialect: str = field(default=AUTO_DIALECT, metadata={"pattern": DIALECT_PATTERN})
     sim: Sim | None = None
+    reset: Reset = field(default_factory=Reset)
 
     def problems(self) -> list[tuple[str, str]]:
         if self.port.startswith("/") and not os.path.exists(self.port):

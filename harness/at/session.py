@@ -66,6 +66,7 @@ class ATSession:
         self._changed = threading.Condition(self._lock)
         self._command_lock = threading.Lock()
         self._last_command_s = 0.0
+        self._last_command = ""
         self._lost: BaseException | None = None
         self._input: PortInput | None = None
         self._turn = ReadTurn(interrupt=None, poll_s=POLL_INTERVAL_S)
@@ -129,6 +130,18 @@ class ATSession:
         """After a line with `prefix`, `length_of(line)` raw bytes follow (see framing.data_length_field)."""
         with self._lock:
             self._router.add_rule(DataRule(prefix=prefix, length_of=length_of))
+
+    @property
+    def is_lost(self) -> bool:
+        """The port went away (PortLost is raised by every call from now on)."""
+        return self._lost is not None
+
+    @property
+    def last_command(self) -> tuple[str, float]:
+        """The most recent command written (as the transcript shows it, secrets redacted) and when, on the
+        session clock; ("", 0.0) before the first."""
+        with self._lock:
+            return self._last_command, self._last_command_s
 
     def subscribe(self, prefix: str, fn: UrcCallback) -> Callable[[], None]:
         """Call fn(urc) for every URC with `prefix`, in the thread that read it: the reader thread, or the
@@ -228,6 +241,7 @@ class ATSession:
             )
             self._router.begin(pending, is_prompt=is_prompt)
             self._last_command_s = started_s
+            self._last_command = shown
             self._transcript.record_line(Direction.WRITTEN, shown, t_s=started_s)
         return pending, time.monotonic() + timeout_s
 

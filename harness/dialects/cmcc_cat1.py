@@ -79,6 +79,7 @@ def matches(manufacturer: str, model: str) -> bool:
 
 class CmccCat1Modem(Ts27007Modem):
     name = "cmcc_cat1"
+    ready_urc: ClassVar[str | None] = "+MATREADY"  # printed once booted (extended AT manual V1.7.4 §3.1)
     command_timeouts_s: ClassVar[Mapping[str, float]] = COMMAND_TIMEOUTS_S
 
     def __init__(self, session: ATSession, *, options: SocketOptions | None = None) -> None:
@@ -104,6 +105,7 @@ class CmccCat1Modem(Ts27007Modem):
 
     def open_tcp(self, host: str, port: int, *, timeout_s: float = 60.0) -> CmccSocket:
         return self._sockets.open_tcp(host, port, timeout_s=timeout_s)
+
     def connect_data(self, cid: int = cmcc_cat1_dialup.DEFAULT_CID, *, timeout_s: float = 30.0) -> str:
         """Dial the data call of context `cid` (AT+MDIALUP); the address the module reports for it."""
         return cmcc_cat1_dialup.dial(self.session, cid, timeout_s=timeout_s)

@@ -102,5 +102,3 @@ class ConnectIds:
                 prefix, timeout_s=timeout_s, match=lambda urc: match(urc.line), since_s=response.started_s
             )
             return ResultLine(line=urc.line, command_s=response.started_s, t_s=urc.t_s)
-
-

@@ -73,16 +73,22 @@ def connect(url: str, options: ConnectOptions | None = None) -> ModemLink:
     options = options or ConnectOptions()
     port = open_port(url, baudrate=options.baudrate)
     try:
-        # pyserial's stubs declare in_waiting on the concrete port classes only; every port
-        # serial_for_url returns has it.
-        session = ATSession(
-            cast(SerialPort, port),
-            default_timeout_s=options.default_timeout_s,
-            transcript_path=options.transcript_path,
-        ).open()
+        return link_port(port, options)
     except BaseException:
         port.close()
         raise
+
+
+def link_port(port: serial.SerialBase, options: ConnectOptions) -> ModemLink:
+    """An AT session and Modem on a port that is already open (a fresh one, or one reopened after the
+    module came back); the port stays open when this fails."""
+    # pyserial's stubs declare in_waiting on the concrete port classes only; every port serial_for_url
+    # returns has it.
+    session = ATSession(
+        cast(SerialPort, port),
+        default_timeout_s=options.default_timeout_s,
+        transcript_path=options.transcript_path,
+    ).open()
     try:
         wait_until_responsive(session, options.ready_timeout_s)
         session.send("AT+CMEE=1")
@@ -90,7 +96,6 @@ def connect(url: str, options: ConnectOptions | None = None) -> ModemLink:
         modem = open_modem(session, dialect)
     except BaseException:
         session.close()
-        port.close()
         raise
     return ModemLink(port=port, session=session, modem=modem, dialect=dialect)
 

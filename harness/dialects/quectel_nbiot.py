@@ -93,6 +93,8 @@ def family_of(model: str) -> Family:
 
 class QuectelNbiotModem(Ts27007Modem):
     name = "quectel_nbiot"
+    # BC660K prints RDY once booted ([S5] §9.3, after AT+CFUN=1,1); the BC95 family prints none we rely on
+    ready_urc: ClassVar[str | None] = "RDY"
     command_timeouts_s: ClassVar[Mapping[str, float]] = MappingProxyType(
         {**COMMAND_TIMEOUTS_S, "+COPS=": 305.0, "+QENG=": 15.0}
     )

@@ -83,6 +83,7 @@ def matches(manufacturer: str, model: str) -> bool:
 
 class QuectelRedcapModem(Ts27007Modem):
     name = "quectel_redcap"
+    ready_urc: ClassVar[str | None] = "RDY"  # Quectel modules print RDY once booted, as BC660K does
     command_timeouts_s: ClassVar[Mapping[str, float]] = COMMAND_TIMEOUTS_S
     registration_urcs: ClassVar[tuple[str, ...]] = ("+C5GREG", "+CEREG")
 

@@ -103,6 +103,8 @@ class Ts27007Modem:
     registration_urcs: ClassVar[tuple[str, ...]] = ("+CEREG",)
     attach_cid: ClassVar[int] = 1  # the PDP context whose APN the attach uses
     edrx_act_type: ClassVar[int | None] = None  # None: from the AcT the module is registered with
+    # the line a module prints once booted, which tells a reboot nobody asked for (27.007 defines none)
+    ready_urc: ClassVar[str | None] = None
 
     def __init__(self, session: ATSession) -> None:
         self.session = session

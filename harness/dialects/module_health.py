@@ -1,0 +1,104 @@
+"""dialects layer: telling a module fault of the rig (hung, rebooted, vanished) from a module that failed its
+test (issue 8 item 4).
+
+A case whose body raised is looked at once more before it is reported:
+- vanished: the AT session lost its port (PortLost: USB re-enumerated, ser2net link gone);
+- rebooted: the module printed its ready URC (`RDY`, `+MATREADY`) during the case when the harness had not
+  just asked for a reset (AT+CFUN=<fun>,1, 27.007 §8.2 <rst>=1), so its sockets, contexts and timers are gone;
+- hung: the body timed out waiting for the module and the module still answers no `AT`, after the retries
+  that wake a sleeping UART (harness.dialects.connection.wake_uart).
+Anything else is the module's own result: a refused command, a timeout after which the module answers, a
+KPI out of limits.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from harness.at import ATSession, Urc
+from harness.dialects.connection import wake_uart
+from harness.errors import ATError, ATTimeout, HarnessError, PortLost
+
+# A reset the harness asked for: 27.007 §8.2 +CFUN=<fun>,<rst> with rst=1 resets the MT first.
+_RESET_COMMAND = re.compile(r"^AT\+CFUN=\d+,1$", re.IGNORECASE)
+# How long after a reset command its ready URC is still the expected one (a BC660K boots in seconds; the
+# dialects wait 60 s for RDY, harness.dialects.quectel_nbiot REBOOT_TIMEOUT_S)
+EXPECTED_READY_WITHIN_S = 60.0
+
+
+class FaultKind(StrEnum):
+    HUNG = "hung"
+    REBOOTED = "rebooted"
+    VANISHED = "vanished"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModuleFault:
+    kind: FaultKind
+    detail: str
+
+    def describe(self) -> str:
+        return f"{self.kind} ({self.detail})"
+
+
+class RebootWatch:
+    """The ready URCs a module printed that no reset command of the harness explains, with their session
+    times; `since(t_s)` those from a moment on."""
+
+    def __init__(self, session: ATSession, ready_urc: str | None) -> None:
+        self._session = session
+        self._lock = threading.Lock()
+        self._unexpected: list[Urc] = []
+        self._unsubscribe: Callable[[], None] | None = None
+        if ready_urc is not None:
+            self._unsubscribe = session.subscribe(ready_urc, self._seen)
+
+    def since(self, t_s: float) -> list[Urc]:
+        with self._lock:
+            return [urc for urc in self._unexpected if urc.t_s >= t_s]
+
+    def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    def _seen(self, urc: Urc) -> None:
+        command, sent_s = self._session.last_command
+        if _RESET_COMMAND.match(command) and 0.0 <= urc.t_s - sent_s <= EXPECTED_READY_WITHIN_S:
+            return
+        with self._lock:
+            self._unexpected.append(urc)
+
+
+def diagnose(
+    session: ATSession, error: BaseException, watch: RebootWatch, *, since_s: float
+) -> ModuleFault | None:
+    """The rig fault behind `error`, raised by a case body that started at `since_s` (session clock), or
+    None when the module is up and the failure is the module's own."""
+    if isinstance(error, PortLost) or session.is_lost:
+        return ModuleFault(kind=FaultKind.VANISHED, detail=f"its port went away: {_first_line(error)}")
+    rebooted = watch.since(since_s)
+    if rebooted:
+        first = rebooted[0]
+        return ModuleFault(kind=FaultKind.REBOOTED, detail=f"{first.line} at +{first.t_s - since_s:.1f} s")
+    if isinstance(error, ATTimeout) and not _answers_at(session):
+        return ModuleFault(kind=FaultKind.HUNG, detail=f"no answer to AT after {_first_line(error)}")
+    return None
+
+
+def _answers_at(session: ATSession) -> bool:
+    try:
+        wake_uart(session)
+    except PortLost:
+        return False
+    except (ATError, HarnessError):
+        return False
+    return True
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return text.split("; transcript:")[0]
