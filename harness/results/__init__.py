@@ -7,6 +7,7 @@ samples        tests/<test_id>/samples-<engine>.parquet
 run_record     run.json
 identifiers    keyed hashes of IMEI / IMSI / ICCID
 provenance     file hashes, git commit
+schema         the schema version every run file carries, and the check its readers make
 """
 
 from harness.results.files import append_jsonl, write_bytes_atomic, write_json_atomic, write_parquet_atomic
@@ -21,7 +22,6 @@ from harness.results.measurements import (
 from harness.results.provenance import file_sha256, git_commit
 from harness.results.run_directory import RunDirectory, new_run_id
 from harness.results.run_record import (
-    SCHEMA_VERSION,
     FileRef,
     ModuleRecord,
     RunRecord,
@@ -30,6 +30,7 @@ from harness.results.run_record import (
     write_run_record,
 )
 from harness.results.samples import read_samples, write_samples
+from harness.results.schema import SCHEMA_VERSION, NewerSchemaError
 
 __all__ = [
     "COLUMNS",
@@ -38,6 +39,7 @@ __all__ = [
     "FileRef",
     "MeasurementContext",
     "MeasurementsWriter",
+    "NewerSchemaError",
     "ModuleRecord",
     "RunDirectory",
     "RunRecord",

@@ -18,9 +18,9 @@ from typing import Any
 from harness.results.files import write_json_atomic
 from harness.results.identifiers import is_hashed
 from harness.results.provenance import file_sha256
+from harness.results.schema import SCHEMA_VERSION, check_schema_version
 from harness.results.timestamps import format_utc, parse_utc
 
-SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,9 +121,7 @@ def _encode_site(site: SiteRecord) -> dict[str, object]:
 def decode_run_record(document: Any, where: str) -> RunRecord:
     """The RunRecord in a parsed run.json; ValueError naming the file and the field that is wrong."""
     doc = _Object(document, where)
-    version = doc.get("schema_version", int)
-    if version != SCHEMA_VERSION:
-        raise ValueError(f"{where}: schema_version {version} is not {SCHEMA_VERSION}, the one read here")
+    check_schema_version(doc.get("schema_version", int), where)
     counts = doc.get("outcome_counts", dict)
     if not all(isinstance(k, str) and type(v) is int for k, v in counts.items()):
         raise ValueError(f"{where}: outcome_counts must map names to integers")
