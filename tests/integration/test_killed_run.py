@@ -113,7 +113,9 @@ def killed_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
     command = [sys.executable, "-m", "harness", "run", f"--rig={directory / 'rig.toml'}"]
     command += [f"--plan={directory / 'plan.toml'}", f"--results={results}", f"--run-id={RUN_ID}"]
     log = (directory / "miot.log").open("wb")
-    miot = subprocess.Popen(command, cwd=CHECKOUT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    miot = subprocess.Popen(
+        command, cwd=CHECKOUT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     below: set[int] = set()
     try:
         deadline = time.monotonic() + FIRST_CASE_TIMEOUT_S
@@ -151,7 +153,8 @@ def test_the_finished_case_is_whole(killed_run: tuple[Path, set[int]]) -> None:
     run = read_run(killed_run[0])
     first = run.cases[0]
     assert first.outcome == "pass"
-    assert first.duration_s is not None and first.duration_s > 0
+    assert first.duration_s is not None
+    assert first.duration_s > 0
     rows = run.measurements[run.measurements["test_id"] == FIRST]
     assert {"rtt_p50_ms", "loss_pct"} <= set(rows["metric"])
     assert set(rows["outcome"]) <= {"pass", "unchecked"}
