@@ -18,8 +18,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from harness.cli import main
 from harness.results import read_samples
 from harness.results.case_record import CaseState, read_case_record
 from harness.results.measurements import read_measurements
@@ -170,3 +172,18 @@ def test_no_virtual_module_outlives_the_kill(killed_run: tuple[Path, set[int]]) 
     while (alive := {pid for pid in below if is_alive(pid)}) and time.monotonic() < deadline:
         time.sleep(POLL_S)
     assert alive == set()
+
+
+def test_the_killed_run_exports_and_duckdb_reads_it(
+    killed_run: tuple[Path, set[int]], tmp_path: Path
+) -> None:
+    export = tmp_path / "export"
+    assert main(["export", str(killed_run[0]), "--to", str(export)]) == 0
+    measurements = f"read_parquet('{export}/measurements/**/*.parquet', hive_partitioning = true)"
+    rows = duckdb.sql(f"SELECT DISTINCT operator, module, test_id, model FROM {measurements}").fetchall()
+    assert rows == [("00101", "nb-ce0", FIRST, "Quectel_BC660K-GL")]
+    samples = f"read_parquet('{export}/samples/udp_echo/**/*.parquet', hive_partitioning = true)"
+    assert duckdb.sql(f"SELECT test_id, count(*) FROM {samples} GROUP BY ALL").fetchall() == [(FIRST, 3)]
+    cases = f"read_parquet('{export}/cases/**/*.parquet', hive_partitioning = true)"
+    states = duckdb.sql(f"SELECT test_id, state FROM {cases} ORDER BY started_utc").fetchall()
+    assert states == [(FIRST, "finished"), (SECOND, "running")]
