@@ -28,6 +28,7 @@ def recorded(item: pytest.Item, run: PlanRun, case: CaseRun) -> Iterator[None]:
     """case.json `running` for the block, then finished with its outcome; a block left by an exception
     (pytest's own exit, Ctrl-C) leaves it `running`: the case did not finish."""
     test_dir = run.run_dir.test_dir(case.test_id)
+    start_s = time.monotonic()  # with started_utc, so that the two clocks' spans agree
     record = CaseRecord(
         test_id=case.test_id,
         case_id=case.case.id,
@@ -36,7 +37,6 @@ def recorded(item: pytest.Item, run: PlanRun, case: CaseRun) -> Iterator[None]:
         started_utc=datetime.now(UTC),
     )
     write_case_record(test_dir, record)
-    start_s = time.monotonic()
     yield
     finished = record.finished(
         outcome=case_outcome(item),
