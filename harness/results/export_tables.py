@@ -85,9 +85,13 @@ def cases_table(run: RunContents) -> pd.DataFrame:
         }
         for case in run.cases
     ]
-    texts = ("run_id", "test_id", "case_id", "module", "state", "outcome")
-    dtypes = dict.fromkeys(texts, "string") | dict.fromkeys(["started_utc", "ended_utc"], UTC_TIME)
-    return typed_frame(rows, dtypes | {"iteration": "int64", "duration_s": "float64"})
+    texts = dict.fromkeys(["run_id", "test_id", "case_id", "module"], "string")
+    return typed_frame(
+        rows,
+        texts
+        | {"iteration": "int64", "state": "string", "outcome": "string"}
+        | {"started_utc": UTC_TIME, "ended_utc": UTC_TIME, "duration_s": "float64"},
+    )
 
 
 def measurements_table(run: RunContents) -> pd.DataFrame:

@@ -176,3 +176,12 @@ def test_exporting_again_replaces_the_runs_parts(tmp_path: Path, runs: tuple[Pat
     assert query(
         f"SELECT run_id, operator IS NULL, count(*) FROM {table(export, 'measurements')} GROUP BY ALL ORDER BY ALL"
     ) == [(RUN_A, True, 2), (RUN_B, False, 1)]
+
+
+def test_every_column_has_a_type_spark_reads(tmp_path: Path, runs: tuple[Path, Path]) -> None:
+    """Spark reads no Parquet nanosecond timestamps and no unsigned 64-bit integers."""
+    export = tmp_path / "export"
+    export_runs(runs, export)
+    types = {str(f.type) for path in export.rglob("*.parquet") for f in pq.read_schema(path)}
+    assert "timestamp[us, tz=UTC]" in types
+    assert not {t for t in types if t.startswith("timestamp[ns") or t.startswith("uint64") or t == "null"}
