@@ -31,7 +31,8 @@ def test_export_says_what_it_wrote(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["export", str(finished), str(killed), "--to", str(export)]) == 0
 
     assert capsys.readouterr().out.splitlines() == [
-        f"miot export: {RUN_ID}: 6 file(s); rows: runs 1, modules 2, cases 2, measurements 2, samples/udp_echo 5",
+        f"miot export: {RUN_ID}: 6 file(s); "
+        "rows: runs 1, modules 2, cases 2, measurements 2, samples/udp_echo 5",
         "miot export: 20261126T013000Z-00c2 (interrupted, 1 unfinished case(s)): 5 file(s); "
         "rows: runs 1, modules 2, cases 2, measurements 1, samples/udp_echo 3",
         f"miot export: 2 run(s) in {export}",

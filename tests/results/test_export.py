@@ -17,6 +17,7 @@ from harness.results.hive import DEFAULT_PARTITION
 
 RUN_A, RUN_B = "20261126T013000Z-000a", "20261127T013000Z-000b"
 NASTY_OPERATOR = "China Mobile/CMCC=46000%"
+ESCAPED_OPERATOR = "China Mobile%2FCMCC%3D46000%25"
 
 
 @pytest.fixture
@@ -114,7 +115,7 @@ def test_the_layout_is_hive_partitioned_and_escaped(tmp_path: Path, runs: tuple[
             f"cases/date=2026-11-27/part-{RUN_B}.parquet",
             f"measurements/date=2026-11-26/operator=00101/module=nb-ce0/part-{RUN_A}.parquet",
             f"measurements/date=2026-11-26/operator=00101/module=nb-ce1/part-{RUN_A}.parquet",
-            f"measurements/date=2026-11-27/operator=China Mobile%2FCMCC%3D46000%25/module=nb-ce0/part-{RUN_B}.parquet",
+            f"measurements/date=2026-11-27/operator={ESCAPED_OPERATOR}/module=nb-ce0/part-{RUN_B}.parquet",
             f"samples/udp_echo/date=2026-11-26/part-{RUN_A}.parquet",
             f"samples/udp_echo/date=2026-11-27/part-{RUN_B}.parquet",
         ]
@@ -142,8 +143,8 @@ def test_runs_and_cases_say_which_run_was_interrupted(tmp_path: Path, runs: tupl
     export = tmp_path / "export"
     export_runs(runs, export)
     assert query(
-        f"SELECT run_id, is_interrupted, cases_recorded, cases_unfinished, cases_pass, site_name, site_lat_deg "
-        f"FROM {table(export, 'runs')} ORDER BY run_id"
+        "SELECT run_id, is_interrupted, cases_recorded, cases_unfinished, cases_pass, site_name, "
+        f"site_lat_deg FROM {table(export, 'runs')} ORDER BY run_id"
     ) == [(RUN_A, False, 2, 0, 2, "lab 1/north", 31.23), (RUN_B, True, 2, 1, 0, "lab 1/north", 31.23)]
     assert query(
         f"SELECT test_id, state, outcome, duration_s FROM {table(export, 'cases')} WHERE run_id = '{RUN_B}' "
@@ -174,7 +175,8 @@ def test_exporting_again_replaces_the_runs_parts(tmp_path: Path, runs: tuple[Pat
     assert not (export / "measurements/date=2026-11-26/operator=00101").exists()
     assert (export / f"measurements/date=2026-11-26/operator={DEFAULT_PARTITION}/module=nb-ce0").is_dir()
     assert query(
-        f"SELECT run_id, operator IS NULL, count(*) FROM {table(export, 'measurements')} GROUP BY ALL ORDER BY ALL"
+        f"SELECT run_id, operator IS NULL, count(*) FROM {table(export, 'measurements')} "
+        "GROUP BY ALL ORDER BY ALL"
     ) == [(RUN_A, True, 2), (RUN_B, False, 1)]
 
 
@@ -184,4 +186,4 @@ def test_every_column_has_a_type_spark_reads(tmp_path: Path, runs: tuple[Path, P
     export_runs(runs, export)
     types = {str(f.type) for path in export.rglob("*.parquet") for f in pq.read_schema(path)}
     assert "timestamp[us, tz=UTC]" in types
-    assert not {t for t in types if t.startswith("timestamp[ns") or t.startswith("uint64") or t == "null"}
+    assert not {t for t in types if t.startswith(("timestamp[ns", "uint64")) or t == "null"}

@@ -57,9 +57,8 @@ def test_duckdb_reads_every_value_back(tmp_path: Path) -> None:
         directory = partition_path(tmp_path / "t", [("date", "2026-11-26"), ("operator", value)])
         directory.mkdir(parents=True)
         pd.DataFrame({"i": [index]}).to_parquet(directory / "part-1.parquet")
-    rows = duckdb.sql(
-        f"SELECT i, operator FROM read_parquet('{tmp_path}/t/**/*.parquet', hive_partitioning = true) ORDER BY i"
-    ).fetchall()
+    table = f"read_parquet('{tmp_path}/t/**/*.parquet', hive_partitioning = true)"
+    rows = duckdb.sql(f"SELECT i, operator FROM {table} ORDER BY i").fetchall()
     assert rows == list(enumerate(values))
 
 
