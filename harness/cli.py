@@ -7,7 +7,7 @@
     miot server [--listen HOST:PORT] [--token-env NAME] [--public]
                 [--capture-dir DIR] [--capture-interface IF]
     miot compare BASELINE CURRENT | --baseline RUN... --current RUN...  [options]   (harness.cli_compare)
-    miot export RUN_DIR... --to DIR
+    miot export RUN_DIR... --to DIR                                                    (harness.cli_export)
 
 `miot run` is pytest on testplans/ with those options, defaulting to the virtual rig and the smoke plan. It
 checks the rig and plan first, so bad input is reported as one line per problem naming the file and field,
@@ -25,10 +25,6 @@ module ends by itself (exit 1). It is glue: the module runs in its own process, 
 channel on --listen (default 127.0.0.1:7780), authenticated with the token in the environment variable
 --token-env (default MIOT_SERVER_TOKEN; never printed). Loopback and 198.18.0.0/15 are allowed; any other
 address needs --public. It runs until Ctrl-C or SIGTERM (exit 0).
-
-`miot export` writes runs as Hive-partitioned Parquet under DIR (harness.results.export), replacing the
-parts of a run exported before. A directory that is not a run, a file of a newer schema or an unreadable
-file is one error line naming it, exit 2, and nothing is written.
 """
 
 from __future__ import annotations
@@ -43,6 +39,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from harness.cli_compare import add_compare
+from harness.cli_export import add_export
 from harness.errors import HarnessError, InputError, UserError, VirtualModuleError
 from harness.plan import Plan, load_plan, plan_rig_problems
 from harness.results import RunDirectory, new_run_id
@@ -227,18 +224,6 @@ def server(args: argparse.Namespace) -> int:
     return 0
 
 
-def export(args: argparse.Namespace) -> int:
-    """Export runs as partitioned Parquet; one line per run saying what it wrote."""
-    from harness.results.export import export_runs
-
-    for done in export_runs(args.runs, args.to):
-        rows = ", ".join(f"{table} {count}" for table, count in done.rows.items())
-        state = f" (interrupted, {done.unfinished_cases} unfinished case(s))" if done.is_interrupted else ""
-        print(f"miot export: {done.run_id}{state}: {len(done.parts)} file(s); rows: {rows}")
-    print(f"miot export: {len(args.runs)} run(s) in {args.to}")
-    return 0
-
-
 def virtual_url(model: str, option_words: Sequence[str]) -> str:
     """virtual://<model>?<options> from `--name VALUE` / `--name=VALUE` words (dashes in names become
     underscores); UserError for a word that is neither."""
@@ -331,7 +316,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_server(commands)
     _add_report(commands)
     add_compare(commands)
-    _add_export(commands)
+    add_export(commands)
     return parser
 
 
@@ -346,17 +331,6 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     report_parser.add_argument("-o", "--output", type=Path, required=True, help="HTML file to write")
     report_parser.add_argument("--lang", default="en", help="en or zh (default en)")
     report_parser.set_defaults(command=report)
-
-
-def _add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    export_parser = commands.add_parser(
-        "export",
-        help="write runs as Hive-partitioned Parquet (DuckDB, Spark, Trino read it as it is)",
-        description="Write runs as Hive-partitioned Parquet; exporting a run again replaces its files.",
-    )
-    export_parser.add_argument("runs", type=Path, nargs="+", metavar="RUN_DIR", help="run directories")
-    export_parser.add_argument("--to", type=Path, required=True, metavar="DIR", help="export directory")
-    export_parser.set_defaults(command=export)
 
 
 def _add_server(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
