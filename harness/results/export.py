@@ -57,6 +57,12 @@ class RunExport:
 
 def export_runs(run_paths: Sequence[Path], to: Path) -> list[RunExport]:
     runs = [read_run(Path(path)) for path in run_paths]
+    seen: dict[str, Path] = {}
+    for run in runs:
+        if (other := seen.setdefault(run.run_id, run.directory.path)) != run.directory.path:
+            raise ResultsError(
+                f"{run.directory.path}: run id {run.run_id} is also {other}'s; export one of them"
+            )
     for run in runs:  # footers only: a newer or broken file stops the export before it writes
         for _, path in table_files(run):
             read_file(path, parquet_schema_version)

@@ -90,3 +90,14 @@ def test_a_samples_file_of_a_newer_schema_stops_the_export_before_it_writes(
 
     assert error_line(capsys).startswith(f"miot: error: {samples}: schema version 2 is newer than 1")
     assert not (tmp_path / "export").exists()
+
+
+def test_two_runs_with_one_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first = build_run(tmp_path / "a", RUN_ID).path
+    second = build_run(tmp_path / "b", RUN_ID).path
+
+    assert main(["export", str(first), str(second), "--to", str(tmp_path / "export")]) == EXIT_USER_ERROR
+
+    assert (
+        error_line(capsys) == f"miot: error: {second}: run id {RUN_ID} is also {first}'s; export one of them"
+    )
