@@ -7,6 +7,7 @@
     miot server [--listen HOST:PORT] [--token-env NAME] [--public]
                 [--capture-dir DIR] [--capture-interface IF]
     miot compare BASELINE CURRENT | --baseline RUN... --current RUN...  [options]   (harness.cli_compare)
+    miot export RUN_DIR... --to DIR                                                    (harness.cli_export)
 
 `miot run` is pytest on testplans/ with those options, defaulting to the virtual rig and the smoke plan. It
 checks the rig and plan first, so bad input is reported as one line per problem naming the file and field,
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from harness.cli_compare import add_compare
+from harness.cli_export import add_export
 from harness.errors import HarnessError, InputError, UserError, VirtualModuleError
 from harness.plan import Plan, load_plan, plan_rig_problems
 from harness.results import RunDirectory, new_run_id
@@ -314,6 +316,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_server(commands)
     _add_report(commands)
     add_compare(commands)
+    add_export(commands)
     return parser
 
 

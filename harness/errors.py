@@ -42,6 +42,10 @@ class InputError(UserError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class ResultsError(UserError):
+    """A results directory or file the harness cannot read: not a run, a newer schema, an unreadable file."""
+
+
 class UrlError(UserError):
     """A port URL the harness cannot open: unknown scheme, unknown virtual model, bad option."""
 

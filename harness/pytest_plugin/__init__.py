@@ -3,8 +3,9 @@
 The only package that imports pytest. It is inert unless a plan runs: `--plan` (or MIOT_PLAN) was given, or
 pytest was pointed at testplans/. Then it loads the rig and plan, creates results/<run-id>/, parametrises the
 plan-driven tests (harness.pytest_plugin.cases), provides their fixtures (…fixtures), judges KPIs after each
-test body (…verdicts), fills the pytest-html report (…html_report) and puts each case's KPIs in junit.xml
-(…junit_report). Every hook here stays short: the work is in those modules and in the library layers below.
+test body (…verdicts), keeps each case's state on disk while it runs (…case_state), fills the pytest-html
+report (…html_report) and puts each case's KPIs in junit.xml (…junit_report). Every hook here stays short:
+the work is in those modules and in the library layers below.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from harness.errors import InputError
 from harness.kpi import Outcome
 from harness.pytest_plugin import (
+    case_state,
     cases,
     html_report,
     junit_report,
@@ -115,6 +117,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, Any, Any]:
+    run, case = _plan_case(item)
+    if run is None or case is None:
+        return (yield)
+    with case_state.recorded(item, run, case):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     run, case = _plan_case(item)
     if run is None or case is None:
@@ -145,6 +156,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     counted = workers.counted_outcome(report, verdict)
     if counted is not None:
         workers.carry_count(report, counted)
+        case_state.note_outcome(item, counted)
     if report.when != "call" and report.passed:
         return report
     outcome = verdict.outcome if verdict else (Outcome.FAIL if report.failed else None)

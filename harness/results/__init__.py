@@ -5,10 +5,15 @@ run_directory  results/<run_id>/ layout, run ids, the `latest` link
 measurements   measurements.csv rows, writer and reader
 samples        tests/<test_id>/samples-<engine>.parquet
 run_record     run.json
+case_record    tests/<test_id>/case.json, a case's state while it runs and its outcome once ended
+run_reader     a run read back whole (read_run), interrupted runs and unfinished cases marked
+export         `miot export`: Hive-partitioned Parquet (export_tables, hive)
 identifiers    keyed hashes of IMEI / IMSI / ICCID
 provenance     file hashes, git commit
+schema         the schema version every run file carries, and the check its readers make
 """
 
+from harness.results.case_record import CaseRecord, CaseState
 from harness.results.files import append_jsonl, write_bytes_atomic, write_json_atomic, write_parquet_atomic
 from harness.results.identifiers import ID_KEY_ENV, hash_identifier, load_id_key
 from harness.results.measurements import (
@@ -20,8 +25,8 @@ from harness.results.measurements import (
 )
 from harness.results.provenance import file_sha256, git_commit
 from harness.results.run_directory import RunDirectory, new_run_id
+from harness.results.run_reader import RunContents, read_run
 from harness.results.run_record import (
-    SCHEMA_VERSION,
     FileRef,
     ModuleRecord,
     RunRecord,
@@ -30,15 +35,20 @@ from harness.results.run_record import (
     write_run_record,
 )
 from harness.results.samples import read_samples, write_samples
+from harness.results.schema import SCHEMA_VERSION, NewerSchemaError
 
 __all__ = [
+    "CaseRecord",
+    "CaseState",
     "COLUMNS",
     "ID_KEY_ENV",
     "SCHEMA_VERSION",
     "FileRef",
     "MeasurementContext",
     "MeasurementsWriter",
+    "NewerSchemaError",
     "ModuleRecord",
+    "RunContents",
     "RunDirectory",
     "RunRecord",
     "SiteRecord",
@@ -49,6 +59,7 @@ __all__ = [
     "load_id_key",
     "new_run_id",
     "read_measurements",
+    "read_run",
     "read_run_record",
     "read_samples",
     "tabulate_measurements",

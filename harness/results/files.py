@@ -20,6 +20,10 @@ from pathlib import Path
 from typing import IO
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from harness.results.schema import parquet_metadata
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
@@ -34,8 +38,16 @@ def write_json_atomic(path: Path, document: object) -> None:
 
 
 def write_parquet_atomic(path: Path, df: pd.DataFrame) -> None:
-    """Parquet through pyarrow; the index is not written (raw rows carry their own columns)."""
-    _replace_with(path, lambda f: df.to_parquet(f, index=False))
+    """Parquet through pyarrow; the index is not written (raw rows carry their own columns). The footer
+    carries the schema version (harness.results.schema) and, as pandas' own writer does, the frame's
+    `attrs` (power traces keep their markers there)."""
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    metadata = {**(table.schema.metadata or {}), **parquet_metadata()}
+    if df.attrs:
+        # the key pandas.read_parquet restores `attrs` from (pandas.io.parquet, pandas >= 2.1)
+        metadata[b"PANDAS_ATTRS"] = json.dumps(df.attrs).encode("utf-8")
+    stamped = table.replace_schema_metadata(metadata)
+    _replace_with(path, lambda f: pq.write_table(stamped, f))
 
 
 def append_jsonl(path: Path, record: Mapping[str, object]) -> None:

@@ -172,7 +172,7 @@ def read_measurements(path: Path) -> pd.DataFrame:
     data = Path(path).read_bytes()
     data = data[: data.rfind(b"\n") + 1]
     if not data:
-        return _typed(pd.DataFrame({c: pd.Series([], dtype="string") for c in COLUMNS}), path)
+        return empty_measurements()
     frame = pd.read_csv(
         io.BytesIO(data),
         dtype="string",
@@ -181,6 +181,11 @@ def read_measurements(path: Path) -> pd.DataFrame:
         encoding="utf-8",
     )
     return _typed(frame, path)
+
+
+def empty_measurements() -> pd.DataFrame:
+    """No rows, with read_measurements' columns and dtypes (a run killed before its first case ended)."""
+    return _typed(pd.DataFrame({c: pd.Series([], dtype="string") for c in COLUMNS}), Path("(empty)"))
 
 
 def _typed(frame: pd.DataFrame, path: Path) -> pd.DataFrame:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from harness.results.files import write_parquet_atomic
 from harness.results.samples import check_samples
+from harness.results.schema import read_run_parquet
 
 RADIO_FILE = "radio.parquet"
 READING_TIME_COLUMN = "radio_t_s"
@@ -41,7 +42,7 @@ def write_radio(test_dir: Path, readings: pd.DataFrame) -> Path:
 
 def read_radio(test_dir: Path) -> pd.DataFrame:
     path = radio_path(test_dir)
-    frame = pd.read_parquet(path)
+    frame = read_run_parquet(path)
     check_samples(frame, str(path))
     return frame
 

@@ -18,9 +18,8 @@ from typing import Any
 from harness.results.files import write_json_atomic
 from harness.results.identifiers import is_hashed
 from harness.results.provenance import file_sha256
+from harness.results.schema import SCHEMA_VERSION, check_schema_version
 from harness.results.timestamps import format_utc, parse_utc
-
-SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,10 +119,8 @@ def _encode_site(site: SiteRecord) -> dict[str, object]:
 
 def decode_run_record(document: Any, where: str) -> RunRecord:
     """The RunRecord in a parsed run.json; ValueError naming the file and the field that is wrong."""
-    doc = _Object(document, where)
-    version = doc.get("schema_version", int)
-    if version != SCHEMA_VERSION:
-        raise ValueError(f"{where}: schema_version {version} is not {SCHEMA_VERSION}, the one read here")
+    doc = JsonObject(document, where)
+    check_schema_version(doc.get("schema_version", int), where)
     counts = doc.get("outcome_counts", dict)
     if not all(isinstance(k, str) and type(v) is int for k, v in counts.items()):
         raise ValueError(f"{where}: outcome_counts must map names to integers")
@@ -149,12 +146,12 @@ def decode_run_record(document: Any, where: str) -> RunRecord:
 def _decode_file(document: dict[str, Any] | None, where: str) -> FileRef | None:
     if document is None:
         return None
-    doc = _Object(document, where)
+    doc = JsonObject(document, where)
     return FileRef(path=doc.get("path", str), sha256=doc.get("sha256", str))
 
 
 def decode_module_record(document: Any, where: str) -> ModuleRecord:
-    doc = _Object(document, where)
+    doc = JsonObject(document, where)
     required = ("module_id", "rat")
     optional = {
         name: doc.get(name, str, optional=True)
@@ -168,7 +165,7 @@ def decode_module_record(document: Any, where: str) -> ModuleRecord:
 
 
 def _decode_site(document: dict[str, Any], where: str) -> SiteRecord:
-    doc = _Object(document, where)
+    doc = JsonObject(document, where)
     lat, lon = doc.get("lat_deg", float, optional=True), doc.get("lon_deg", float, optional=True)
     return SiteRecord(name=doc.get("name", str), lat_deg=lat, lon_deg=lon)
 
@@ -179,7 +176,7 @@ def _strings(values: list[Any], where: str) -> list[str]:
     return values
 
 
-class _Object:
+class JsonObject:
     """A JSON object read field by field, each failure naming the file and the field."""
 
     def __init__(self, document: Any, where: str) -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from harness.results.files import write_parquet_atomic
+from harness.results.schema import read_run_parquet
 
 TIME_COLUMN = "t_s"
 _ENGINE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -34,7 +35,7 @@ def write_samples(test_dir: Path, engine: str, frame: pd.DataFrame) -> Path:
 
 
 def read_samples(path: Path) -> pd.DataFrame:
-    frame = pd.read_parquet(path)
+    frame = read_run_parquet(path)
     check_samples(frame, str(path))
     return frame
 

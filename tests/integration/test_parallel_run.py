@@ -10,14 +10,14 @@ import os
 import re
 import subprocess
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from harness.results import read_measurements, read_run_record
+from harness.results import CaseState, read_measurements, read_run, read_run_record
 from harness.transport.port_lock import hold_port, this_holder
 from harness.virtual.process import start_virtual_module
 from tests.ser2net_server import needs_ser2net, ser2net_rfc2217
@@ -115,6 +115,8 @@ def test_four_modules_run_side_by_side_one_worker_each(tmp_path: Path, remote_ur
     assert record.ended_utc is not None
     measurements = read_measurements(run_dir / "measurements.csv")
     assert measurements.groupby("module_id")["test_id"].nunique().to_dict() == dict.fromkeys(workers, 2)
+    cases = read_run(run_dir).cases  # each worker wrote its own cases' case.json
+    assert [(case.state, case.outcome) for case in cases] == [(CaseState.FINISHED, "pass")] * 8
 
 
 def test_a_module_held_by_another_run_errors_and_the_others_run_on(tmp_path: Path, remote_url: str) -> None:
@@ -130,5 +132,7 @@ def test_a_module_held_by_another_run_errors_and_the_others_run_on(tmp_path: Pat
     assert "is in use by run nightly-7 (module nb-9" in output
     record = read_run_record(tmp_path / "results/par/run.json")
     assert dict(record.outcome_counts) == {"pass": 6, "error": 1, "skipped": 1}
+    case_outcomes = Counter(case.outcome for case in read_run(tmp_path / "results/par").cases)
+    assert case_outcomes == record.outcome_counts
     assert {m.module_id for m in record.modules} == set(LOCAL_MODULES)
     assert json.loads((tmp_path / "results/par/run.json").read_text())["ended_utc"] is not None

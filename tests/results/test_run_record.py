@@ -107,7 +107,8 @@ def test_raw_identifiers_are_refused() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"schema_version": 2}, "schema_version 2"),
+        ({"schema_version": 2}, "schema version 2 is newer than 1"),
+        ({"schema_version": 0}, "schema version 0 is not a version"),
         ({"harness_version": None}, "harness_version must be str"),
         ({"started_utc": "yesterday"}, "started_utc"),
         ({"started_utc": "2026-11-25T15:32:52"}, "time zone"),
