@@ -88,6 +88,11 @@ class ModemError(HarnessError):
     """A module did not do what a procedure needs: not registered in time, socket refused, no SIM."""
 
 
+class InfrastructureError(HarnessError):
+    """The rig, not the module under test, stopped a case: the module hung, rebooted or vanished. The case is
+    reported as an error, never as the module's failure."""
+
+
 class VirtualModuleError(HarnessError):
     """A virtual module process failed to start or to answer its start handshake."""
 

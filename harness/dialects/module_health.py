@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from harness.at import ATSession, Urc
-from harness.dialects.connection import wake_uart
+from harness.dialects.connection import wait_until_responsive, wake_uart
 from harness.errors import ATError, ATTimeout, HarnessError, PortLost
 
 # A reset the harness asked for: 27.007 §8.2 +CFUN=<fun>,<rst> with rst=1 resets the MT first.
@@ -74,18 +74,20 @@ class RebootWatch:
 
 
 def diagnose(
-    session: ATSession, error: BaseException, watch: RebootWatch, *, since_s: float
+    session: ATSession, error: BaseException | None, watch: RebootWatch, *, since_s: float
 ) -> ModuleFault | None:
-    """The rig fault behind `error`, raised by a case body that started at `since_s` (session clock), or
-    None when the module is up and the failure is the module's own."""
+    """The rig fault behind a failed case that started at `since_s` (session clock): its body raised
+    `error`, or (None) it missed its limits. None when the module is up and the failure is its own."""
     if isinstance(error, PortLost) or session.is_lost:
-        return ModuleFault(kind=FaultKind.VANISHED, detail=f"its port went away: {_first_line(error)}")
+        lost = "the session lost it" if error is None else _first_line(error)
+        return ModuleFault(kind=FaultKind.VANISHED, detail=f"its port went away: {lost}")
     rebooted = watch.since(since_s)
     if rebooted:
         first = rebooted[0]
         return ModuleFault(kind=FaultKind.REBOOTED, detail=f"{first.line} at +{first.t_s - since_s:.1f} s")
-    if isinstance(error, ATTimeout) and not _answers_at(session):
-        return ModuleFault(kind=FaultKind.HUNG, detail=f"no answer to AT after {_first_line(error)}")
+    if (error is None or isinstance(error, ATTimeout)) and not _answers_at(session):
+        after = "its limits were missed" if error is None else _first_line(error)
+        return ModuleFault(kind=FaultKind.HUNG, detail=f"no answer to AT after {after}")
     return None
 
 
@@ -102,3 +104,19 @@ def _answers_at(session: ATSession) -> bool:
 def _first_line(error: BaseException) -> str:
     text = str(error).splitlines()[0] if str(error) else type(error).__name__
     return text.split("; transcript:")[0]
+
+
+def ready_urc_of(modem: object) -> str | None:
+    """The dialect's ready URC (`RDY`), None for a dialect that knows none."""
+    value = getattr(modem, "ready_urc", None)
+    return value if isinstance(value, str) else None
+
+
+def reset_by_at(session: ATSession, ready_urc: str | None, *, timeout_s: float) -> None:
+    """AT+CFUN=1,1 (27.007 §8.2: reset, then full functionality), then its ready URC where the dialect has
+    one, and an answer to AT."""
+    response = session.send("AT+CFUN=1,1", timeout_s=min(timeout_s, 15.0))
+    if ready_urc is not None:
+        session.add_urc_prefix(ready_urc)
+        session.wait_for_urc(ready_urc, timeout_s=timeout_s, since_s=response.started_s)
+    wait_until_responsive(session, timeout_s)

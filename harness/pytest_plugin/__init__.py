@@ -23,6 +23,7 @@ from harness.pytest_plugin import (
     html_report,
     junit_report,
     radio_sampling,
+    recovery,
     settings,
     verdicts,
     workers,
@@ -130,15 +131,24 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     run, case = _plan_case(item)
     if run is None or case is None:
         return (yield)
+    recovery.note_body_start(item, case)
     try:
         with radio_sampling.sampling(item, run, case):
             result = yield
     except pytest.skip.Exception:
         raise
-    except BaseException:
-        verdicts.judge(item, run, case, body_failed=True)
+    except BaseException as error:
+        fault = recovery.infrastructure_error(item, run, case, error)
+        verdicts.judge(item, run, case, body_failed=True, error=None if fault is None else str(fault))
+        if fault is not None:
+            raise fault from error
         raise
-    message = verdicts.failure_message(verdicts.judge(item, run, case, body_failed=False))
+    # KPIs out of limits may be a module that rebooted or hung mid-case, not the module's result
+    fault = recovery.infrastructure_error(item, run, case, None) if verdicts.is_failing(item, case) else None
+    verdict = verdicts.judge(item, run, case, body_failed=False, error=None if fault is None else str(fault))
+    if fault is not None:
+        raise fault
+    message = verdicts.failure_message(verdict)
     if message:
         pytest.fail(message, pytrace=False)
     return result
@@ -159,9 +169,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         case_state.note_outcome(item, counted)
     if report.when != "call" and report.passed:
         return report
-    outcome = verdict.outcome if verdict else (Outcome.FAIL if report.failed else None)
     report.user_properties.append((html_report.MODULE_PROPERTY, case.module.id))
-    report.user_properties.append((html_report.OUTCOME_PROPERTY, str(outcome or report.outcome)))
+    report.user_properties.append((html_report.OUTCOME_PROPERTY, counted or _shown_outcome(verdict, report)))
     if verdict is not None and report.when == "call":
         test_dir = run.run_dir.test_dir(case.test_id)
         notes = [*item.stash.get(CAPTURE_NOTES, []), *html_report.radio_notes(report)]
@@ -195,6 +204,18 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if run is not None:
         terminalreporter.write_line(f"miot: results in {run.run_dir.path}")
         terminalreporter.write_line(f"miot: report: {run.run_dir.report_html}")
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
+    """A case the rig stopped is an error (infrastructure), not a failure of the module."""
+    if recovery.is_infrastructure_error(report):
+        return "error", "E", "ERROR"
+    return None
+
+
+def _shown_outcome(verdict: verdicts.Verdict | None, report: pytest.TestReport) -> str:
+    outcome = verdict.outcome if verdict else (Outcome.FAIL if report.failed else None)
+    return str(outcome or report.outcome)
 
 
 def _plan_case(item: pytest.Item) -> tuple[PlanRun | None, cases.CaseRun | None]:

@@ -11,7 +11,6 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -39,7 +38,7 @@ from harness.pytest_plugin.plan_run import PLAN_RUN, PlanRun
 from harness.pytest_plugin.radio_sampling import RADIO_LOG, RadioLog
 from harness.pytest_plugin.verdicts import KPIS
 from harness.pytest_plugin.workers import MODULE_RECORD
-from harness.results import append_jsonl, write_parquet_atomic, write_samples
+from harness.results import write_parquet_atomic, write_samples
 from harness.rig import CapturePoint, ServerMode
 from harness.server import (
     LocalServer,
@@ -170,7 +169,7 @@ def registered_modem(
             held.enter_context(changed_conditions(control, conditions))
         except (HarnessError, ValueError) as error:
             pytest.fail(f"module {case.module.id}: radio conditions {shown} not set: {error}", pytrace=False)
-        _event(plan_run, case, "conditions", **conditions)
+        plan_run.record_event(case.test_id, "conditions", **conditions)
         yield modem
 
 
@@ -288,13 +287,12 @@ def _note(item: pytest.Item, note: str) -> None:
 
 def _capture_off(run: PlanRun, case: CaseRun, point: str, reason: str) -> None:
     warnings.warn(f"{case.test_id}: no packet capture at {point}: {reason}", stacklevel=3)
-    _event(run, case, "capture_off", point=point, reason=reason)
+    run.record_event(case.test_id, "capture_off", point=point, reason=reason)
 
 
 def _capture_done(run: PlanRun, case: CaseRun, record: CaptureRecord) -> None:
-    _event(
-        run,
-        case,
+    run.record_event(
+        case.test_id,
         "capture",
         point=record.spec.point,
         pcap=record.path.name,
@@ -302,11 +300,4 @@ def _capture_done(run: PlanRun, case: CaseRun, record: CaptureRecord) -> None:
         received_by_filter=record.received_by_filter,
         dropped_by_kernel=record.dropped_by_kernel,
         dropped_by_interface=record.dropped_by_interface,
-    )
-
-
-def _event(run: PlanRun, case: CaseRun, event: str, **fields: object) -> None:
-    append_jsonl(
-        run.run_dir.events_jsonl,
-        {"t_utc": datetime.now(UTC).isoformat(), "event": event, "test_id": case.test_id, **fields},
     )

@@ -25,6 +25,8 @@ from pathlib import Path
 import serial
 
 from harness.dialects import ConnectOptions, Modem, ModemLink, connect
+from harness.dialects.module_health import ModuleFault, RebootWatch, diagnose, ready_urc_of
+from harness.dialects.module_recovery import recover_link
 from harness.dialects.sim import SimModem, SimReport, prepare_sim
 from harness.errors import HarnessError, ModemError
 from harness.results import ModuleRecord, hash_identifier
@@ -58,6 +60,7 @@ class ModemPool:
         self._environ = os.environ if environ is None else environ
         self._port_locks = contextlib.ExitStack()
         self._links: dict[str, ModemLink] = {}
+        self._watches: dict[str, RebootWatch] = {}
         self._failures: dict[str, BringUpFailure] = {}
         self._lock = threading.Lock()
 
@@ -80,10 +83,7 @@ class ModemPool:
                 self._port_locks.enter_context(
                     hold_port(module.port, this_holder(self._run_id, module.id), wait_s=self._lock_wait_s)
                 )
-                link = connect(
-                    module.port,
-                    ConnectOptions(dialect=module.dialect, baudrate=module.baudrate, transcript_path=at_log),
-                )
+                link = connect(module.port, _options(module, at_log))
                 try:
                     record = self._bring_up(module, link)
                 except BaseException:
@@ -93,8 +93,46 @@ class ModemPool:
                 reason = str(error).splitlines()[0]
                 self._failures[module.id] = BringUpFailure(module_id=module.id, reason=reason)
                 raise
-            self._links[module.id] = link
+            self._keep(module.id, link)
             return link.modem, record
+
+    def now_s(self, module_id: str) -> float | None:
+        """The module's AT session clock, None when it is not up."""
+        with self._lock:
+            link = self._links.get(module_id)
+        return None if link is None else link.session.now_s()
+
+    def diagnose(self, module_id: str, error: BaseException | None, *, since_s: float) -> ModuleFault | None:
+        """Whether a case's failure was a rig fault (hung, rebooted, vanished) rather than the module's."""
+        with self._lock:
+            link, watch = self._links.get(module_id), self._watches.get(module_id)
+        if link is None or watch is None:
+            return None
+        return diagnose(link.session, error, watch, since_s=since_s)
+
+    def recover(self, module: Module, fault: ModuleFault, at_log: Path) -> str:
+        """Bring the module back after `fault` and up again (SIM, registration); what was done, or why it
+        could not be, in words. A module not recovered is latched broken: its later cases skip."""
+        with self._lock:
+            link = self._links.pop(module.id)
+            self._watches.pop(module.id).close()
+            try:
+                recovered = recover_link(link, module, fault, _options(module, at_log, dialect=link.dialect))
+                try:
+                    self._bring_up(module, recovered.link)
+                except BaseException:
+                    recovered.link.close()
+                    raise
+            except HarnessError as error:
+                reason = f"{fault.kind} and not recovered: {str(error).splitlines()[0]}"
+                self._failures[module.id] = BringUpFailure(module_id=module.id, reason=reason)
+                return f"not recovered ({str(error).splitlines()[0]}); its later cases skip"
+            self._keep(module.id, recovered.link)
+        return f"recovered in {recovered.took_s:.1f} s: {recovered.how}, registered again"
+
+    def _keep(self, module_id: str, link: ModemLink) -> None:
+        self._links[module_id] = link
+        self._watches[module_id] = RebootWatch(link.session, ready_urc_of(link.modem))
 
     def port_of(self, module_id: str) -> serial.SerialBase:
         """The open port of a module brought up earlier."""
@@ -106,6 +144,8 @@ class ModemPool:
             links, self._links = self._links, {}
         for link in links.values():
             link.close()
+        for watch in self._watches.values():
+            watch.close()
         self._port_locks.close()
 
     def _bring_up(self, module: Module, link: ModemLink) -> ModuleRecord:
@@ -137,3 +177,7 @@ class ModemPool:
 
     def _hashed(self, value: str | None) -> str | None:
         return None if value is None else hash_identifier(value, self._id_key)
+
+
+def _options(module: Module, at_log: Path, *, dialect: str | None = None) -> ConnectOptions:
+    return ConnectOptions(dialect=dialect or module.dialect, baudrate=module.baudrate, transcript_path=at_log)

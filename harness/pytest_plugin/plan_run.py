@@ -28,6 +28,7 @@ from harness.results import (
     RunDirectory,
     RunRecord,
     SiteRecord,
+    append_jsonl,
     git_commit,
     load_id_key,
     write_run_record,
@@ -78,6 +79,13 @@ class PlanRun:
         cases that never reached their body)."""
         with self._lock:
             self.outcomes[outcome] += 1
+
+    def record_event(self, test_id: str, event: str, **fields: object) -> None:
+        """One line of events.jsonl (appended and flushed: every process of the run may write)."""
+        append_jsonl(
+            self.run_dir.events_jsonl,
+            {"t_utc": datetime.now(UTC).isoformat(), "event": event, "test_id": test_id, **fields},
+        )
 
     def finish(self) -> None:
         with self._lock:

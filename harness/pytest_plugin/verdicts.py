@@ -22,17 +22,26 @@ from harness.results import MeasurementContext, tabulate_measurements
 class Verdict:
     outcome: Outcome
     measurements: tuple[Measurement, ...]
+    error: str | None = None  # the rig stopped the case (harness.pytest_plugin.recovery): not judged
 
 
 KPIS = pytest.StashKey[KpiRecorder]()
 VERDICT = pytest.StashKey[Verdict]()
 
 
-def judge(item: pytest.Item, run: PlanRun, case: CaseRun, *, body_failed: bool) -> Verdict:
-    """Evaluate what the test recorded against the case's limits and write the rows."""
+def judge(
+    item: pytest.Item, run: PlanRun, case: CaseRun, *, body_failed: bool, error: str | None = None
+) -> Verdict:
+    """Evaluate what the test recorded against the case's limits and write the rows. With `error` (the rig
+    stopped the case) the values are kept as `unchecked`: measured before the fault, judged neither way."""
     recorder = item.stash.setdefault(KPIS, KpiRecorder(case.case.limits))
     measurements = recorder.evaluate_all()
-    if body_failed:
+    if error is not None:
+        measurements = tuple(
+            replace(m, outcome=Outcome.UNCHECKED, reason=f"not judged: infrastructure error ({error})")
+            for m in measurements
+        )
+    elif body_failed:
         # A value recorded before the body failed must not read as a pass when measurements.csv is
         # aggregated: the whole case failed, and so does each of its rows.
         measurements = tuple(
@@ -50,9 +59,15 @@ def judge(item: pytest.Item, run: PlanRun, case: CaseRun, *, body_failed: bool) 
         operator=case.module.sim.operator if case.module.sim else None,
     )
     run.measurements.append(tabulate_measurements(context, measurements))
-    verdict = Verdict(outcome=outcome, measurements=measurements)
+    verdict = Verdict(outcome=outcome, measurements=measurements, error=error)
     item.stash[VERDICT] = verdict
     return verdict
+
+
+def is_failing(item: pytest.Item, case: CaseRun) -> bool:
+    """Whether what the test recorded so far violates the case's limits (judge() is what records it)."""
+    recorder = item.stash.setdefault(KPIS, KpiRecorder(case.case.limits))
+    return bool(violations(recorder.evaluate_all()))
 
 
 def failure_message(verdict: Verdict) -> str | None:

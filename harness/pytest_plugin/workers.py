@@ -62,7 +62,7 @@ def counted_outcome(report: pytest.TestReport, verdict: Verdict | None) -> str |
     for one that never got there, None for the reports that count nothing."""
     if report.when == "call":
         if verdict is not None:
-            return str(verdict.outcome)
+            return "error" if verdict.error is not None else str(verdict.outcome)
         return "skipped" if report.skipped else str(Outcome.FAIL)
     if report.when == "setup" and not report.passed:
         return "skipped" if report.skipped else "error"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from harness.errors import UrlError
 PACKAGE = "harness.transport"
 PROTOCOL_PREFIX = "protocol_"
 DEFAULT_BAUDRATE = 115200
+REOPEN_RETRY_S = 0.5
 
 
 def open_port(url: str, **kw: Any) -> serial.SerialBase:
@@ -74,3 +76,23 @@ def _schemes_in(directory: Path) -> frozenset[str]:
 
 
 register_schemes()
+
+
+def reopen_port(port: serial.SerialBase, url: str, *, timeout_s: float) -> serial.SerialBase:
+    """A module's port again after it vanished or was power-cycled: a virtual port finds its module's new
+    tty (`reopen`); any other is closed and opened again by URL, retried until it opens (a USB device
+    re-enumerates, a ser2net link comes back) or `timeout_s` passes, when the last UrlError is raised."""
+    reopen = getattr(port, "reopen", None)
+    if callable(reopen):
+        reopen(timeout_s=timeout_s)
+        return port
+    baudrate = port.baudrate
+    port.close()
+    deadline_s = time.monotonic() + timeout_s
+    while True:
+        try:
+            return open_port(url, baudrate=baudrate)
+        except UrlError:
+            if time.monotonic() >= deadline_s:
+                raise
+            time.sleep(REOPEN_RETRY_S)
