@@ -44,6 +44,12 @@ def add_legend(axes: Axes, font: FontProperties, *, entries: int, loc: LegendPla
         axes.legend(loc=loc, prop=small)
 
 
+def from_zero(axes: Axes, highest: float) -> None:
+    """A y axis from 0 with a tenth of headroom above the highest value (autoscaling's 5 % margin is of the
+    data's range, which puts a flat line at the very top of the frame once the axis starts at 0)."""
+    axes.set_ylim(0, highest * 1.1 if highest > 0 else 1.0)
+
+
 def png_of(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")

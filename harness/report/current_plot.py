@@ -2,9 +2,10 @@
 through drawn as bands behind it (the power_save engine's segments: harness.power.report_budget
 .segment_trace, written as samples-power_save.parquet on the trace's time base) and its test-event markers.
 
-The current axis is logarithmic: a module's current spans five decades, from a PSM floor of 0.8-4 µA
-(BC660K, BC65 [S19]) to transmit peaks of 100-300 mA (nRF9160 [S17][S18]; cellular-iot.md §4.5), and a
-linear axis shows only the peaks.
+The current axis is logarithmic when the trace spans more than a factor LOG_SPAN: a module's current spans
+five decades, from a PSM floor of 0.8-4 µA (BC660K, BC65 [S19]) to transmit peaks of 100-300 mA (nRF9160
+[S17][S18]; cellular-iot.md §4.5), and a linear axis shows only the peaks. A trace within one state (a
+few-fold span) reads better on a linear axis from 0.
 A long trace is drawn as its envelope (min and max per pixel column) and mean, so a one-sample TX peak is
 never lost to decimation.
 """
@@ -16,13 +17,23 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from harness.power import CURRENT_COLUMN, TIME_COLUMN, Marker
-from harness.report.canvas import FIGURE_DPI, FIGURE_SIZE_IN, add_legend, label_axes, new_axes, png_of
+from harness.report.canvas import (
+    FIGURE_DPI,
+    FIGURE_SIZE_IN,
+    add_legend,
+    from_zero,
+    label_axes,
+    new_axes,
+    png_of,
+)
 from harness.report.fonts import text_font
 from harness.report.labels import LABELS, Lang, label
 
 ENVELOPE_BINS = int(FIGURE_SIZE_IN[0] * FIGURE_DPI)  # one bin per pixel column
+LOG_SPAN = 100.0  # two decades
 FLOOR_UA = 0.1  # a log axis cannot show 0 µA: lower readings are drawn here
 STATE_COLOURS = {"connected": "tab:red", "idle": "tab:orange", "psm": "tab:green"}
 OTHER_STATE_COLOUR = "tab:grey"
@@ -38,6 +49,18 @@ def current_trace_png(
 ) -> bytes:
     """The trace (`t_s`, `current_ua`), with `segments` (rows `t_s`, `stop_s`, `state`) as bands and
     `markers` as thin vertical lines."""
+    return png_of(current_trace_figure(trace, title=title, segments=segments, markers=markers, lang=lang))
+
+
+def current_trace_figure(
+    trace: pd.DataFrame,
+    *,
+    title: str,
+    segments: pd.DataFrame | None = None,
+    markers: Sequence[Marker] = (),
+    lang: Lang = "en",
+) -> Figure:
+    """current_trace_png's figure, before it is drawn."""
     if trace.empty:
         raise ValueError("current_trace_png: the trace has no rows")
     figure, axes = new_axes()
@@ -55,10 +78,13 @@ def current_trace_png(
         axes.axvline(marker.t_s, color="black", linewidth=0.5, alpha=0.4)
     if markers:
         axes.plot([], [], color="black", linewidth=0.5, alpha=0.4, label=label("marker", lang))
-    axes.set_yscale("log")
+    if current_ua.max() > LOG_SPAN * current_ua.min():
+        axes.set_yscale("log")
+    else:
+        from_zero(axes, float(current_ua.max()))
     label_axes(axes, font, title=title, xlabel=label("time_s", lang), ylabel=label("current_ua", lang))
     add_legend(axes, font, entries=shown + bool(markers), loc="upper right")
-    return png_of(figure)
+    return figure
 
 
 def _draw_states(axes: Axes, segments: pd.DataFrame | None, lang: Lang) -> int:

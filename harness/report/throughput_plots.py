@@ -11,7 +11,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from harness.report.canvas import add_legend, label_axes, new_axes, png_of
+from harness.report.canvas import add_legend, from_zero, label_axes, new_axes, png_of
 from harness.report.fonts import text_font
 from harness.report.labels import Lang, label
 
@@ -33,12 +33,17 @@ def goodput_series_png(series: Mapping[str, pd.DataFrame], *, title: str, lang: 
         raise ValueError(f"goodput_series_png: no goodput to plot ({len(series)} series given)")
     figure, axes = new_axes()
     font = text_font(lang)
+    highest = 0.0
     for name, frame in drawn.items():
         ordered = frame.sort_values("t_s")
-        t_s = ordered["t_s"].to_numpy(dtype=float)
-        axes.step(t_s - t_s[0], ordered[GOODPUT_COLUMN].to_numpy(dtype=float), where="post", label=name)
+        t_s = ordered["t_s"].to_numpy(dtype=float) - float(ordered["t_s"].iloc[0])
+        kbps = ordered[GOODPUT_COLUMN].to_numpy(dtype=float)
+        # each value holds for its bin: the last one is drawn to its bin's end, not as a lone point
+        bin_s = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 1.0
+        axes.step(np.append(t_s, t_s[-1] + bin_s), np.append(kbps, kbps[-1]), where="post", label=name)
+        highest = max(highest, float(np.nanmax(kbps)))
     label_axes(axes, font, title=title, xlabel=label("time_s", lang), ylabel=label("goodput_kbps", lang))
-    axes.set_ylim(bottom=0)
+    from_zero(axes, highest)
     add_legend(axes, font, entries=len(drawn))
     return png_of(figure)
 
@@ -61,7 +66,7 @@ def goodput_vs_radio_png(points: pd.DataFrame, *, x: RadioAxis, title: str, lang
             label=str(name) or None,
         )
     label_axes(axes, font, title=title, xlabel=label(x, lang), ylabel=label("goodput_kbps", lang))
-    axes.set_ylim(bottom=0)
+    from_zero(axes, float(known[GOODPUT_COLUMN].max()))
     if GROUP_COLUMN in known:
         add_legend(axes, font, entries=int(np.unique(known[GROUP_COLUMN].astype(str)).size))
     return png_of(figure)

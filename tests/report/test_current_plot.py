@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from harness.power import Marker
-from harness.report.current_plot import ENVELOPE_BINS, _envelope, current_trace_png
+from harness.report.current_plot import ENVELOPE_BINS, _envelope, current_trace_figure, current_trace_png
 
 from .png import png_pixels, png_size
 
@@ -45,3 +45,11 @@ def test_the_envelope_keeps_a_one_sample_peak_and_the_mean() -> None:
     assert low_ua.min() == 5.0
     assert len(centre_s) == 100
     assert mean_ua.sum() * 100 == pytest.approx(current_ua.sum())
+
+
+def test_a_trace_over_decades_is_drawn_on_a_log_axis_and_one_within_a_state_from_zero() -> None:
+    assert current_trace_figure(trace(100), title="t").axes[0].get_yscale() == "log"
+    flat = pd.DataFrame({"t_s": [0.0, 0.1, 0.2], "current_ua": [54_000.0, 54_300.0, 54_100.0]})
+    axes = current_trace_figure(flat, title="t").axes[0]
+    assert axes.get_yscale() == "linear"
+    assert axes.get_ylim() == pytest.approx((0.0, 54_300.0 * 1.1))
