@@ -13,7 +13,7 @@ run: $(STAMP) system-deps
 # Four xdist workers, a test file per worker: most tests wait on virtual-module timers, not the CPU, so
 # four overlap well even on two cores; a file's module-scoped fixtures (the smoke run) stay on one worker.
 TEST_WORKERS ?= 4
-test: $(STAMP) system-deps test-deps lint
+test: $(STAMP) test-deps lint
 	@$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile; rc=$$?; \
 		if [ $$rc -eq 5 ]; then echo "miot: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
@@ -38,23 +38,24 @@ $(STAMP): pyproject.toml
 # Installed when missing and running as root; without root, capture and network namespaces are off anyway
 # (they need CAP_NET_RAW / CAP_NET_ADMIN), so only a warning. A tool is `command` or `command=package` when
 # Debian's package has another name.
+# The harness's own tests also serve a virtual module over RFC 2217 with ser2net, as a lab's rig host does.
 SYSTEM_TOOLS := tcpdump iperf3
 CJK_FONT_PACKAGE := fonts-noto-cjk
-TEST_TOOLS := chromium chromedriver=chromium-driver
+TEST_TOOLS := ser2net chromium chromedriver=chromium-driver
 BENCH_TOOLS := tshark
 
 system-deps:
 	@$(MAKE) -s --no-print-directory install-tools TOOLS="$(SYSTEM_TOOLS)" FONT_PACKAGE="$(CJK_FONT_PACKAGE)"
 
 test-deps:
-	@$(MAKE) -s --no-print-directory install-tools TOOLS="$(TEST_TOOLS)"
+	@$(MAKE) -s --no-print-directory install-tools TOOLS="$(SYSTEM_TOOLS) $(TEST_TOOLS)" FONT_PACKAGE="$(CJK_FONT_PACKAGE)"
 
 bench-deps:
 	@$(MAKE) -s --no-print-directory install-tools TOOLS="$(SYSTEM_TOOLS) $(BENCH_TOOLS)"
 
 install-tools:
-	@missing=""; for tool in $(TOOLS); do \
-		command -v $${tool%%=*} >/dev/null 2>&1 || missing="$$missing $${tool#*=}"; done; \
+	@missing=""; for tool in $(TOOLS); do command=$${tool%%=*}; \
+		command -v $$command >/dev/null 2>&1 || [ -x /usr/sbin/$$command ] || missing="$$missing $${tool#*=}"; done; \
 	if [ -n "$(FONT_PACKAGE)" ] && [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
 		missing="$$missing $(FONT_PACKAGE)"; fi; \
 	if [ -n "$$missing" ]; then \

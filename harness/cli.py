@@ -2,13 +2,18 @@
 
     miot run [--rig R] [--plan P] [--results DIR] [--run-id ID] [-- PYTEST_ARGS...]
     miot rig check [--rig R]
+    miot report RUN_DIR... -o report.html [--lang en|zh]
     miot virtual <model> [--tcp PORT] [--rfc2217 PORT] [--<option> VALUE ...]
     miot server [--listen HOST:PORT] [--token-env NAME] [--public]
                 [--capture-dir DIR] [--capture-interface IF]
+    miot compare BASELINE CURRENT | --baseline RUN... --current RUN...  [options]   (harness.cli_compare)
 
 `miot run` is pytest on testplans/ with those options, defaulting to the virtual rig and the smoke plan. It
 checks the rig and plan first, so bad input is reported as one line per problem naming the file and field,
 with exit code 2 and no traceback. Exit codes otherwise are pytest's: 0 all passed, 1 some failed.
+
+`miot report` writes the cross-run network-capability report of the given run directories (harness.report
+.cross_run_report): one self-contained HTML file. A directory that is not a run is one error line, exit 2.
 
 `miot virtual` starts one virtual module by hand, for a terminal program or an AT library: every
 `--<option> VALUE` is an option of its virtual:// URL (`--ce 1 --rsrp -112`, `--delay-ms 20`). It prints the
@@ -32,8 +37,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
+from harness.cli_compare import add_compare
 from harness.errors import HarnessError, InputError, UserError, VirtualModuleError
-from harness.plan import load_plan, plan_rig_problems
+from harness.plan import Plan, load_plan, plan_rig_problems
 from harness.results import RunDirectory, new_run_id
 from harness.rig import Rig, load_rig, rig_power_problems
 
@@ -70,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if problems := [*plan_rig_problems(plan, rig), *plan_problems(plan, procedures_in(args.testplans))]:
         raise InputError(problems)
     run_id = args.run_id or new_run_id()
+    parallel = _parallel_args(plan, rig) if args.parallel else []
     import pytest  # only now: pytest's start-up is not needed to report bad input
 
     code = int(
@@ -81,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
                 f"--results={args.results}",
                 f"--run-id={run_id}",
                 f"--rootdir={Path.cwd()}",
+                *parallel,
                 *args.pytest_args,
             ]
         )
@@ -91,6 +99,13 @@ def run(args: argparse.Namespace) -> int:
     if run_dir.report_html.exists():
         print(f"miot: report: {run_dir.report_html}")
     return code
+
+
+def _parallel_args(plan: Plan, rig: Rig) -> list[str]:
+    """pytest-xdist options for one worker per module the plan uses; a module's cases stay on its worker
+    (each carries its module's xdist_group: harness.pytest_plugin.workers)."""
+    used = {module.id for case in plan.cases for module in case.select(rig.modules)}
+    return ["-n", str(len(used)), "--dist", "loadgroup"] if len(used) > 1 else []
 
 
 def rig_check(args: argparse.Namespace) -> int:
@@ -112,6 +127,20 @@ def rig_check(args: argparse.Namespace) -> int:
     if unmeasured:
         print(f"miot: no current measured for {', '.join(unmeasured)}")
     return code
+
+
+def report(args: argparse.Namespace) -> int:
+    """Aggregate the runs into one HTML report."""
+    from harness.report.cross_run_report import write_cross_run_report
+    from harness.report.labels import check_lang
+
+    try:
+        lang = check_lang(args.lang)
+    except ValueError as error:
+        raise UserError(f"miot report: {error}") from None
+    written = write_cross_run_report(args.run_dirs, args.output, lang=lang)
+    print(f"miot: report: {written}")
+    return 0
 
 
 def virtual(args: argparse.Namespace) -> int:
@@ -247,6 +276,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     run_parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="results root directory")
     run_parser.add_argument("--run-id", default=None, help="run id (default: a new timestamped id)")
+    run_parser.add_argument(
+        "--parallel",
+        action="store_true",
+        help="one worker process per module, modules side by side (pytest-xdist); a module's cases stay "
+        "on its worker, in plan order",
+    )
     run_parser.add_argument("--testplans", type=Path, default=TESTPLANS, help=argparse.SUPPRESS)
     run_parser.add_argument("pytest_args", nargs="*", help="passed to pytest after `--`")
     run_parser.set_defaults(command=run)
@@ -277,7 +312,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     virtual_parser.set_defaults(command=virtual)
     _add_server(commands)
+    _add_report(commands)
+    add_compare(commands)
     return parser
+
+
+def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report_parser = commands.add_parser(
+        "report",
+        help="write the cross-run network-capability report of run directories (one HTML file)",
+        description="Aggregate runs by module, firmware, operator, RAT, site and coverage class into "
+        "indicator tables with pass/fail counts, with figures; one self-contained HTML file.",
+    )
+    report_parser.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR", help="results/<run_id>")
+    report_parser.add_argument("-o", "--output", type=Path, required=True, help="HTML file to write")
+    report_parser.add_argument("--lang", default="en", help="en or zh (default en)")
+    report_parser.set_defaults(command=report)
 
 
 def _add_server(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

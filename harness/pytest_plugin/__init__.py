@@ -3,8 +3,8 @@
 The only package that imports pytest. It is inert unless a plan runs: `--plan` (or MIOT_PLAN) was given, or
 pytest was pointed at testplans/. Then it loads the rig and plan, creates results/<run-id>/, parametrises the
 plan-driven tests (harness.pytest_plugin.cases), provides their fixtures (…fixtures), judges KPIs after each
-test body (…verdicts) and fills the pytest-html report (…html_report). Every hook here stays short: the work
-is in those modules and in the library layers below.
+test body (…verdicts), fills the pytest-html report (…html_report) and puts each case's KPIs in junit.xml
+(…junit_report). Every hook here stays short: the work is in those modules and in the library layers below.
 """
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ import pytest
 
 from harness.errors import InputError
 from harness.kpi import Outcome
-from harness.pytest_plugin import cases, html_report, radio_sampling, settings, verdicts
+from harness.pytest_plugin import (
+    cases,
+    html_report,
+    junit_report,
+    radio_sampling,
+    settings,
+    verdicts,
+    workers,
+)
 from harness.pytest_plugin.data_path import host_data_path  # noqa: F401 - a fixture, found by name
 from harness.pytest_plugin.fixtures import (  # noqa: F401 - fixtures are found by name on this module
     CAPTURE_NOTES,
@@ -43,18 +51,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for marker in (*cases.MARKERS, radio_sampling.MARKER_HELP):
         config.addinivalue_line("markers", marker)
-    if not settings.is_plan_run(config) or hasattr(config, "workerinput"):
+    if not settings.is_plan_run(config):
+        return
+    if workers.is_worker(config):
+        joined = workers.join_plan_run(config)
+        if joined is not None:
+            config.stash[PLAN_RUN] = joined
         return
     problem = radio_sampling.setting_problem(config)
     if problem is not None:
         raise pytest.UsageError(problem)
+    settings.seconds(config, "lock_wait_s")  # a wrong value stops the run here, not at a module's bring-up
     run = start_plan_run(config)
     config.stash[PLAN_RUN] = run
+    config.pluginmanager.register(workers.RunTally(run), "miot-run-tally")
     if config.pluginmanager.hasplugin("html") and not config.option.htmlpath:
         config.option.htmlpath = str(run.run_dir.report_html)
         config.option.self_contained_html = True
     if config.pluginmanager.hasplugin("junitxml") and not config.option.xmlpath:
         config.option.xmlpath = str(run.run_dir.junit_xml)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist, on the controller: tell a worker which run directory to join."""
+    run = node.config.stash.get(PLAN_RUN, None)
+    if run is not None:
+        node.workerinput.update(workers.node_input(run))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -81,6 +104,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ]
     if problems:
         raise pytest.UsageError(str(InputError(problems)))
+    for item in items:
+        _, case = _plan_case(item)
+        if case is not None:  # with --dist loadgroup, a module's cases stay on one worker
+            item.add_marker(pytest.mark.xdist_group(name=case.module.id))
     placeholders = [item for item in items if cases.is_placeholder(item)]
     if placeholders:
         config.hook.pytest_deselected(items=placeholders)
@@ -96,7 +123,6 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         with radio_sampling.sampling(item, run, case):
             result = yield
     except pytest.skip.Exception:
-        run.count_unjudged("skipped")
         raise
     except BaseException:
         verdicts.judge(item, run, case, body_failed=True)
@@ -111,9 +137,16 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report: pytest.TestReport = yield
     run, case = _plan_case(item)
-    if run is None or case is None or (report.when != "call" and report.passed):
+    if run is None or case is None:
         return report
     verdict = item.stash.get(verdicts.VERDICT, None)
+    if report.when == "setup" and workers.MODULE_RECORD in item.stash:
+        workers.carry_module_record(report, item.stash[workers.MODULE_RECORD])
+    counted = workers.counted_outcome(report, verdict)
+    if counted is not None:
+        workers.carry_count(report, counted)
+    if report.when != "call" and report.passed:
+        return report
     outcome = verdict.outcome if verdict else (Outcome.FAIL if report.failed else None)
     report.user_properties.append((html_report.MODULE_PROPERTY, case.module.id))
     report.user_properties.append((html_report.OUTCOME_PROPERTY, str(outcome or report.outcome)))
@@ -121,12 +154,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         test_dir = run.run_dir.test_dir(case.test_id)
         notes = [*item.stash.get(CAPTURE_NOTES, []), *html_report.radio_notes(report)]
         report.user_properties.append(html_report.coverage_property(verdict, case.module.rat))
+        item.user_properties.extend(junit_report.kpi_properties(verdict.measurements))
         report.extras = [  # type: ignore[attr-defined]  # pytest-html's attribute
             *getattr(report, "extras", []),
             *html_report.extras_for(verdict, test_dir, case.test_id, notes, rat=case.module.rat),
         ]
-    if report.when == "setup" and not report.passed:
-        run.count_unjudged(report.outcome)
     return report
 
 

@@ -31,12 +31,14 @@ from harness.power import (
     record_current,
     with_markers,
 )
+from harness.pytest_plugin import settings
 from harness.pytest_plugin.cases import CaseRun
 from harness.pytest_plugin.html_report import CAPTURE_PROPERTY
 from harness.pytest_plugin.modems import ModemPool
 from harness.pytest_plugin.plan_run import PLAN_RUN, PlanRun
 from harness.pytest_plugin.radio_sampling import RADIO_LOG, RadioLog
 from harness.pytest_plugin.verdicts import KPIS
+from harness.pytest_plugin.workers import MODULE_RECORD
 from harness.results import append_jsonl, write_parquet_atomic, write_samples
 from harness.rig import CapturePoint, ServerMode
 from harness.server import (
@@ -114,8 +116,12 @@ def plan_run(request: pytest.FixtureRequest) -> PlanRun:
 
 
 @pytest.fixture(scope="session")
-def modem_pool(plan_run: PlanRun) -> Iterator[ModemPool]:
-    pool = ModemPool(id_key=plan_run.id_key)
+def modem_pool(request: pytest.FixtureRequest, plan_run: PlanRun) -> Iterator[ModemPool]:
+    pool = ModemPool(
+        id_key=plan_run.id_key,
+        run_id=plan_run.run_dir.run_id,
+        lock_wait_s=settings.seconds(request.config, "lock_wait_s"),
+    )
     yield pool
     pool.close()
 
@@ -128,7 +134,11 @@ def evidence(request: pytest.FixtureRequest, plan_run: PlanRun, case: CaseRun) -
 
 @pytest.fixture
 def registered_modem(
-    plan_run: PlanRun, modem_pool: ModemPool, case: CaseRun, evidence: Evidence
+    request: pytest.FixtureRequest,
+    plan_run: PlanRun,
+    modem_pool: ModemPool,
+    case: CaseRun,
+    evidence: Evidence,
 ) -> Iterator[Modem]:
     """The case's module, registered to the network; its AT transcript goes to this test's at.log. A case
     with `conditions` runs with them held (the test skips when the rig cannot set them) and put back after."""
@@ -143,8 +153,8 @@ def registered_modem(
             f"module {case.module.id} bring-up failed: {error}; transcript: {evidence.dir / 'at.log'}",
             pytrace=False,
         )
-    if record is not None:
-        plan_run.add_module(record)
+    if record is not None:  # run.json gets it from the report (harness.pytest_plugin.workers)
+        request.node.stash[MODULE_RECORD] = record
     conditions = case.case.conditions
     if not conditions:
         yield modem

@@ -6,11 +6,15 @@ the identity it read (recorded hashed in run.json). What SIM preparation skipped
 the module's at.log and raised as a warning, so a module that answers ERROR to a command its manual
 documents is seen, not silently worked around. A module whose bring-up failed is latched broken: later
 tests that need it skip naming the cause instead of failing again (STYLE 11). Each test gets its own
-at.log: the transcript moves to the test's directory while the port stays open.
+at.log: the transcript moves to the test's directory while the port stays open. Before its port opens, a
+module's port lock is taken (harness.transport.port_lock) and held until the run ends, so two runs never
+drive one module; a port held by another run is waited for up to the lock wait, then bring-up fails
+naming the holder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import warnings
@@ -25,6 +29,7 @@ from harness.dialects.sim import SimModem, SimReport, prepare_sim
 from harness.errors import HarnessError, ModemError
 from harness.results import ModuleRecord, hash_identifier
 from harness.rig import Module
+from harness.transport.port_lock import hold_port, this_holder
 
 # NB-IoT attach can take minutes in the field (indicators.md §5.1: p95 up to 60 s, 180 s attempt timeout).
 ATTACH_TIMEOUT_S = 180.0
@@ -39,9 +44,19 @@ class BringUpFailure:
 class ModemPool:
     """Open modules by id; close them all at the end of the run."""
 
-    def __init__(self, *, id_key: bytes, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        id_key: bytes,
+        run_id: str,
+        lock_wait_s: float = 0.0,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self._id_key = id_key
+        self._run_id = run_id
+        self._lock_wait_s = lock_wait_s
         self._environ = os.environ if environ is None else environ
+        self._port_locks = contextlib.ExitStack()
         self._links: dict[str, ModemLink] = {}
         self._failures: dict[str, BringUpFailure] = {}
         self._lock = threading.Lock()
@@ -62,6 +77,9 @@ class ModemPool:
                 link.session.transcript.retarget(at_log)
                 return link.modem, None
             try:
+                self._port_locks.enter_context(
+                    hold_port(module.port, this_holder(self._run_id, module.id), wait_s=self._lock_wait_s)
+                )
                 link = connect(
                     module.port,
                     ConnectOptions(dialect=module.dialect, baudrate=module.baudrate, transcript_path=at_log),
@@ -88,6 +106,7 @@ class ModemPool:
             links, self._links = self._links, {}
         for link in links.values():
             link.close()
+        self._port_locks.close()
 
     def _bring_up(self, module: Module, link: ModemLink) -> ModuleRecord:
         modem = link.modem

@@ -19,7 +19,6 @@ import pytest
 from harness import __version__
 from harness.dialects import rig_connection_problems
 from harness.errors import InputError, Problem
-from harness.kpi import Outcome
 from harness.plan import Plan, load_plan, plan_rig_problems
 from harness.pytest_plugin import settings
 from harness.results import (
@@ -39,8 +38,14 @@ PLAN_RUN = pytest.StashKey["PlanRun"]()
 
 
 class PlanRun:
-    def __init__(self, *, rig: Rig, plan: Plan, run_dir: RunDirectory, checkout: Path) -> None:
+    """The run as one pytest process sees it. With pytest-xdist the controller writes run.json, and each
+    worker (`is_worker`) runs its modules' cases into the same run directory (see workers.py)."""
+
+    def __init__(
+        self, *, rig: Rig, plan: Plan, run_dir: RunDirectory, checkout: Path, is_worker: bool = False
+    ) -> None:
         self.rig = rig
+        self.is_worker = is_worker
         self.plan = plan
         self.run_dir = run_dir
         self.measurements = MeasurementsWriter(run_dir.measurements_csv)
@@ -59,7 +64,8 @@ class PlanRun:
             plan=FileRef.of(plan.path),
             site=SiteRecord(name=site.name, lat_deg=site.lat, lon_deg=site.lon) if site else None,
         )
-        write_run_record(run_dir.run_json, self.record)
+        if not is_worker:
+            write_run_record(run_dir.run_json, self.record)
 
     def add_module(self, module: ModuleRecord) -> None:
         with self._lock:
@@ -67,15 +73,11 @@ class PlanRun:
             self.record = replace(self.record, modules=(*others, module))
             write_run_record(self.run_dir.run_json, self.record)
 
-    def count(self, outcome: Outcome) -> None:
-        """Count a judged case (run.json `outcome_counts`: the KPI outcomes, plus `skipped` and `error` for
+    def count(self, outcome: str) -> None:
+        """Count a case once (run.json `outcome_counts`: the KPI outcomes, plus `skipped` and `error` for
         cases that never reached their body)."""
         with self._lock:
-            self.outcomes[str(outcome)] += 1
-
-    def count_unjudged(self, pytest_outcome: str) -> None:
-        with self._lock:
-            self.outcomes["skipped" if pytest_outcome == "skipped" else "error"] += 1
+            self.outcomes[outcome] += 1
 
     def finish(self) -> None:
         with self._lock:
@@ -86,14 +88,7 @@ class PlanRun:
 def start_plan_run(config: pytest.Config) -> PlanRun:
     """Load and cross-check the rig and plan, then create the run directory; every input problem becomes
     one line of a UsageError."""
-    try:
-        rig = load_rig(settings.resolve_path(config, "rig"))
-        plan = load_plan(settings.resolve_path(config, "plan"))
-        problems = [*rig_connection_problems(rig), *plan_rig_problems(plan, rig)]
-        if problems:
-            raise InputError(problems)
-    except InputError as error:
-        raise pytest.UsageError(str(error)) from None
+    rig, plan = load_inputs(config)
     run_id = settings.resolve(config, "run_id")
     results = settings.resolve_path(config, "results")
     try:
@@ -103,3 +98,16 @@ def start_plan_run(config: pytest.Config) -> PlanRun:
             f"{run_id.source} {run_id.value}: cannot create the run directory in {results}: {error}"
         ) from None
     return PlanRun(rig=rig, plan=plan, run_dir=run_dir, checkout=config.rootpath)
+
+
+def load_inputs(config: pytest.Config) -> tuple[Rig, Plan]:
+    """The rig and plan of the run, cross-checked; every input problem becomes one line of a UsageError."""
+    try:
+        rig = load_rig(settings.resolve_path(config, "rig"))
+        plan = load_plan(settings.resolve_path(config, "plan"))
+        problems = [*rig_connection_problems(rig), *plan_rig_problems(plan, rig)]
+        if problems:
+            raise InputError(problems)
+    except InputError as error:
+        raise pytest.UsageError(str(error)) from None
+    return rig, plan

@@ -56,6 +56,13 @@ _SPECS = (
         default="1",
         help="seconds between radio readings during a case (0: off)",
     ),
+    _Spec(
+        option="lock_wait_s",
+        env="MIOT_LOCK_WAIT_S",
+        ini="miot_lock_wait_s",
+        default="0",
+        help="seconds to wait for a module port held by another run (then its tests error naming the holder)",
+    ),
 )
 
 
@@ -78,6 +85,18 @@ def resolve(config: pytest.Config, option: str) -> Setting:
     if ini_value != spec.default:
         return Setting(value=ini_value, source=f"ini {spec.ini}")
     return Setting(value=spec.default, source="default")
+
+
+def seconds(config: pytest.Config, option: str) -> float:
+    """A setting that is a duration: a number >= 0, or pytest.UsageError naming where the value came from."""
+    setting = resolve(config, option)
+    try:
+        value = float(setting.value)
+    except ValueError:
+        value = -1.0
+    if not value >= 0.0:  # also false for NaN
+        raise pytest.UsageError(f"{setting.source} {setting.value!r}: give seconds, a number >= 0")
+    return value
 
 
 def resolve_path(config: pytest.Config, option: str) -> Path:

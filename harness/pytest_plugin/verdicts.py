@@ -52,7 +52,6 @@ def judge(item: pytest.Item, run: PlanRun, case: CaseRun, *, body_failed: bool) 
     run.measurements.append(tabulate_measurements(context, measurements))
     verdict = Verdict(outcome=outcome, measurements=measurements)
     item.stash[VERDICT] = verdict
-    run.count(outcome)
     return verdict
 
 

@@ -36,6 +36,60 @@ LABELS: dict[str, dict[Lang, str]] = {
     "longitude_deg": {"en": "longitude (°)", "zh": "经度 (°)"},
     "latitude_deg": {"en": "latitude (°)", "zh": "纬度 (°)"},
     "no_rsrp": {"en": "no RSRP", "zh": "无 RSRP"},
+    # the cross-run report (harness.report.cross_run_page)
+    "runs": {"en": "Runs", "zh": "测试批次"},
+    "run_id": {"en": "run", "zh": "批次"},
+    "started": {"en": "started (UTC)", "zh": "开始 (UTC)"},
+    "ended": {"en": "ended (UTC)", "zh": "结束 (UTC)"},
+    "interrupted": {"en": "interrupted (no end recorded)", "zh": "中断 (未记录结束)"},
+    "rig": {"en": "rig", "zh": "测试台"},
+    "plan": {"en": "plan", "zh": "测试计划"},
+    "period": {"en": "period", "zh": "时间范围"},
+    "modules": {"en": "modules", "zh": "模组"},
+    "module": {"en": "module", "zh": "模组"},
+    "firmware": {"en": "firmware", "zh": "固件"},
+    "operator": {"en": "operator", "zh": "运营商"},
+    "rat": {"en": "RAT", "zh": "接入技术"},
+    "site": {"en": "site", "zh": "站点"},
+    "coverage": {"en": "coverage", "zh": "覆盖等级"},
+    "metric": {"en": "metric", "zh": "指标"},
+    "value": {"en": "value", "zh": "数值"},
+    "unit": {"en": "unit", "zh": "单位"},
+    "statistic": {"en": "statistic", "zh": "统计量"},
+    "range": {"en": "min–max of tests", "zh": "各测试最小–最大"},
+    "limit": {"en": "limit", "zh": "门限"},
+    "pass": {"en": "pass", "zh": "通过"},
+    "marginal": {"en": "marginal", "zh": "临界"},
+    "fail": {"en": "fail", "zh": "失败"},
+    "unchecked": {"en": "unchecked", "zh": "未判定"},
+    "missing": {"en": "missing", "zh": "缺失"},
+    "median_of": {"en": "median of {n} values", "zh": "{n} 个值的中位数"},
+    "single_value": {"en": "one value", "zh": "单个值"},
+    "no_value": {"en": "no value", "zh": "无数值"},
+    "pooled_of": {
+        "en": "{statistic} of {n} pooled samples from {tests} tests",
+        "zh": "{tests} 个测试合并的 {n} 个样本的 {statistic}",
+    },
+    "statistics_note": {
+        "en": "Each row aggregates every test, iteration and run of its group. A value is the median of the "
+        "recorded per-test values, except percentiles whose raw samples exist in every test of the group: "
+        "those are computed over the pooled samples (a p95 of all probes, not a median of p95s). "
+        "The outcome columns count the plan's verdicts of the group's tests.",
+        "zh": "每行汇总该分组内所有测试、迭代和批次。数值为各测试记录值的中位数；"
+        "若分组内每个测试都有原始样本，百分位指标改由合并样本计算"
+        "（所有探测包的 p95，而非各 p95 的中位数）。结果列统计测试计划对该分组各测试的判定。",
+    },
+    "indicators": {"en": "Indicators", "zh": "指标"},
+    "figures": {"en": "Figures", "zh": "图表"},
+    "no_measurements": {"en": "No measurements in these runs.", "zh": "这些批次中没有测量数据。"},
+    "family_access": {"en": "Access", "zh": "接入"},
+    "family_latency": {"en": "Latency", "zh": "时延"},
+    "family_throughput": {"en": "Throughput", "zh": "吞吐量"},
+    "family_uplink": {"en": "Uplink reporting", "zh": "上行上报"},
+    "family_power_save": {"en": "Power saving", "zh": "节能"},
+    "family_coverage": {"en": "Coverage", "zh": "覆盖"},
+    "family_stability": {"en": "Stability", "zh": "稳定性"},
+    "family_other": {"en": "Other metrics", "zh": "其他指标"},
 }
 
 

@@ -101,7 +101,7 @@ def encode_run_record(record: RunRecord) -> dict[str, object]:
         "started_utc": format_utc(record.started_utc, "started_utc"),
         "ended_utc": None if record.ended_utc is None else format_utc(record.ended_utc, "ended_utc"),
         "outcome_counts": dict(record.outcome_counts),
-        "modules": [_encode_module(m) for m in record.modules],
+        "modules": [encode_module_record(m) for m in record.modules],
         "site": None if record.site is None else _encode_site(record.site),
     }
 
@@ -110,7 +110,7 @@ def _encode_file(ref: FileRef | None) -> dict[str, object] | None:
     return None if ref is None else {"path": ref.path, "sha256": ref.sha256}
 
 
-def _encode_module(module: ModuleRecord) -> dict[str, object]:
+def encode_module_record(module: ModuleRecord) -> dict[str, object]:
     return {name: getattr(module, name) for name in ModuleRecord.__dataclass_fields__}
 
 
@@ -140,7 +140,7 @@ def decode_run_record(document: Any, where: str) -> RunRecord:
         ended_utc=None if ended is None else parse_utc(ended, f"{where}: ended_utc"),
         outcome_counts=counts,
         modules=tuple(
-            _decode_module(m, f"{where}: modules[{i}]") for i, m in enumerate(doc.get("modules", list))
+            decode_module_record(m, f"{where}: modules[{i}]") for i, m in enumerate(doc.get("modules", list))
         ),
         site=None if site is None else _decode_site(site, f"{where}: site"),
     )
@@ -153,7 +153,7 @@ def _decode_file(document: dict[str, Any] | None, where: str) -> FileRef | None:
     return FileRef(path=doc.get("path", str), sha256=doc.get("sha256", str))
 
 
-def _decode_module(document: Any, where: str) -> ModuleRecord:
+def decode_module_record(document: Any, where: str) -> ModuleRecord:
     doc = _Object(document, where)
     required = ("module_id", "rat")
     optional = {

@@ -112,12 +112,17 @@ def interval_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     )
 
 
+def counted_intervals(samples: pd.DataFrame) -> pd.DataFrame:
+    """The intervals the per-second statistics count: not omitted, and at least half a second long
+    (iperf3's last interval may be a sliver)."""
+    return samples[~samples["is_omitted"].astype(bool) & ((samples["end_s"] - samples["t_s"]) >= 0.5)]
+
+
 def summarize(direction: Direction, totals: ReceiverTotals, samples: pd.DataFrame) -> dict[str, MetricValue]:
-    """Goodput over the test (the receiver's total), the per-second mean, peak and p10
-    (harness.traffic.goodput_series; intervals of at least half a second: iperf3's last interval may be a
-    sliver; omitted ones left out), loss and jitter for UDP."""
+    """Goodput over the test (the receiver's total), the per-second mean, peak and p10 of the counted
+    intervals (harness.traffic.goodput_series), loss and jitter for UDP."""
     d = direction.value
-    counted = samples[~samples["is_omitted"].astype(bool) & ((samples["end_s"] - samples["t_s"]) >= 0.5)]
+    counted = counted_intervals(samples)
     summary = {
         f"{d}_goodput_kbps": MetricValue(value=totals.goodput_kbps),
         **series_summary(direction, counted["goodput_kbps"].to_numpy(dtype=float)),

@@ -5,6 +5,11 @@ hypothesis, pytest_html.extras and harness.report are imported here for speed on
 sys.modules after every in-process run, so a module first imported inside one (hypothesis through its
 plugin's summary, pytest-html's extras, matplotlib through harness.report) would be imported and
 assertion-rewritten again in every run, about 1 s each.
+
+pandas' pyarrow extension types are imported here for correctness: pandas registers them with pyarrow's
+process-wide registry the first time it writes parquet, and a second registration raises ArrowKeyError. If
+that first time is inside an in-process run, pytester forgets the module while pyarrow keeps the
+registration, and the next run that writes parquet fails (seen when this directory's files ran alone).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import os
 
 import hypothesis  # noqa: F401
+import pandas.core.arrays.arrow.extension_types  # noqa: F401
 import pytest
 import pytest_html.extras  # noqa: F401
 

@@ -11,8 +11,14 @@ its refusals (wrong ICCID, another PLMN) as one bring-up error; its rules have t
 from __future__ import annotations
 
 import json
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from harness.results import read_run_record
+from harness.transport.port_lock import hold_port, this_holder
 from harness.virtual import parse_virtual_url
 
 from .plan_tester import PlanTester
@@ -214,3 +220,59 @@ def test_a_case_with_conditions_skips_where_the_rig_cannot_set_them(plan_tester:
     result.stdout.fnmatch_lines(
         ["*case first holds radio conditions (ce=2): the rig cannot set them for nb-a*"]
     )
+
+
+def test_a_module_held_by_another_run_errors_naming_the_holder(
+    plan_tester: PlanTester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """/dev/null is a device path, so it is locked like a USB port; the lock is held here, as another run
+    on the rig host would hold it."""
+    monkeypatch.setenv("MIOT_LOCK_DIR", str(tmp_path / "locks"))
+    plan_tester.write_rig('[[module]]\nid = "held"\nport = "/dev/null"\nrat = "nbiot"\n')
+    plan_tester.write_plan(TWO_CASES)
+    plan_tester.write_tests(NEEDS_MODEM)
+    other_run = this_holder("nightly-42", "nb-7", now=datetime(2026, 11, 26, 1, 0, tzinfo=UTC))
+
+    with hold_port("/dev/null", other_run):
+        result = plan_tester.run("-rs")
+
+    result.assert_outcomes(errors=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        ["*module held: port /dev/null is in use by run nightly-42 (module nb-7,*since 2026-11-26T01:00:00Z*"]
+    )
+
+
+def test_a_run_waits_for_a_held_module_up_to_the_lock_wait(
+    plan_tester: PlanTester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Released after 0.5 s, the port is taken by the waiting run, which then meets /dev/null's own error."""
+    monkeypatch.setenv("MIOT_LOCK_DIR", str(tmp_path / "locks"))
+    plan_tester.write_rig('[[module]]\nid = "held"\nport = "/dev/null"\nrat = "nbiot"\n')
+    plan_tester.write_plan(ONE_CASE)
+    plan_tester.write_tests(NEEDS_MODEM)
+    release = threading.Event()
+
+    def hold_for_a_while() -> None:
+        with hold_port("/dev/null", this_holder("nightly-42", "nb-7")):
+            release.wait(10.0)
+
+    holder = threading.Thread(target=hold_for_a_while)
+    holder.start()
+    threading.Timer(0.5, release.set).start()
+    try:
+        result = plan_tester.run("--lock-wait-s=10")
+    finally:
+        release.set()
+        holder.join()
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*cannot open /dev/null*"])
+    result.stdout.no_fnmatch_line("*in use by*")
+
+
+def test_a_lock_wait_that_is_not_seconds_stops_the_run(plan_tester: PlanTester) -> None:
+    plan_tester.write_plan(ONE_CASE)
+    plan_tester.write_tests(NEEDS_MODEM)
+    result = plan_tester.run("--lock-wait-s=soon")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--lock-wait-s 'soon': give seconds, a number >= 0*"])

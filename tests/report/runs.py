@@ -81,4 +81,5 @@ def write_site(run_dir: Path, name: str, lat_deg: float | None, lon_deg: float |
         started_utc=datetime(2026, 11, 26, tzinfo=UTC),
         site=SiteRecord(name=name, lat_deg=lat_deg, lon_deg=lon_deg),
     )
+    run_dir.mkdir(parents=True, exist_ok=True)
     write_run_record(run_dir / "run.json", record)

@@ -1,0 +1,27 @@
+"""report layer: `miot report RUN_DIR... -o report.html`, the cross-run network-capability report (issue 7
+item 2): load the runs (harness.report.run_set), aggregate them (harness.report.indicator_tables), draw
+the figures (harness.report.figures.run_figures) and write one self-contained page
+(harness.report.cross_run_page) whole, so a reader never sees half a report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from harness.report.cross_run_page import report_page
+from harness.report.figures import run_figures
+from harness.report.indicator_tables import indicator_table
+from harness.report.labels import Lang
+from harness.report.run_set import load_runs
+from harness.results.files import write_bytes_atomic
+
+
+def write_cross_run_report(run_dirs: Sequence[Path], output: Path, *, lang: Lang) -> Path:
+    """Write the report of these runs to `output`; UserError (one line) for a directory that is not a run."""
+    run_set = load_runs(run_dirs)
+    table = indicator_table(run_set.measurements)
+    figures = run_figures([run.path for run in run_set.runs], lang=lang)
+    page = report_page(run_set.runs, table, figures, lang=lang)
+    write_bytes_atomic(Path(output), page.encode("utf-8"))
+    return Path(output)
