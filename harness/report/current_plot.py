@@ -92,7 +92,12 @@ def _draw_states(axes: Axes, segments: pd.DataFrame | None, lang: Lang) -> int:
     if segments is None or segments.empty:
         return 0
     seen: set[str] = set()
-    for start_s, stop_s, state in zip(segments["t_s"], segments["stop_s"], segments["state"], strict=True):
+    # known states first, in STATE_COLOURS order, so the legend reads the same in every figure
+    rank = {name: i for i, name in enumerate(STATE_COLOURS)}
+    ordered = segments.sort_values(
+        "state", key=lambda s: s.map(lambda v: rank.get(str(v), len(rank))), kind="stable"
+    )
+    for start_s, stop_s, state in zip(ordered["t_s"], ordered["stop_s"], ordered["state"], strict=True):
         name = str(state)
         axes.axvspan(
             float(start_s),

@@ -53,3 +53,16 @@ def test_a_trace_over_decades_is_drawn_on_a_log_axis_and_one_within_a_state_from
     axes = current_trace_figure(flat, title="t").axes[0]
     assert axes.get_yscale() == "linear"
     assert axes.get_ylim() == pytest.approx((0.0, 54_300.0 * 1.1))
+
+
+def test_the_state_legend_has_known_states_in_a_fixed_order_then_the_others() -> None:
+    segments = pd.DataFrame(
+        {
+            "t_s": [0.0, 2.0, 4.0, 6.0],
+            "state": ["psm", "booting", "idle", "connected"],
+            "stop_s": [2.0, 4.0, 6.0, 8.0],
+        }
+    )
+    axes = current_trace_figure(trace(100), title="t", segments=segments, lang="zh").axes[0]
+    _, labels = axes.get_legend_handles_labels()
+    assert labels == ["连接态", "空闲态", "省电模式 (PSM)", "booting"]
