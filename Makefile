@@ -31,26 +31,33 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-# System packages: tcpdump (it writes every capture; scapy also asks it to compile filters) and iperf3
-# (throughput through the virtual data interface); `make bench` also compares pcap analysis with tshark.
+# System packages: tcpdump (it writes every capture; scapy also asks it to compile filters), iperf3
+# (throughput through the virtual data interface) and a CJK font (the report's Chinese labels, `--lang zh`;
+# checked with fc-list, not a command); `make test` also opens the HTML reports in headless Chromium
+# (selenium drives it through chromedriver); `make bench` also compares pcap analysis with tshark.
 # Installed when missing and running as root; without root, capture and network namespaces are off anyway
-# (they need CAP_NET_RAW / CAP_NET_ADMIN), so only a warning.
+# (they need CAP_NET_RAW / CAP_NET_ADMIN), so only a warning. A tool is `command` or `command=package` when
+# Debian's package has another name.
 # The harness's own tests also serve a virtual module over RFC 2217 with ser2net, as a lab's rig host does.
 SYSTEM_TOOLS := tcpdump iperf3
+CJK_FONT_PACKAGE := fonts-noto-cjk
+TEST_TOOLS := ser2net chromium chromedriver=chromium-driver
 BENCH_TOOLS := tshark
-TEST_TOOLS := ser2net
 
 system-deps:
-	@$(MAKE) -s --no-print-directory install-tools TOOLS="$(SYSTEM_TOOLS)"
+	@$(MAKE) -s --no-print-directory install-tools TOOLS="$(SYSTEM_TOOLS)" FONT_PACKAGE="$(CJK_FONT_PACKAGE)"
 
 test-deps:
-	@$(MAKE) -s --no-print-directory install-tools TOOLS="$(SYSTEM_TOOLS) $(TEST_TOOLS)"
+	@$(MAKE) -s --no-print-directory install-tools TOOLS="$(SYSTEM_TOOLS) $(TEST_TOOLS)" FONT_PACKAGE="$(CJK_FONT_PACKAGE)"
 
 bench-deps:
 	@$(MAKE) -s --no-print-directory install-tools TOOLS="$(SYSTEM_TOOLS) $(BENCH_TOOLS)"
 
 install-tools:
-	@missing=""; for tool in $(TOOLS); do command -v $$tool >/dev/null 2>&1 || [ -x /usr/sbin/$$tool ] || missing="$$missing $$tool"; done; \
+	@missing=""; for tool in $(TOOLS); do command=$${tool%%=*}; \
+		command -v $$command >/dev/null 2>&1 || [ -x /usr/sbin/$$command ] || missing="$$missing $${tool#*=}"; done; \
+	if [ -n "$(FONT_PACKAGE)" ] && [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
+		missing="$$missing $(FONT_PACKAGE)"; fi; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			export DEBIAN_FRONTEND=noninteractive; \
@@ -58,7 +65,7 @@ install-tools:
 			{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $$missing >/dev/null 2>&1; } || \
 			{ echo "miot: could not install$$missing with apt-get; install it by hand" >&2; exit 1; }; \
 		else \
-			echo "miot: warning: missing$$missing (Debian: sudo apt-get install$$missing); the capture, data-interface and comparison steps that need it are skipped" >&2; \
+			echo "miot: warning: missing$$missing (Debian: sudo apt-get install$$missing); the capture, data-interface, Chinese-label, browser and comparison steps that need it are skipped" >&2; \
 		fi; \
 	fi
 

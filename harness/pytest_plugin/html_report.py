@@ -1,14 +1,16 @@
 """glue layer: what the pytest-html report shows for a plan case.
 
 Per case: its module and KPI outcome (pass, marginal, fail, unchecked, missing) as columns, and as extras
-notes about its evidence (capture off, or packets dropped), the KPI table and, where the test wrote UDP
-echo samples, the RTT CDF. The figures come from harness.report; this module only hands them to
-pytest-html.
+notes about its evidence (capture off, or packets dropped), the KPI table and the case's figures where it
+has their data (harness.report.case_figures: RTT CDF, goodput per second, goodput vs RSRP/SINR, current
+trace with state bands). The figures come from harness.report; this module only hands them to pytest-html,
+each as an HTML extra holding an <img> with its PNG embedded and the id `<test id>-<figure key>` (made
+[a-z0-9-]): all of a case's plots show at once, not one at a time in pytest-html's media viewer, and a
+browser test finds each by id.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,8 +20,6 @@ import pytest
 
 from harness.pytest_plugin.verdicts import Verdict
 from harness.rat import Rat
-from harness.results import read_samples
-from harness.results.samples import samples_path
 
 MODULE_PROPERTY = "miot_module"
 OUTCOME_PROPERTY = "miot_outcome"
@@ -62,25 +62,22 @@ def extras_for(
     verdict: Verdict, test_dir: Path, title: str, notes: Sequence[str] = (), *, rat: Rat | None = None
 ) -> list[Any]:
     """pytest-html extras: notes about the evidence (a capture that was off or dropped packets, radio not
-    sampled), the coverage of the test point, the KPI table, and the RTT CDF when udp_echo samples exist."""
+    sampled), the coverage of the test point, the KPI table, and the case's figures."""
     # Imported here: matplotlib and pytest-html load only when a plan case has something to show.
     from pytest_html import extras
 
-    from harness.report import KPI_TABLE_CSS, kpi_table_html, rtt_cdf_png
+    from harness.report import KPI_TABLE_CSS, kpi_table_html
+    from harness.report.case_figures import case_figures
     from harness.report.coverage_summary import coverage_html
+    from harness.report.figures import html_key
 
     found: list[Any] = [extras.html(_notes_html(notes))] if notes else []
     coverage = None if rat is None else coverage_html(rat, verdict.measurements)
     if coverage is not None:
         found.append(extras.html(coverage))
     found.append(extras.html(f"<style>{KPI_TABLE_CSS}</style>{kpi_table_html(verdict.measurements)}"))
-    echo_samples = samples_path(test_dir, "udp_echo")
-    if echo_samples.exists():
-        samples = read_samples(echo_samples)
-        rtts = samples.loc[~samples["is_warmup"], "rtt_ms"].dropna()
-        if len(rtts):
-            png = rtt_cdf_png(rtts.tolist(), title=f"RTT CDF, {title}")
-            found.append(extras.png(base64.b64encode(png).decode("ascii"), name="RTT CDF"))
+    for figure in case_figures(test_dir, name=title):
+        found.append(extras.html(f"<figure>{figure.img_html(html_id=html_key(title, figure.key))}</figure>"))
     return found
 
 

@@ -1,24 +1,26 @@
-"""report layer: plots as PNG bytes for the HTML report.
-
-matplotlib through `matplotlib.figure.Figure` and the Agg canvas directly, never pyplot: no global figure
-registry, no GUI backend, safe in pytest-xdist workers and threads.
+"""report layer: plots as PNG bytes for the HTML reports: the RTT CDF here; throughput, current and the
+coverage map in their own modules beside it (throughput_plots, current_plot, coverage_map), all on
+harness.report.canvas (Figure and the Agg canvas, never pyplot).
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
-FIGURE_SIZE_IN = (6.4, 3.6)
-FIGURE_DPI = 100  # 640 x 360 pixels
+from harness.report.canvas import FIGURE_DPI, FIGURE_SIZE_IN, add_legend, label_axes, new_axes, png_of
+from harness.report.fonts import text_font
+from harness.report.labels import Lang, label
+
+__all__ = ["FIGURE_DPI", "FIGURE_SIZE_IN", "MARKED_PERCENTILES", "rtt_cdf_png"]
+
 MARKED_PERCENTILES = (50, 95)
 
 
-def rtt_cdf_png(rtt_ms: Iterable[float], *, title: str, reference_ms: float | None = None) -> bytes:
+def rtt_cdf_png(
+    rtt_ms: Iterable[float], *, title: str, reference_ms: float | None = None, lang: Lang = "en"
+) -> bytes:
     """The empirical CDF of round-trip times (ms) with p50 and p95 marked and, when given, a vertical
     reference line (e.g. the link model's expected median). Values that are not finite (NaN for a lost
     probe) are left out and counted in the legend."""
@@ -28,24 +30,26 @@ def rtt_cdf_png(rtt_ms: Iterable[float], *, title: str, reference_ms: float | No
         raise ValueError(f"rtt_cdf_png: no finite RTT to plot ({values.size} values given)")
     fraction = np.arange(1, finite.size + 1) / finite.size
 
-    figure = Figure(figsize=FIGURE_SIZE_IN, dpi=FIGURE_DPI, layout="constrained")
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
+    figure, axes = new_axes()
+    font = text_font(lang)
     left_out = values.size - finite.size
-    label = f"n = {finite.size}" + (f" ({left_out} without RTT)" if left_out else "")
-    axes.step(finite, fraction, where="post", label=label)
+    label_text = f"n = {finite.size}" + (f" ({left_out} {label('without_rtt', lang)})" if left_out else "")
+    axes.step(finite, fraction, where="post", label=label_text)
     for q in MARKED_PERCENTILES:
         at_ms = float(np.percentile(finite, q))
         axes.plot([at_ms], [q / 100], marker="o", linestyle="none", label=f"p{q} {at_ms:.4g} ms")
     if reference_ms is not None:
-        axes.axvline(reference_ms, color="grey", linestyle="--", label=f"reference {reference_ms:.4g} ms")
-    axes.set_title(title)
-    axes.set_xlabel("RTT (ms)")
-    axes.set_ylabel("fraction of probes ≤ RTT")
+        axes.axvline(
+            reference_ms,
+            color="grey",
+            linestyle="--",
+            label=f"{label('reference', lang)} {reference_ms:.4g} ms",
+        )
+    label_axes(
+        axes, font, title=title, xlabel=label("rtt_ms", lang), ylabel=label("fraction_of_probes", lang)
+    )
     axes.set_ylim(0, 1.02)
-    axes.grid(alpha=0.3)
-    axes.legend(loc="lower right", fontsize="small")
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    add_legend(
+        axes, font, entries=1 + len(MARKED_PERCENTILES) + (reference_ms is not None), loc="lower right"
+    )
+    return png_of(figure)

@@ -10,6 +10,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+# Imported before any in-process run, as in test_power_fixture.py: pytester restores sys.modules after each
+# run, and pyarrow refuses to register pandas' extension types a second time.
+import pandas.core.arrays.arrow.extension_types  # noqa: F401
+
 from .plan_tester import PlanTester
 
 PLAN = """
@@ -132,3 +136,28 @@ def test_a_plan_run_works_without_junitxml(plan_tester: PlanTester) -> None:
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     result.assert_outcomes(passed=1, failed=1)
     assert plan_tester.run_dir.report_html.is_file()
+
+
+def test_each_case_shows_the_plots_it_has_data_for_as_images_with_ids(plan_tester: PlanTester) -> None:
+    plan_tester.write_plan(PLAN)
+    plan_tester.write_tests("""
+        import pandas as pd
+
+        def test_fixed(case, kpis, evidence):
+            kpis.record("rtt_p95_ms", case.spec["rtt_ms"], n_samples=50)
+            if case.module.id == "nb-a":
+                echo = {"t_s": [0.0, 1.0, 2.0], "rtt_ms": [900.0, 50.0, 60.0]}
+                evidence.write_samples("udp_echo", pd.DataFrame(echo).assign(is_warmup=[True, False, False]))
+                series = {"t_s": [0.0, 1.0], "goodput_kbps": [5.0, 6.0]}
+                evidence.write_samples("iperf3", pd.DataFrame(series))
+    """)
+    plan_tester.run().assert_outcomes(passed=1, failed=1)
+
+    tests = report_tests(plan_tester.run_dir.report_html)
+    (good,) = tests["test_procedures.py::test_fixed[good@nb-a]"]
+    (bad,) = tests["test_procedures.py::test_fixed[bad@cat-a]"]
+    images = [re.findall(r'<img id="([^"]+)"', extra["content"]) for extra in good["extras"]]
+    assert [ids for ids in images if ids] == [["good-nb-a-rtt-cdf"], ["good-nb-a-goodput-series"]]
+    assert all(extra["format_type"] == "html" for extra in good["extras"])
+    assert 'src="data:image/png;base64,iVBORw0KGgo' in "".join(extra["content"] for extra in good["extras"])
+    assert "<img" not in "".join(extra["content"] for extra in bad["extras"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import math
-import struct
 import sys
 import threading
 
@@ -13,14 +12,7 @@ import pytest
 
 from harness.report.plots import rtt_cdf_png
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data.startswith(PNG_SIGNATURE)
-    assert data[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
+from .png import png_size
 
 
 def test_png_is_valid_and_about_640_by_360() -> None:
