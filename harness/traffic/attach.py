@@ -9,9 +9,14 @@ An attempt starts the module's registration and times it from the module's URCs 
                   it boots)
 Each attempt has a deadline (`attempt_timeout_s`; indicators.md §5.1: NB-IoT 180 s, others 60 s) and ends
 with an outcome that keeps its reason: registered, rejected (<stat> 3, with the cause the module reports
-with +CEREG n>=3), no_sim (not searching and +CPIN says no card), timeout (with the last <stat> seen), or
-error (the module refused a command). A URC that never comes is caught by a read every `_POLL_S`; such a
-time is marked `is_read` (it is an upper bound).
+with +CEREG n>=3, named from harness.emm_causes), no_sim (not searching and +CPIN says no card), timeout
+(with the last <stat> seen), or error (the module refused a command). A reject the module retries by itself
+(TS 24.301: every cause but #3/#6/#7/#8 and #11-#15) does not end the attempt: the module may still register
+before the deadline, and the attempt ends rejected only if <stat> 3 is its final state. Every attempt
+counts its rejects and the retries the module made sooner than the cause's back-off allows
+(harness.traffic.attach_rejects; `timer_scale` is the virtual rig's, 1 on hardware; `t3346_s` the back-off
+the network sends with #22, when the plan knows it). A URC that never comes is caught by a read every
+`_POLL_S`; such a time is marked `is_read` (it is an upper bound).
 
 After a registration: the PDN address (pdn="default_bearer": registration -> first address in +CGPADDR,
 the default EPS bearer the attach sets up, TS 23.401 §5.3.2.1; pdn="cgact": AT+CGACT=1,<cid>, 27.007
@@ -33,8 +38,10 @@ from harness.at.responses import Cgpaddr, parse_as
 from harness.dialects.connection import READY_TIMEOUT_S, wait_until_responsive
 from harness.dialects.modem import Modem, SimState
 from harness.dialects.ts27007 import COMMAND_TIMEOUTS_S
+from harness.emm_causes import reject_cause
 from harness.errors import ModemError, ParseError
 from harness.metrics import MetricValue
+from harness.traffic.attach_rejects import describe_denial, is_retried, tally_rejects
 from harness.traffic.attach_summary import summarize_attach
 from harness.traffic.registration_watch import (
     STAT_DENIED,
@@ -82,6 +89,8 @@ class AttachSpec:
     pdn_cid: int = field(default=1, metadata={"min": 0})
     pdn_timeout_s: float = field(default=30.0, metadata={"above": 0})
     ready_urc: str | None = None
+    timer_scale: float = field(default=1.0, metadata={"above": 0})  # a UE timer runs this times its length
+    t3346_s: float | None = field(default=None, metadata={"min": 0})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,6 +107,10 @@ class _Attempt:
     stat: int | None = None
     cause_type: int | None = None
     reject_cause: int | None = None
+    reject_cause_name: str | None = None
+    reject_domain: str | None = None  # EMM (+CEREG) or 5GMM (+C5GREG)
+    reject_count: int = 0
+    reject_backoff_violation_count: int = 0
     attach_time_s: float = math.nan
     ready_time_s: float = math.nan
     is_read: bool = False
@@ -147,8 +160,6 @@ def register_once(modem: Modem, spec: AttachSpec) -> float:
 
 def describe_attempt(attempt: _Attempt) -> str:
     text = f"{attempt.outcome} (last stat {attempt.stat})"
-    if attempt.reject_cause is not None:
-        text += f", reject cause #{attempt.reject_cause} (cause type {attempt.cause_type})"
     return f"{text}: {attempt.detail}" if attempt.detail else text
 
 
@@ -188,14 +199,30 @@ def _reboot(modem: ReportingModem, spec: AttachSpec, attempt: _Attempt) -> float
 def _await_registration(
     modem: ReportingModem, watch: RegistrationWatch, spec: AttachSpec, attempt: _Attempt, *, start_s: float
 ) -> None:
-    deadline_s = start_s + spec.attempt_timeout_s
-    is_sim_checked = False
     # a state that changes nothing sends no URC (no SIM: <stat> 0 before and after), so read once at once
     watch.add(read_report(modem))
+    try:
+        _follow_reports(modem, watch, spec, attempt, start_s=start_s)
+    finally:
+        tally = tally_rejects(
+            watch.reports_since(start_s), timer_scale=spec.timer_scale, t3346_s=spec.t3346_s
+        )
+        attempt.reject_count = tally.reject_count
+        attempt.reject_backoff_violation_count = tally.violation_count
+        attempt.detail = "; ".join(filter(None, [attempt.detail, *tally.violations]))
+
+
+def _follow_reports(
+    modem: ReportingModem, watch: RegistrationWatch, spec: AttachSpec, attempt: _Attempt, *, start_s: float
+) -> None:
+    deadline_s = start_s + spec.attempt_timeout_s
+    is_sim_checked = False
     while True:
         for report in watch.reports_since(start_s):
             attempt.stat = report.stat
-            if report.is_registered or report.stat == STAT_DENIED:
+            if report.stat == STAT_DENIED:
+                _note_reject(attempt, report)
+            if report.is_registered or (report.stat == STAT_DENIED and not is_retried(report)):
                 _conclude(attempt, report, start_s=start_s)
                 return
             if report.stat == STAT_NOT_SEARCHING and not is_sim_checked:
@@ -206,24 +233,38 @@ def _await_registration(
                     return
         left_s = deadline_s - modem.session.now_s()
         if left_s <= 0:
-            attempt.outcome = AttemptOutcome.TIMEOUT
-            attempt.detail = f"not registered within {spec.attempt_timeout_s:g} s"
+            is_denied = attempt.stat == STAT_DENIED
+            attempt.outcome = AttemptOutcome.REJECTED if is_denied else AttemptOutcome.TIMEOUT
+            attempt.detail = f"not registered within {spec.attempt_timeout_s:g} s" + (
+                f" ({_denial(attempt)})" if is_denied else ""
+            )
             return
         watch.wait(min(left_s, _POLL_S))
         if not watch.reports_since(modem.session.now_s() - _POLL_S / 2):
             watch.add(read_report(modem))
 
 
+def _note_reject(attempt: _Attempt, report: StatReport) -> None:
+    """The cause of the latest reject (a report without one keeps the cause seen before)."""
+    if report.reject_cause is not None:
+        attempt.cause_type = report.cause_type
+        attempt.reject_cause = report.reject_cause
+        attempt.reject_cause_name = reject_cause(report.reject_cause, cause_type=report.cause_type).name
+        attempt.reject_domain = report.domain
+
+
+def _denial(attempt: _Attempt) -> str:
+    return describe_denial(attempt.reject_cause, cause_type=attempt.cause_type, domain=attempt.reject_domain)
+
+
 def _conclude(attempt: _Attempt, report: StatReport, *, start_s: float) -> None:
-    attempt.cause_type = report.cause_type
-    attempt.reject_cause = report.reject_cause
     if report.is_registered:
         attempt.outcome = AttemptOutcome.REGISTERED
         attempt.attach_time_s = report.t_s - start_s
         attempt.is_read = report.is_read
     else:
         attempt.outcome = AttemptOutcome.REJECTED
-        attempt.detail = "registration denied (stat 3)"
+        attempt.detail = _denial(attempt)
 
 
 def _has_no_sim(modem: Modem) -> bool:
