@@ -41,7 +41,7 @@ from harness.dialects.ts27007 import COMMAND_TIMEOUTS_S
 from harness.emm_causes import reject_cause
 from harness.errors import ModemError, ParseError
 from harness.metrics import MetricValue
-from harness.traffic.attach_rejects import describe_denial, is_retried, tally_rejects
+from harness.traffic.attach_rejects import Rejection, describe_denial, is_retried, tally_rejects
 from harness.traffic.attach_summary import summarize_attach
 from harness.traffic.registration_watch import (
     STAT_DENIED,
@@ -97,6 +97,7 @@ class AttachSpec:
 class AttachResult:
     samples: pd.DataFrame
     summary: dict[str, MetricValue]
+    rejections: tuple[Rejection, ...] = ()  # the attempts the network rejected at least once
 
 
 @dataclass(slots=True, kw_only=True)
@@ -143,6 +144,7 @@ def run_attach(modem: Modem, spec: AttachSpec) -> AttachResult:
     return AttachResult(
         samples=samples,
         summary=summarize_attach(samples, start=spec.start, has_pdn=spec.pdn is not PdnMode.OFF),
+        rejections=tuple(_rejection(a) for a in attempts if a.reject_count),
     )
 
 
@@ -251,6 +253,21 @@ def _note_reject(attempt: _Attempt, report: StatReport) -> None:
         attempt.reject_cause = report.reject_cause
         attempt.reject_cause_name = reject_cause(report.reject_cause, cause_type=report.cause_type).name
         attempt.reject_domain = report.domain
+
+
+def _rejection(attempt: _Attempt) -> Rejection:
+    return Rejection(
+        note=f"attempt {attempt.attempt}: {describe_attempt(attempt)}",
+        fields={
+            "attempt": attempt.attempt,
+            "outcome": str(attempt.outcome),
+            "cause_type": attempt.cause_type,
+            "reject_cause": attempt.reject_cause,
+            "reject_cause_name": attempt.reject_cause_name,
+            "reject_count": attempt.reject_count,
+            "reject_backoff_violation_count": attempt.reject_backoff_violation_count,
+        },
+    )
 
 
 def _denial(attempt: _Attempt) -> str:

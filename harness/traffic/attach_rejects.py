@@ -17,7 +17,7 @@ demands is unknown. The timers run `timer_scale` times their length on a virtual
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from harness.emm_causes import MAX_ATTEMPTS, backoff_s, describe_reject, reject_cause
@@ -58,6 +58,15 @@ def tally_rejects(
                 violations.append(problem)
             last_reject = None
     return RejectTally(reject_count=rejects, violation_count=len(violations), violations=tuple(violations))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rejection:
+    """An attempt the network rejected, as a run's events.jsonl and the case's report tell it: `note` one
+    line, `fields` JSON values (attempt, outcome, cause, its name, counts)."""
+
+    note: str
+    fields: Mapping[str, object]
 
 
 def is_retried(report: StatReport) -> bool:
