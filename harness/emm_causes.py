@@ -110,12 +110,17 @@ def reject_cause(number: int, *, cause_type: int | None = CAUSE_TYPE_EMM) -> Rej
     return known or RejectCause(number=number, name="unknown", handling=RejectHandling.RETRY)
 
 
+def cause_name(number: int, *, cause_type: int | None = CAUSE_TYPE_EMM, domain: str = "EMM") -> str:
+    """The cause's name in its table: `domain` "5GMM" for a +C5GREG reject, "EMM" for +CEREG."""
+    named_in_5gmm = _5GMM_NAMES.get(number) if domain == "5GMM" else None
+    return named_in_5gmm or reject_cause(number, cause_type=cause_type).name
+
+
 def describe_reject(number: int, *, cause_type: int | None = CAUSE_TYPE_EMM, domain: str = "EMM") -> str:
     """`EMM cause #15 (no suitable cells in tracking area)`; `domain` "5GMM" for a +C5GREG reject."""
     if cause_type == CAUSE_TYPE_MANUFACTURER:
         return f"manufacturer-specific cause #{number}"
-    name = _5GMM_NAMES.get(number) if domain == "5GMM" else None
-    return f"{domain} cause #{number} ({name or reject_cause(number).name})"
+    return f"{domain} cause #{number} ({cause_name(number, domain=domain)})"
 
 
 def backoff_s(cause: RejectCause, *, failed_attempts: int, t3346_s: float | None) -> float | None:

@@ -38,7 +38,7 @@ from harness.at.responses import Cgpaddr, parse_as
 from harness.dialects.connection import READY_TIMEOUT_S, wait_until_responsive
 from harness.dialects.modem import Modem, SimState
 from harness.dialects.ts27007 import COMMAND_TIMEOUTS_S
-from harness.emm_causes import reject_cause
+from harness.emm_causes import cause_name
 from harness.errors import ModemError, ParseError
 from harness.metrics import MetricValue
 from harness.traffic.attach_rejects import Rejection, describe_denial, is_retried, tally_rejects
@@ -251,7 +251,9 @@ def _note_reject(attempt: _Attempt, report: StatReport) -> None:
     if report.reject_cause is not None:
         attempt.cause_type = report.cause_type
         attempt.reject_cause = report.reject_cause
-        attempt.reject_cause_name = reject_cause(report.reject_cause, cause_type=report.cause_type).name
+        attempt.reject_cause_name = cause_name(
+            report.reject_cause, cause_type=report.cause_type, domain=report.domain
+        )
         attempt.reject_domain = report.domain
 
 

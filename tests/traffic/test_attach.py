@@ -98,7 +98,19 @@ def reject_from_now(link: ModemLink, **policy: object) -> None:
     link.port.virtual_module.control(request)  # type: ignore[attr-defined]
 
 
-def test_a_permanent_reject_ends_each_attempt_at_once_naming_its_cause(link: ModemLink) -> None:
+@pytest.mark.parametrize(
+    ("link", "domain", "name"),
+    [
+        (f"virtual://bc660k?attach_s={ATTACH_S}", "EMM", "EPS services not allowed"),
+        (f"virtual://ml307r?attach_s={ATTACH_S}", "EMM", "EPS services not allowed"),
+        (f"virtual://generic?attach_s={ATTACH_S}", "EMM", "EPS services not allowed"),
+        (f"virtual://rg255c?attach_s={ATTACH_S}", "5GMM", "5GS services not allowed"),  # from +C5GREG
+    ],
+    indirect=["link"],
+)
+def test_a_permanent_reject_ends_each_attempt_at_once_naming_its_cause(
+    link: ModemLink, domain: str, name: str
+) -> None:
     reject_from_now(link, reject=7)
     started_s = time.monotonic()
     result = run_attach(link.modem, AttachSpec(cycles=2, off_s=0.05, attempt_timeout_s=30.0, pdn=PdnMode.OFF))
@@ -106,8 +118,9 @@ def test_a_permanent_reject_ends_each_attempt_at_once_naming_its_cause(link: Mod
     samples = result.samples
     assert samples["outcome"].tolist() == ["rejected", "rejected"]
     assert samples["reject_cause"].tolist() == [7, 7]
-    assert samples["reject_cause_name"].tolist() == ["EPS services not allowed"] * 2
-    assert samples["detail"][0] == "registration denied: EMM cause #7 (EPS services not allowed)"
+    assert samples["reject_cause_name"].tolist() == [name] * 2
+    assert samples["reject_domain"].tolist() == [domain] * 2
+    assert samples["detail"][0] == f"registration denied: {domain} cause #7 ({name})"
     assert (result.summary["reject_count"].value, result.summary["attach_reject_count"].value) == (2, 2)
     assert result.summary["reject_backoff_violation_count"].value == 0
 
