@@ -33,7 +33,7 @@ from harness.virtual.power_saving import PowerSaving
 from harness.virtual.profiles import TEST_PLMN, VISITED_PLMN
 from harness.virtual.radio import ACT_NR_5GCN, tx_power_dbm
 from harness.virtual.registration import Fun, Registration, RegistrationEvents, RegistrationReport, RegStat
-from harness.virtual.registration_reject import RejectingNetwork
+from harness.virtual.registration_reject import Reject, RejectingNetwork
 from harness.virtual.rrc import RrcState
 from harness.virtual.state_timeline import StateTimeline, modem_state
 from harness.virtual.tcp_sockets import TcpSocketTable
@@ -43,6 +43,7 @@ from harness.virtual.udp_sockets import SocketTable
 BOOT_S = 0.5
 # Judgement: the size of a TAU REQUEST on the air (24.301 §8.2.29 with a GUTI and the PSM/eDRX IEs).
 TAU_REQUEST_BYTES = 40
+REJECTED_MARK = "registration_rejected"  # a timeline mark, as fault_injector's
 
 Deliver = Callable[[], None]
 
@@ -87,7 +88,7 @@ class VirtualModule:
                 on_deregistered=self._on_deregistered,
                 on_stat_change=self._update_state,
                 is_roaming=lambda: self.network.is_roaming,
-                answer_attempt=lambda: self.rejects.answer(self.network),
+                answer_attempt=self._answer_attempt,
                 forget_failures=self.rejects.forget_failures,
             ),
         )
@@ -257,6 +258,14 @@ class VirtualModule:
         self.streams.close_all(is_network_side=True)
         for watcher in self.registration_watchers:
             watcher(False)
+
+    def _answer_attempt(self) -> Reject | None:
+        """The network's answer to a registration attempt; a reject is a mark in the state timeline, so the
+        control op "timeline" and a run's events see it at its time."""
+        reject = self.rejects.answer(self.network)
+        if reject is not None:
+            self.timeline.mark(REJECTED_MARK, {"cause": reject.cause, "retry_after_s": reject.retry_after_s})
+        return reject
 
     def _negotiate(self) -> None:
         """Ask the network for PSM and eDRX (attach or TAU) and report what changed."""

@@ -113,6 +113,11 @@ def test_a_reject_set_by_control_applies_to_the_next_attempt_and_clears(start_mo
     cycle(terminal)
     urc_times(terminal, ["+CEREG: 2", f"+CEREG: 3,{LOCATION},0,15"])
     assert control(terminal.port, {"op": "status"})["reject_cause"] == 15
+    marks = control(terminal.port, {"op": "timeline"})["marks"]
+    assert isinstance(marks, list)
+    assert [(m["name"], m["cause"], m["retry_after_s"]) for m in marks] == [
+        ("registration_rejected", 15, None)
+    ]
     control(terminal.port, {"op": "network", "reject": 15})  # a new policy: its count starts again
     cycle(terminal)
     urc_times(terminal, ["+CEREG: 2", f"+CEREG: 3,{LOCATION},0,15"])
