@@ -16,7 +16,8 @@ in the other domain reports <stat> 0 there. URC layouts per <n> (the read form p
   n=4,5  <stat>[,<location...>[,[<cause_type>],[<reject_cause>],<Active-Time>,<Periodic-TAU>]]  +CEREG only:
                                                        the PSM timers the network granted (also sent when they
                                                        change); n=5 fills the cause fields while rejected
-Location fields are shown while registered or rejected (the module camps on the cell that refused it). The
+Location fields are shown while registered or rejected (the module camps on the cell that refused it); a
+model can leave them empty in the read form while not registered (`is_read_location_registered_only`). The
 network may answer an attempt with a reject (harness.virtual.registration_reject): <stat> 3 with its EMM
 cause, and a retry after the back-off, or none before a CFUN or SIM cycle.
 """
@@ -90,13 +91,15 @@ class RegistrationReport:
         self._location = location
         self._timers = timers
         self._reject_cause = reject_cause
+        # a model whose read form has location fields only while registered (BC660K manual [S5] §4.1)
+        self.is_read_location_registered_only = False
         self._reported: tuple[str, ...] | None = None
 
     def stat_of(self, stat: RegStat) -> RegStat:
         return stat if self.is_in_domain else RegStat.NOT_SEARCHING
 
     def read_line(self, stat: RegStat) -> str:
-        return f"{self.prefix}: " + ",".join([str(self.n), *self._fields(stat)])
+        return f"{self.prefix}: " + ",".join([str(self.n), *self._fields(stat, is_read=True)])
 
     def urc_line(self, stat: RegStat) -> str:
         return f"{self.prefix}: " + ",".join(self._fields(stat))
@@ -112,13 +115,17 @@ class RegistrationReport:
             return None
         return self.urc_line(stat)
 
-    def _fields(self, stat: RegStat) -> list[str]:
+    def _fields(self, stat: RegStat, *, is_read: bool = False) -> list[str]:
         shown = self.stat_of(stat)
         fields = [str(int(shown))]
         if self.n < 2 or shown not in (RegStat.HOME, RegStat.ROAMING, RegStat.DENIED):
             return fields
-        fields += self._location()
+        location = self._location()
+        is_located = not (is_read and self.is_read_location_registered_only and shown is RegStat.DENIED)
+        fields += location if is_located else [""] * len(location)
         cause = self._reject_cause() if shown is RegStat.DENIED and self.n in (3, 5) else None
+        if not is_located and cause is None:
+            return fields[:1]
         cause_fields = ["", ""] if cause is None else [str(CAUSE_TYPE_EMM), str(cause)]
         timers = self._timers() if self._timers is not None and self.n >= 4 else None
         if timers is not None:
