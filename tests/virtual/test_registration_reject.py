@@ -7,10 +7,14 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from harness.emm_causes import T3402_S, T3411_S
+from harness.emm_causes import T3402_S, T3411_S, backoff_s, reject_cause
 from harness.errors import UrlError
 from harness.transport import open_port
+from harness.virtual.network_policy import NetworkPolicy
+from harness.virtual.registration_reject import RejectingNetwork
 
 from .conftest import StartModule, Terminal, control
 
@@ -162,3 +166,28 @@ def test_rg255c_reports_the_reject_in_c5greg(start_module: StartModule) -> None:
 def test_a_bad_reject_option_names_itself(query: str, named: str) -> None:
     with pytest.raises(UrlError, match=named):
         open_port(f"virtual://bc660k?{query}")
+
+
+@given(
+    cause=st.integers(1, 255),
+    after=st.integers(0, 5),
+    attempts=st.none() | st.integers(1, 8),
+    scale=st.sampled_from([0.01, 1.0]),
+)
+def test_the_network_rejects_the_attempts_its_policy_names_with_the_cause_s_back_off(
+    cause: int, after: int, attempts: int | None, scale: float
+) -> None:
+    policy = NetworkPolicy(reject_cause=cause, reject_after=after, reject_attempts=attempts)
+    network = RejectingNetwork(timer_scale=scale)
+    answers = [network.answer(policy) for _ in range(after + 10)]
+    rejected = [index for index, answer in enumerate(answers) if answer is not None]
+    last = after + 10 if attempts is None else after + attempts
+    assert rejected == list(range(after, min(last, after + 10)))
+    retried = reject_cause(cause).is_retried
+    for count, index in enumerate(rejected, start=1):
+        answer = answers[index]
+        assert answer is not None
+        assert answer.cause == cause
+        wait_s = backoff_s(reject_cause(cause), failed_attempts=(count - 1) % 5 + 1, t3346_s=None)
+        assert answer.retry_after_s == (None if wait_s is None else wait_s * scale)
+        assert (answer.retry_after_s is not None) is retried
