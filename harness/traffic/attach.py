@@ -25,8 +25,6 @@ the default EPS bearer the attach sets up, TS 23.401 §5.3.2.1; pdn="cgact": AT+
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -38,10 +36,18 @@ from harness.at.responses import Cgpaddr, parse_as
 from harness.dialects.connection import READY_TIMEOUT_S, wait_until_responsive
 from harness.dialects.modem import Modem, SimState
 from harness.dialects.ts27007 import COMMAND_TIMEOUTS_S
-from harness.emm_causes import cause_name
 from harness.errors import ModemError, ParseError
 from harness.metrics import MetricValue
-from harness.traffic.attach_rejects import Rejection, describe_denial, is_retried, tally_rejects
+from harness.traffic.attach_attempt import (
+    Attempt,
+    AttemptOutcome,
+    attempt_samples,
+    denial,
+    describe_attempt,
+    note_reject,
+    rejection,
+)
+from harness.traffic.attach_rejects import Rejection, is_retried, tally_rejects
 from harness.traffic.attach_summary import summarize_attach
 from harness.traffic.registration_watch import (
     STAT_DENIED,
@@ -69,14 +75,6 @@ class PdnMode(StrEnum):
     CGACT = "cgact"
 
 
-class AttemptOutcome(StrEnum):
-    REGISTERED = "registered"
-    REJECTED = "rejected"
-    TIMEOUT = "timeout"
-    NO_SIM = "no_sim"
-    ERROR = "error"
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AttachSpec:
     """Plan parameters of the attach procedures."""
@@ -100,51 +98,26 @@ class AttachResult:
     rejections: tuple[Rejection, ...] = ()  # the attempts the network rejected at least once
 
 
-@dataclass(slots=True, kw_only=True)
-class _Attempt:
-    attempt: int
-    t_s: float
-    outcome: AttemptOutcome = AttemptOutcome.TIMEOUT
-    stat: int | None = None
-    cause_type: int | None = None
-    reject_cause: int | None = None
-    reject_cause_name: str | None = None
-    reject_domain: str | None = None  # EMM (+CEREG) or 5GMM (+C5GREG)
-    reject_count: int = 0
-    reject_backoff_violation_count: int = 0
-    attach_time_s: float = math.nan
-    ready_time_s: float = math.nan
-    is_read: bool = False
-    pdn_activation_time_s: float = math.nan
-    ip_address: str | None = None
-    rsrp_dbm: float | None = None
-    rsrq_db: float | None = None
-    sinr_db: float | None = None
-    ce_level: int | None = None
-    cell_id: str | None = None
-    detail: str = ""
-
-
 def run_attach(modem: Modem, spec: AttachSpec) -> AttachResult:
     """Run `spec.cycles` attempts; one sample per attempt and the summary KPIs. The module is left
     registered when the last attempt registered."""
     reporting = reporting_modem(modem)
-    attempts: list[_Attempt] = []
+    attempts: list[Attempt] = []
     with report_mode(reporting):
         origin_s = reporting.session.now_s()
         for index in range(1, spec.cycles + 1):
-            attempt = _Attempt(attempt=index, t_s=reporting.session.now_s() - origin_s)
+            attempt = Attempt(attempt=index, t_s=reporting.session.now_s() - origin_s)
             try:
                 _run_attempt(reporting, spec, attempt)
             except (ATCommandError, ModemError) as error:
                 attempt.outcome = AttemptOutcome.ERROR
                 attempt.detail = str(error)
             attempts.append(attempt)
-    samples = attempt_samples(attempts, spec)
+    samples = attempt_samples(attempts, start=str(spec.start))
     return AttachResult(
         samples=samples,
         summary=summarize_attach(samples, start=spec.start, has_pdn=spec.pdn is not PdnMode.OFF),
-        rejections=tuple(_rejection(a) for a in attempts if a.reject_count),
+        rejections=tuple(rejection(a) for a in attempts if a.reject_count),
     )
 
 
@@ -152,7 +125,7 @@ def register_once(modem: Modem, spec: AttachSpec) -> float:
     """One attempt (as run_attach makes them) that must succeed; its attach time, or ModemError saying why
     it did not succeed."""
     reporting = reporting_modem(modem)
-    attempt = _Attempt(attempt=1, t_s=0.0)
+    attempt = Attempt(attempt=1, t_s=0.0)
     with report_mode(reporting):
         _run_attempt(reporting, spec, attempt)
     if attempt.outcome is not AttemptOutcome.REGISTERED:
@@ -160,12 +133,7 @@ def register_once(modem: Modem, spec: AttachSpec) -> float:
     return attempt.attach_time_s
 
 
-def describe_attempt(attempt: _Attempt) -> str:
-    text = f"{attempt.outcome} (last stat {attempt.stat})"
-    return f"{text}: {attempt.detail}" if attempt.detail else text
-
-
-def _run_attempt(modem: ReportingModem, spec: AttachSpec, attempt: _Attempt) -> None:
+def _run_attempt(modem: ReportingModem, spec: AttachSpec, attempt: Attempt) -> None:
     session = modem.session
     with RegistrationWatch(modem) as watch:
         if spec.start is AttachStart.CFUN:
@@ -181,7 +149,7 @@ def _run_attempt(modem: ReportingModem, spec: AttachSpec, attempt: _Attempt) -> 
         _snapshot(modem, attempt)
 
 
-def _reboot(modem: ReportingModem, spec: AttachSpec, attempt: _Attempt) -> float:
+def _reboot(modem: ReportingModem, spec: AttachSpec, attempt: Attempt) -> float:
     session = modem.session
     if spec.ready_urc is not None:
         session.add_urc_prefix(spec.ready_urc)
@@ -199,7 +167,7 @@ def _reboot(modem: ReportingModem, spec: AttachSpec, attempt: _Attempt) -> float
 
 
 def _await_registration(
-    modem: ReportingModem, watch: RegistrationWatch, spec: AttachSpec, attempt: _Attempt, *, start_s: float
+    modem: ReportingModem, watch: RegistrationWatch, spec: AttachSpec, attempt: Attempt, *, start_s: float
 ) -> None:
     # a state that changes nothing sends no URC (no SIM: <stat> 0 before and after), so read once at once
     watch.add(read_report(modem))
@@ -215,7 +183,7 @@ def _await_registration(
 
 
 def _follow_reports(
-    modem: ReportingModem, watch: RegistrationWatch, spec: AttachSpec, attempt: _Attempt, *, start_s: float
+    modem: ReportingModem, watch: RegistrationWatch, spec: AttachSpec, attempt: Attempt, *, start_s: float
 ) -> None:
     deadline_s = start_s + spec.attempt_timeout_s
     is_sim_checked = False
@@ -223,7 +191,7 @@ def _follow_reports(
         for report in watch.reports_since(start_s):
             attempt.stat = report.stat
             if report.stat == STAT_DENIED:
-                _note_reject(attempt, report)
+                note_reject(attempt, report)
             if report.is_registered or (report.stat == STAT_DENIED and not is_retried(report)):
                 _conclude(attempt, report, start_s=start_s)
                 return
@@ -238,7 +206,7 @@ def _follow_reports(
             is_denied = attempt.stat == STAT_DENIED
             attempt.outcome = AttemptOutcome.REJECTED if is_denied else AttemptOutcome.TIMEOUT
             attempt.detail = f"not registered within {spec.attempt_timeout_s:g} s" + (
-                f" ({_denial(attempt)})" if is_denied else ""
+                f" ({denial(attempt)})" if is_denied else ""
             )
             return
         watch.wait(min(left_s, _POLL_S))
@@ -246,44 +214,14 @@ def _follow_reports(
             watch.add(read_report(modem))
 
 
-def _note_reject(attempt: _Attempt, report: StatReport) -> None:
-    """The cause of the latest reject (a report without one keeps the cause seen before)."""
-    if report.reject_cause is not None:
-        attempt.cause_type = report.cause_type
-        attempt.reject_cause = report.reject_cause
-        attempt.reject_cause_name = cause_name(
-            report.reject_cause, cause_type=report.cause_type, domain=report.domain
-        )
-        attempt.reject_domain = report.domain
-
-
-def _rejection(attempt: _Attempt) -> Rejection:
-    return Rejection(
-        note=f"attempt {attempt.attempt}: {describe_attempt(attempt)}",
-        fields={
-            "attempt": attempt.attempt,
-            "outcome": str(attempt.outcome),
-            "cause_type": attempt.cause_type,
-            "reject_cause": attempt.reject_cause,
-            "reject_cause_name": attempt.reject_cause_name,
-            "reject_count": attempt.reject_count,
-            "reject_backoff_violation_count": attempt.reject_backoff_violation_count,
-        },
-    )
-
-
-def _denial(attempt: _Attempt) -> str:
-    return describe_denial(attempt.reject_cause, cause_type=attempt.cause_type, domain=attempt.reject_domain)
-
-
-def _conclude(attempt: _Attempt, report: StatReport, *, start_s: float) -> None:
+def _conclude(attempt: Attempt, report: StatReport, *, start_s: float) -> None:
     if report.is_registered:
         attempt.outcome = AttemptOutcome.REGISTERED
         attempt.attach_time_s = report.t_s - start_s
         attempt.is_read = report.is_read
     else:
         attempt.outcome = AttemptOutcome.REJECTED
-        attempt.detail = _denial(attempt)
+        attempt.detail = denial(attempt)
 
 
 def _has_no_sim(modem: Modem) -> bool:
@@ -293,7 +231,7 @@ def _has_no_sim(modem: Modem) -> bool:
         return False  # the SIM state is unknown: the wait goes on and its deadline speaks
 
 
-def _measure_pdn(modem: ReportingModem, spec: AttachSpec, attempt: _Attempt, *, registered_s: float) -> None:
+def _measure_pdn(modem: ReportingModem, spec: AttachSpec, attempt: Attempt, *, registered_s: float) -> None:
     session = modem.session
     if spec.pdn is PdnMode.OFF:
         return
@@ -323,7 +261,7 @@ def _first_address(lines: tuple[str, ...]) -> str | None:
     return None
 
 
-def _snapshot(modem: Modem, attempt: _Attempt) -> None:
+def _snapshot(modem: Modem, attempt: Attempt) -> None:
     try:
         snapshot = modem.radio_snapshot()
     except (ATCommandError, ModemError) as error:
@@ -334,17 +272,3 @@ def _snapshot(modem: Modem, attempt: _Attempt) -> None:
     attempt.sinr_db = snapshot.sinr_db
     attempt.ce_level = snapshot.ce_level
     attempt.cell_id = snapshot.cell_id
-
-
-def attempt_samples(attempts: list[_Attempt], spec: AttachSpec) -> pd.DataFrame:
-    """One row per attempt, t_s first (DESIGN samples-<engine>.parquet)."""
-    names = [f.name for f in dataclasses.fields(_Attempt)]
-    columns = {name: [getattr(a, name) for a in attempts] for name in names}
-    frame = pd.DataFrame(columns)
-    frame.insert(2, "start", str(spec.start))
-    frame["outcome"] = frame["outcome"].astype(str)
-    for name in ("stat", "cause_type", "reject_cause", "ce_level"):
-        frame[name] = frame[name].astype("Int64")
-    for name in ("rsrp_dbm", "rsrq_db", "sinr_db"):
-        frame[name] = frame[name].astype("Float64")
-    return frame[["t_s", *[c for c in frame.columns if c != "t_s"]]]
