@@ -122,3 +122,17 @@ def test_a_network_that_rejects_fails_the_attach_case_naming_the_cause(plan_test
         ("attach@nb-refused", 1, 15),
         ("attach@nb-refused", 2, 15),
     ]
+
+
+def test_a_module_refused_from_the_start_fails_its_bring_up_naming_the_cause(plan_tester: PlanTester) -> None:
+    """#7 on every attempt: the bring-up's attach stops at once (no retry will come) and says why."""
+    plan_tester.write_rig(RIG.replace("attach_s=", "reject=7&attach_s="))
+    plan_tester.write_plan(ATTACH_PLAN)
+    plan_tester.write_family("access")
+
+    result = plan_tester.run()
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*bring-up failed: registration denied: EMM cause #7 (EPS services not allowed)*"]
+    )
