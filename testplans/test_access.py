@@ -14,7 +14,7 @@ import pytest
 from harness.dialects import EDRX, PSM, Modem
 from harness.kpi import KpiRecorder
 from harness.pytest_plugin.cases import CaseRun
-from harness.pytest_plugin.fixtures import Evidence
+from harness.pytest_plugin.fixtures import CaseEvents, Evidence
 from harness.traffic.attach import AttachSpec, run_attach
 from harness.traffic.grants import GrantSpec, run_grants
 
@@ -24,10 +24,15 @@ from harness.traffic.grants import GrantSpec, run_grants
     every_s=0,
     reason="reads during radio-off or a reboot time out holding the AT session and shift the timed attach",
 )
-def test_attach(case: CaseRun, registered_modem: Modem, kpis: KpiRecorder, evidence: Evidence) -> None:
-    """Attach attempts (radio off and on, or a reboot, as the case says), each timed to its registration."""
+def test_attach(
+    case: CaseRun, registered_modem: Modem, kpis: KpiRecorder, evidence: Evidence, case_events: CaseEvents
+) -> None:
+    """Attach attempts (radio off and on, or a reboot, as the case says), each timed to its registration;
+    every rejected one named in the report and in events.jsonl with its cause."""
     result = run_attach(registered_modem, case.spec)
     evidence.write_samples("attach", result.samples)
+    for rejection in result.rejections:
+        case_events.record("registration_rejected", note=rejection.note, **rejection.fields)
     kpis.record_all(result.summary)
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from harness.emm_causes import describe_reject
+
 # Capabilities a procedure can ask for before it starts (STYLE 11: skip with a reason, do not cascade).
 UDP_SOCKET = "udp_socket"
 TCP_SOCKET = "tcp_socket"
@@ -22,6 +24,7 @@ PSM = "psm"
 EDRX = "edrx"
 DATA_INTERFACE = "data_interface"
 SIM_SLOTS = "sim_slots"
+STAT_DENIED = 3  # +CEREG/+C5GREG <stat> 3: registration denied (27.007 §10.1.22)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,16 +51,31 @@ class SimState(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Registration:
-    """EPS/5GS registration as +CEREG/+C5GREG report it (TS 27.007 §10.1.22): stat 1 home, 5 roaming."""
+    """EPS/5GS registration as +CEREG/+C5GREG report it (TS 27.007 §10.1.22): stat 1 home, 5 roaming, 3
+    denied. `cause_type` and `reject_cause` when the module reports a reject (n=3 or 5); `domain` says which
+    cause table applies: "EMM" (+CEREG, TS 24.301) or "5GMM" (+C5GREG, TS 24.501)."""
 
     stat: int
     tac: str | None = None
     ci: str | None = None
     act: int | None = None
+    cause_type: int | None = None
+    reject_cause: int | None = None
+    domain: str = "EMM"
 
     @property
     def is_registered(self) -> bool:
         return self.stat in (1, 5)
+
+    @property
+    def is_denied(self) -> bool:
+        return self.stat == STAT_DENIED
+
+    def describe_reject(self) -> str | None:
+        """`EMM cause #15 (no suitable cells in tracking area)`; None without a reported cause."""
+        if self.reject_cause is None:
+            return None
+        return describe_reject(self.reject_cause, cause_type=self.cause_type, domain=self.domain)
 
     @property
     def is_roaming(self) -> bool:

@@ -148,7 +148,15 @@ class QuectelRedcapModem(Ts27007Modem):
                 c5greg = parse_as(line, C5greg, solicited=True)
             except ParseError:
                 continue
-            return Registration(stat=c5greg.stat, tac=c5greg.tac, ci=c5greg.ci, act=c5greg.act)
+            return Registration(
+                stat=c5greg.stat,
+                tac=c5greg.tac,
+                ci=c5greg.ci,
+                act=c5greg.act,
+                cause_type=c5greg.cause_type,
+                reject_cause=c5greg.reject_cause,
+                domain="5GMM",
+            )
         raise ModemError(f"AT+C5GREG? gave no +C5GREG line in read form: {response.lines}")
 
     def serving_cell(self) -> ServingCell:

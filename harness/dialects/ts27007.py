@@ -49,6 +49,7 @@ from harness.dialects.modem import (
     Registration,
     SimState,
 )
+from harness.emm_causes import reject_cause
 from harness.errors import ModemError, ParseError
 
 # Default timeouts per command, keyed by what follows "AT"; every other command gets the session's default.
@@ -63,6 +64,7 @@ COMMAND_TIMEOUTS_S: Mapping[str, float] = MappingProxyType(
 )
 CME_SIM_NOT_INSERTED = 10  # 27.007 §9.2 [S5 Table 5]
 STAT_NOT_SEARCHING = 0  # +CEREG <stat> 0: not registered, not searching (27.007 §10.1.22)
+CEREG_WITH_CAUSE = 3  # n=3: the location fields and, after a reject, <cause_type>,<reject_cause>
 PIN_LENGTHS = range(4, 9)  # a PIN is 4 to 8 digits (ETSI TS 102 221 §9.5.1, recalled)
 COPS_AUTOMATIC = 0
 COPS_MANUAL = 1
@@ -234,7 +236,14 @@ class Ts27007Modem:
                 cereg = parse_as(line, Cereg, solicited=True)
             except ParseError:
                 continue
-            return Registration(stat=cereg.stat, tac=cereg.tac, ci=cereg.ci, act=cereg.act)
+            return Registration(
+                stat=cereg.stat,
+                tac=cereg.tac,
+                ci=cereg.ci,
+                act=cereg.act,
+                cause_type=cereg.cause_type,
+                reject_cause=cereg.reject_cause,
+            )
         raise ModemError(f"AT+CEREG? gave no +CEREG line in read form: {response.lines}")
 
     def radio_snapshot(self) -> RadioSnapshot:
@@ -305,7 +314,7 @@ class Ts27007Modem:
         is_registered = threading.Event()
 
         def on_registration(urc: Urc) -> None:  # the reader thread: only note it
-            if _is_registered_urc(urc):
+            if _ends_wait(urc):
                 is_registered.set()
 
         unsubscribes = [self.session.subscribe(p, on_registration) for p in self.registration_urcs]
@@ -316,10 +325,12 @@ class Ts27007Modem:
                 if registration.stat == STAT_NOT_SEARCHING and not is_sim_checked:
                     is_sim_checked = True
                     self._check_sim_inserted()
+                if registration.is_denied:
+                    registration = self._with_reject_cause(registration)
                 left_s = deadline - time.monotonic()
                 if left_s <= 0:
                     raise ModemError(
-                        f"not registered within {timeout_s:g} s ({describe_stat(registration.stat)})"
+                        f"not registered within {timeout_s:g} s ({describe_state(registration)})"
                     )
                 # A registration URC ends the wait early; the read below also catches one that was missed.
                 is_registered.wait(min(left_s, _POLL_S))
@@ -329,6 +340,29 @@ class Ts27007Modem:
         finally:
             for unsubscribe in unsubscribes:
                 unsubscribe()
+
+    def _with_reject_cause(self, registration: Registration) -> Registration:
+        """A denied registration with its cause: read with the reports at n=3 (27.007 §10.1.22) when the
+        module gave none, then back at attach's n=2; a module that refuses n=3 keeps its cause to itself.
+        ModemError at once for a cause the module does not retry by itself (TS 24.301 §5.5.1.2.5,
+        harness.emm_causes): waiting for the timeout would only hide it."""
+        if registration.reject_cause is None:
+            try:
+                for prefix in self.registration_urcs:
+                    self.send_command(f"AT{prefix}={CEREG_WITH_CAUSE}")
+                registration = self.registration()
+                for prefix in self.registration_urcs:
+                    self.send_command(f"AT{prefix}=2")
+            except ATCommandError:
+                return registration
+        if registration.reject_cause is not None:
+            cause = reject_cause(registration.reject_cause, cause_type=registration.cause_type)
+            if not cause.is_retried:
+                raise ModemError(
+                    f"{describe_state(registration)}: the module does not try again before a CFUN or SIM "
+                    "cycle (TS 24.301 §5.5.1.2.5); check the SIM subscription and the network access lists"
+                )
+        return registration
 
     def _check_sim_inserted(self) -> None:
         """A module at full functionality that does not even search has no usable SIM, or was refused: say
@@ -366,17 +400,30 @@ def describe_error(error: ATCommandError) -> str:
     return error.final if text is None else f"{error.final} ({text})"
 
 
+def describe_state(registration: Registration) -> str:
+    """`registration denied: EMM cause #15 (no suitable cells in tracking area)`, or describe_stat's text when
+    the module reported no cause."""
+    reject = registration.describe_reject()
+    if registration.is_denied and reject is not None:
+        return f"registration denied: {reject}"
+    return describe_stat(registration.stat)
+
+
 def describe_stat(stat: int) -> str:
     """`registration stat 3: registration denied` (+CEREG/+C5GREG <stat>), for messages."""
     return f"registration stat {stat}: {STAT_MEANINGS.get(stat, 'not registered (a code outside 0-5)')}"
 
 
-def _is_registered_urc(urc: Urc) -> bool:
+def _ends_wait(urc: Urc) -> bool:
+    """A registration URC that the attach's wait must look at: registered, or denied."""
     try:
         report = urc.parsed()
     except ParseError:
         return False
-    return isinstance(report, Cereg | C5greg | Cgreg | Creg) and Registration(stat=report.stat).is_registered
+    if not isinstance(report, Cereg | C5greg | Cgreg | Creg):
+        return False
+    registration = Registration(stat=report.stat)
+    return registration.is_registered or registration.is_denied
 
 
 MODEM = Ts27007Modem

@@ -32,6 +32,7 @@ from harness.pytest_plugin.data_path import host_data_path  # noqa: F401 - a fix
 from harness.pytest_plugin.fixtures import (  # noqa: F401 - fixtures are found by name on this module
     CAPTURE_NOTES,
     capture,
+    case_events,
     echo_server,
     evidence,
     is_capture_on,

@@ -1,6 +1,6 @@
 """glue layer: the fixtures plan-driven tests receive. Nouns for what the test gets (STYLE "What a
 plan-driven test should look like"): `case`, `registered_modem`, `radio`, `server`, `echo_server`,
-`capture`, `is_capture_on`, `kpis`, `evidence`, `power`; `host_data_path` is in
+`capture`, `is_capture_on`, `kpis`, `evidence`, `power`, `case_events`; `host_data_path` is in
 harness.pytest_plugin.data_path. `case` itself comes from parametrisation (harness.pytest_plugin.cases).
 """
 
@@ -239,6 +239,27 @@ def echo_server(plan_run: PlanRun, server: ServerControl) -> Iterator[SessionInf
 def is_capture_on(plan_run: PlanRun) -> bool:
     """Whether the rig captures at all: for engines that capture their own server sessions."""
     return plan_run.rig.capture.point is not CapturePoint.OFF
+
+
+class CaseEvents:
+    """What a test body tells the run besides its KPIs: an event in events.jsonl (with the test's id), and,
+    where a reader of the report must see it, a note in the case's report (HTML and JUnit, as the capture's
+    notes)."""
+
+    def __init__(self, *, item: pytest.Item, run: PlanRun, case: CaseRun) -> None:
+        self._item = item
+        self._run = run
+        self._case = case
+
+    def record(self, event: str, *, note: str | None = None, **fields: object) -> None:
+        _event(self._run, self._case, event, **fields)
+        if note is not None:
+            _note(self._item, note)
+
+
+@pytest.fixture
+def case_events(request: pytest.FixtureRequest, plan_run: PlanRun, case: CaseRun) -> CaseEvents:
+    return CaseEvents(item=request.node, run=plan_run, case=case)
 
 
 @pytest.fixture

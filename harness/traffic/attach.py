@@ -9,9 +9,14 @@ An attempt starts the module's registration and times it from the module's URCs 
                   it boots)
 Each attempt has a deadline (`attempt_timeout_s`; indicators.md §5.1: NB-IoT 180 s, others 60 s) and ends
 with an outcome that keeps its reason: registered, rejected (<stat> 3, with the cause the module reports
-with +CEREG n>=3), no_sim (not searching and +CPIN says no card), timeout (with the last <stat> seen), or
-error (the module refused a command). A URC that never comes is caught by a read every `_POLL_S`; such a
-time is marked `is_read` (it is an upper bound).
+with +CEREG n>=3, named from harness.emm_causes), no_sim (not searching and +CPIN says no card), timeout
+(with the last <stat> seen), or error (the module refused a command). A reject the module retries by itself
+(TS 24.301: every cause but #3/#6/#7/#8 and #11-#15) does not end the attempt: the module may still register
+before the deadline, and the attempt ends rejected only if <stat> 3 is its final state. Every attempt
+counts its rejects and the retries the module made sooner than the cause's back-off allows
+(harness.traffic.attach_rejects; `timer_scale` is the virtual rig's, 1 on hardware; `t3346_s` the back-off
+the network sends with #22, when the plan knows it). A URC that never comes is caught by a read every
+`_POLL_S`; such a time is marked `is_read` (it is an upper bound).
 
 After a registration: the PDN address (pdn="default_bearer": registration -> first address in +CGPADDR,
 the default EPS bearer the attach sets up, TS 23.401 §5.3.2.1; pdn="cgact": AT+CGACT=1,<cid>, 27.007
@@ -20,8 +25,6 @@ the default EPS bearer the attach sets up, TS 23.401 §5.3.2.1; pdn="cgact": AT+
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -35,6 +38,16 @@ from harness.dialects.modem import Modem, SimState
 from harness.dialects.ts27007 import COMMAND_TIMEOUTS_S
 from harness.errors import ModemError, ParseError
 from harness.metrics import MetricValue
+from harness.traffic.attach_attempt import (
+    Attempt,
+    AttemptOutcome,
+    attempt_samples,
+    denial,
+    describe_attempt,
+    note_reject,
+    rejection,
+)
+from harness.traffic.attach_rejects import Rejection, is_retried, tally_rejects
 from harness.traffic.attach_summary import summarize_attach
 from harness.traffic.registration_watch import (
     STAT_DENIED,
@@ -62,14 +75,6 @@ class PdnMode(StrEnum):
     CGACT = "cgact"
 
 
-class AttemptOutcome(StrEnum):
-    REGISTERED = "registered"
-    REJECTED = "rejected"
-    TIMEOUT = "timeout"
-    NO_SIM = "no_sim"
-    ERROR = "error"
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AttachSpec:
     """Plan parameters of the attach procedures."""
@@ -82,54 +87,37 @@ class AttachSpec:
     pdn_cid: int = field(default=1, metadata={"min": 0})
     pdn_timeout_s: float = field(default=30.0, metadata={"above": 0})
     ready_urc: str | None = None
+    timer_scale: float = field(default=1.0, metadata={"above": 0})  # a UE timer runs this times its length
+    t3346_s: float | None = field(default=None, metadata={"min": 0})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AttachResult:
     samples: pd.DataFrame
     summary: dict[str, MetricValue]
-
-
-@dataclass(slots=True, kw_only=True)
-class _Attempt:
-    attempt: int
-    t_s: float
-    outcome: AttemptOutcome = AttemptOutcome.TIMEOUT
-    stat: int | None = None
-    cause_type: int | None = None
-    reject_cause: int | None = None
-    attach_time_s: float = math.nan
-    ready_time_s: float = math.nan
-    is_read: bool = False
-    pdn_activation_time_s: float = math.nan
-    ip_address: str | None = None
-    rsrp_dbm: float | None = None
-    rsrq_db: float | None = None
-    sinr_db: float | None = None
-    ce_level: int | None = None
-    cell_id: str | None = None
-    detail: str = ""
+    rejections: tuple[Rejection, ...] = ()  # the attempts the network rejected at least once
 
 
 def run_attach(modem: Modem, spec: AttachSpec) -> AttachResult:
     """Run `spec.cycles` attempts; one sample per attempt and the summary KPIs. The module is left
     registered when the last attempt registered."""
     reporting = reporting_modem(modem)
-    attempts: list[_Attempt] = []
+    attempts: list[Attempt] = []
     with report_mode(reporting):
         origin_s = reporting.session.now_s()
         for index in range(1, spec.cycles + 1):
-            attempt = _Attempt(attempt=index, t_s=reporting.session.now_s() - origin_s)
+            attempt = Attempt(attempt=index, t_s=reporting.session.now_s() - origin_s)
             try:
                 _run_attempt(reporting, spec, attempt)
             except (ATCommandError, ModemError) as error:
                 attempt.outcome = AttemptOutcome.ERROR
                 attempt.detail = str(error)
             attempts.append(attempt)
-    samples = attempt_samples(attempts, spec)
+    samples = attempt_samples(attempts, start=str(spec.start))
     return AttachResult(
         samples=samples,
         summary=summarize_attach(samples, start=spec.start, has_pdn=spec.pdn is not PdnMode.OFF),
+        rejections=tuple(rejection(a) for a in attempts if a.reject_count),
     )
 
 
@@ -137,7 +125,7 @@ def register_once(modem: Modem, spec: AttachSpec) -> float:
     """One attempt (as run_attach makes them) that must succeed; its attach time, or ModemError saying why
     it did not succeed."""
     reporting = reporting_modem(modem)
-    attempt = _Attempt(attempt=1, t_s=0.0)
+    attempt = Attempt(attempt=1, t_s=0.0)
     with report_mode(reporting):
         _run_attempt(reporting, spec, attempt)
     if attempt.outcome is not AttemptOutcome.REGISTERED:
@@ -145,14 +133,7 @@ def register_once(modem: Modem, spec: AttachSpec) -> float:
     return attempt.attach_time_s
 
 
-def describe_attempt(attempt: _Attempt) -> str:
-    text = f"{attempt.outcome} (last stat {attempt.stat})"
-    if attempt.reject_cause is not None:
-        text += f", reject cause #{attempt.reject_cause} (cause type {attempt.cause_type})"
-    return f"{text}: {attempt.detail}" if attempt.detail else text
-
-
-def _run_attempt(modem: ReportingModem, spec: AttachSpec, attempt: _Attempt) -> None:
+def _run_attempt(modem: ReportingModem, spec: AttachSpec, attempt: Attempt) -> None:
     session = modem.session
     with RegistrationWatch(modem) as watch:
         if spec.start is AttachStart.CFUN:
@@ -168,7 +149,7 @@ def _run_attempt(modem: ReportingModem, spec: AttachSpec, attempt: _Attempt) -> 
         _snapshot(modem, attempt)
 
 
-def _reboot(modem: ReportingModem, spec: AttachSpec, attempt: _Attempt) -> float:
+def _reboot(modem: ReportingModem, spec: AttachSpec, attempt: Attempt) -> float:
     session = modem.session
     if spec.ready_urc is not None:
         session.add_urc_prefix(spec.ready_urc)
@@ -186,16 +167,32 @@ def _reboot(modem: ReportingModem, spec: AttachSpec, attempt: _Attempt) -> float
 
 
 def _await_registration(
-    modem: ReportingModem, watch: RegistrationWatch, spec: AttachSpec, attempt: _Attempt, *, start_s: float
+    modem: ReportingModem, watch: RegistrationWatch, spec: AttachSpec, attempt: Attempt, *, start_s: float
+) -> None:
+    # a state that changes nothing sends no URC (no SIM: <stat> 0 before and after), so read once at once
+    watch.add(read_report(modem))
+    try:
+        _follow_reports(modem, watch, spec, attempt, start_s=start_s)
+    finally:
+        tally = tally_rejects(
+            watch.reports_since(start_s), timer_scale=spec.timer_scale, t3346_s=spec.t3346_s
+        )
+        attempt.reject_count = tally.reject_count
+        attempt.reject_backoff_violation_count = tally.violation_count
+        attempt.detail = "; ".join(filter(None, [attempt.detail, *tally.violations]))
+
+
+def _follow_reports(
+    modem: ReportingModem, watch: RegistrationWatch, spec: AttachSpec, attempt: Attempt, *, start_s: float
 ) -> None:
     deadline_s = start_s + spec.attempt_timeout_s
     is_sim_checked = False
-    # a state that changes nothing sends no URC (no SIM: <stat> 0 before and after), so read once at once
-    watch.add(read_report(modem))
     while True:
         for report in watch.reports_since(start_s):
             attempt.stat = report.stat
-            if report.is_registered or report.stat == STAT_DENIED:
+            if report.stat == STAT_DENIED:
+                note_reject(attempt, report)
+            if report.is_registered or (report.stat == STAT_DENIED and not is_retried(report)):
                 _conclude(attempt, report, start_s=start_s)
                 return
             if report.stat == STAT_NOT_SEARCHING and not is_sim_checked:
@@ -206,24 +203,25 @@ def _await_registration(
                     return
         left_s = deadline_s - modem.session.now_s()
         if left_s <= 0:
-            attempt.outcome = AttemptOutcome.TIMEOUT
-            attempt.detail = f"not registered within {spec.attempt_timeout_s:g} s"
+            is_denied = attempt.stat == STAT_DENIED
+            attempt.outcome = AttemptOutcome.REJECTED if is_denied else AttemptOutcome.TIMEOUT
+            attempt.detail = f"not registered within {spec.attempt_timeout_s:g} s" + (
+                f" ({denial(attempt)})" if is_denied else ""
+            )
             return
         watch.wait(min(left_s, _POLL_S))
         if not watch.reports_since(modem.session.now_s() - _POLL_S / 2):
             watch.add(read_report(modem))
 
 
-def _conclude(attempt: _Attempt, report: StatReport, *, start_s: float) -> None:
-    attempt.cause_type = report.cause_type
-    attempt.reject_cause = report.reject_cause
+def _conclude(attempt: Attempt, report: StatReport, *, start_s: float) -> None:
     if report.is_registered:
         attempt.outcome = AttemptOutcome.REGISTERED
         attempt.attach_time_s = report.t_s - start_s
         attempt.is_read = report.is_read
     else:
         attempt.outcome = AttemptOutcome.REJECTED
-        attempt.detail = "registration denied (stat 3)"
+        attempt.detail = denial(attempt)
 
 
 def _has_no_sim(modem: Modem) -> bool:
@@ -233,7 +231,7 @@ def _has_no_sim(modem: Modem) -> bool:
         return False  # the SIM state is unknown: the wait goes on and its deadline speaks
 
 
-def _measure_pdn(modem: ReportingModem, spec: AttachSpec, attempt: _Attempt, *, registered_s: float) -> None:
+def _measure_pdn(modem: ReportingModem, spec: AttachSpec, attempt: Attempt, *, registered_s: float) -> None:
     session = modem.session
     if spec.pdn is PdnMode.OFF:
         return
@@ -263,7 +261,7 @@ def _first_address(lines: tuple[str, ...]) -> str | None:
     return None
 
 
-def _snapshot(modem: Modem, attempt: _Attempt) -> None:
+def _snapshot(modem: Modem, attempt: Attempt) -> None:
     try:
         snapshot = modem.radio_snapshot()
     except (ATCommandError, ModemError) as error:
@@ -274,17 +272,3 @@ def _snapshot(modem: Modem, attempt: _Attempt) -> None:
     attempt.sinr_db = snapshot.sinr_db
     attempt.ce_level = snapshot.ce_level
     attempt.cell_id = snapshot.cell_id
-
-
-def attempt_samples(attempts: list[_Attempt], spec: AttachSpec) -> pd.DataFrame:
-    """One row per attempt, t_s first (DESIGN samples-<engine>.parquet)."""
-    names = [f.name for f in dataclasses.fields(_Attempt)]
-    columns = {name: [getattr(a, name) for a in attempts] for name in names}
-    frame = pd.DataFrame(columns)
-    frame.insert(2, "start", str(spec.start))
-    frame["outcome"] = frame["outcome"].astype(str)
-    for name in ("stat", "cause_type", "reject_cause", "ce_level"):
-        frame[name] = frame[name].astype("Int64")
-    for name in ("rsrp_dbm", "rsrq_db", "sinr_db"):
-        frame[name] = frame[name].astype("Float64")
-    return frame[["t_s", *[c for c in frame.columns if c != "t_s"]]]

@@ -3,7 +3,9 @@
 
 From AT+CFUN=1: `attach_time_{min,p50,p95,max,mean}_s` over the attempts that registered,
 `attach_success_pct` over all attempts (attempts that registered within their timeout ÷ attempts, the
-ETSI TS 102 250-2 "attach failure ratio" turned round, indicators.md §5.1 [R33]) and `attach_reject_count`.
+ETSI TS 102 250-2 "attach failure ratio" turned round, indicators.md §5.1 [R33]), `attach_reject_count`
+(attempts that ended rejected), `reject_count` (every reject the module reported, retried ones too) and
+`reject_backoff_violation_count` (retries sooner than the cause allows, indicators.md §5.1; 0 expected).
 From a reboot the same quantities carry a `reboot_` prefix, plus `reboot_ready_time_*` (reset -> ready), so
 a run's measurements.csv never mixes the two starts under one name. `pdn_activation_time_*` over the
 attempts that got an address. Percentiles interpolate linearly between order statistics (numpy's default,
@@ -48,6 +50,10 @@ def summarize_attach(samples: pd.DataFrame, *, start: str, has_pdn: bool) -> dic
         f"{prefix}attach_reject_count": MetricValue(
             value=float((samples["outcome"] == REJECTED).sum()), n_samples=n_attempts
         ),
+        **{
+            f"{prefix}{column}": MetricValue(value=float(samples[column].sum()), n_samples=n_attempts)
+            for column in ("reject_count", "reject_backoff_violation_count")
+        },
     }
     if has_pdn:
         summary.update(statistics_of("pdn_activation_time", samples["pdn_activation_time_s"]))

@@ -54,6 +54,7 @@ class StatReport:
     cause_type: int | None = None
     reject_cause: int | None = None
     is_read: bool = False
+    domain: str = "EMM"  # the cause table: "5GMM" for a +C5GREG report
 
     @property
     def is_registered(self) -> bool:
@@ -118,7 +119,12 @@ class RegistrationWatch:
 
 def _report(line: RegistrationLine, t_s: float, *, is_read: bool) -> StatReport:
     return StatReport(
-        t_s=t_s, stat=line.stat, cause_type=line.cause_type, reject_cause=line.reject_cause, is_read=is_read
+        t_s=t_s,
+        stat=line.stat,
+        cause_type=line.cause_type,
+        reject_cause=line.reject_cause,
+        is_read=is_read,
+        domain="5GMM" if isinstance(line, C5greg) else "EMM",
     )
 
 
@@ -178,6 +184,13 @@ def supported_values(text: str) -> frozenset[int]:
 
 def read_report(modem: ReportingModem) -> StatReport:
     """The registration state now, from the dialect's read command, as a report."""
-    stat = modem.registration().stat
+    registration = modem.registration()
     # stamped when the answer is in: the state held at the latest then
-    return StatReport(t_s=modem.session.now_s(), stat=stat, is_read=True)
+    return StatReport(
+        t_s=modem.session.now_s(),
+        stat=registration.stat,
+        cause_type=registration.cause_type,
+        reject_cause=registration.reject_cause,
+        is_read=True,
+        domain=registration.domain,
+    )

@@ -19,7 +19,9 @@ emulator (VirtualModule.handle_control dispatches them; the control channel carr
                                           interface's relay); a new coverage level is a reselection
                                           (VirtualModule.change_cell).
   {"op": "network", "psm": "reject"}      network policy options (harness.virtual.network_policy; they
-                                          apply at the next attach or TAU), and "registration": "deregister"
+                                          apply at the next attach or TAU; "reject": 15, "reject.attempts":
+                                          2 rejects registration, harness.virtual.registration_reject),
+                                          and "registration": "deregister"
                                           (the network detaches the module and keeps it out) or "register"
   {"op": "timeline", "since_s": 12.5}     state changes since a time of the module's clock, and the air
                                           uses still on the air then or later ("air": start_s,
@@ -43,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.virtual.data_interface_topology import DataInterfaceInfo
 from harness.virtual.idle_mode import IdleMode
-from harness.virtual.network_policy import changed_policy
+from harness.virtual.network_policy import REJECT_OPTION, changed_policy
 from harness.virtual.option_reader import integer, number
 from harness.virtual.options import LINK_OPTIONS, RSRP_OPTION, link_with
 from harness.virtual.radio import tx_power_dbm
@@ -83,6 +85,7 @@ def status(module: VirtualModule, args: Args) -> Mapping[str, object]:
         "now_s": now_s,
         "state": str(module.timeline.state),
         "stat": int(module.registration.stat),
+        "reject_cause": module.registration.cause,
         "is_registered": module.registration.is_registered,
         "is_rrc_connected": module.is_rrc_connected,
         "plmn": module.cell.plmn,
@@ -143,7 +146,7 @@ def network(module: VirtualModule, args: Args) -> Mapping[str, object]:
     if registration not in (None, "deregister", "register"):
         raise ValueError(f'registration must be "deregister" or "register", got {registration!r}')
     module.network = changed_policy(module.network, policy_args)
-    module.change_network()
+    module.change_network(is_new_reject=any(name.split(".")[0] == REJECT_OPTION for name in policy_args))
     if registration == "deregister":
         module.registration.bar()
     elif registration == "register":

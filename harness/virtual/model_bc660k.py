@@ -3,7 +3,8 @@
 Responses follow the "BC660K-GL & BC950K-GL AT Commands Manual" v1.4, 2024-01-26 [S5]
 (../shared/reference/cellular-iot.md §1, §3.1): ATI, +CGMI and +CGMR as its chapter 2 examples show them
 (+CGMI really answers three lines), +QCCID (§8.11), the AT+CFUN test reply exactly as printed in §9.3
-(with its trailing comma), AT+QENG=0 (§4.8), AT+QCGDEFCONT (§5.6) for the attach context, cid 0. The
+(with its trailing comma), AT+QENG=0 (§4.8), AT+QCGDEFCONT (§5.6) for the attach context, cid 0, +CEREG's
+read form without location while not registered (§4.1: `+CEREG: 3,3,,,,0,15` after a reject). The
 standard commands come from ts27007_commands, with the NB-S1 eDRX values §9.1 lists (0010, 0011, 0101,
 1001-1111; others +CME ERROR: 50), the power commands from quectel_power_commands, the socket commands from
 quectel_sockets and AT+QPING (context 0) from quectel_ping. Defaults at power-on: echo on, CMEE 1, CFUN 1.
@@ -53,6 +54,9 @@ MODEL = ModelSpec(
 
 
 def build_commands(module: VirtualModule) -> dict[str, Handler]:
+    # [S5] §4.1: the read form has <tac>, <ci>, <AcT> "only when ... MT is registered"; a URC has them "if
+    # available", which they are for the cell that rejected the module; the cause fields follow <AcT>
+    module.eps_report.is_read_location_registered_only = True
     standard = Ts27007Commands(module)
     power = Ts27007PowerCommands(module, edrx_codes=EDRX_CODES)
     model = Bc660kCommands(module, standard)

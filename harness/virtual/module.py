@@ -33,6 +33,7 @@ from harness.virtual.power_saving import PowerSaving
 from harness.virtual.profiles import TEST_PLMN, VISITED_PLMN
 from harness.virtual.radio import ACT_NR_5GCN, tx_power_dbm
 from harness.virtual.registration import Fun, Registration, RegistrationEvents, RegistrationReport, RegStat
+from harness.virtual.registration_reject import Reject, RejectingNetwork
 from harness.virtual.rrc import RrcState
 from harness.virtual.state_timeline import StateTimeline, modem_state
 from harness.virtual.tcp_sockets import TcpSocketTable
@@ -42,6 +43,7 @@ from harness.virtual.udp_sockets import SocketTable
 BOOT_S = 0.5
 # Judgement: the size of a TAU REQUEST on the air (24.301 §8.2.29 with a GUTI and the PSM/eDRX IEs).
 TAU_REQUEST_BYTES = 40
+REJECTED_MARK = "registration_rejected"  # a timeline mark, as fault_injector's
 
 Deliver = Callable[[], None]
 
@@ -77,6 +79,7 @@ class VirtualModule:
         self.link_profile_watchers: list[Callable[[LinkProfile], None]] = []  # new link figures (conditions)
         self.close_watchers: list[Callable[[], None]] = []  # what a model started ends with the module
         self.data_interface: DataInterfaceInfo | None = None  # the host data interface (host_data_path)
+        self.rejects = RejectingNetwork(timer_scale=options.timer_scale)
         self.registration = Registration(
             loop=loop,
             attach_s=options.attach_s,
@@ -85,6 +88,8 @@ class VirtualModule:
                 on_deregistered=self._on_deregistered,
                 on_stat_change=self._update_state,
                 is_roaming=lambda: self.network.is_roaming,
+                answer_attempt=self._answer_attempt,
+                forget_failures=self.rejects.forget_failures,
             ),
         )
         self.registration.report_urc = self.front.emit_urc
@@ -94,6 +99,7 @@ class VirtualModule:
             is_in_domain=self.cell.act != ACT_NR_5GCN,
             location=lambda: [f'"{self.cell.tac}"', f'"{self.cell.cell_id}"', str(self.cell.act)],
             timers=lambda: self.power_saving.granted_timers,
+            reject_cause=lambda: self.registration.cause,
         )
         self.registration.reports.append(self.eps_report)
         self.idle = IdleMode(
@@ -208,9 +214,12 @@ class VirtualModule:
             self.rrc.report(is_connected=False)
         self.registration.report(is_cell_change=True)
 
-    def change_network(self) -> None:
-        """The network policy changed: buffering applies at once, grants at the next attach or TAU."""
+    def change_network(self, *, is_new_reject: bool = False) -> None:
+        """The network policy changed: buffering applies at once, grants and rejects at the next attempt
+        (attach or TAU); a new reject policy counts its attempts from now."""
         self.idle.dl_buffer_count = self.network.dl_buffer_count
+        if is_new_reject:
+            self.rejects.restart_count()
 
     # --- internals ---------------------------------------------------------------------------------------
 
@@ -249,6 +258,14 @@ class VirtualModule:
         self.streams.close_all(is_network_side=True)
         for watcher in self.registration_watchers:
             watcher(False)
+
+    def _answer_attempt(self) -> Reject | None:
+        """The network's answer to a registration attempt; a reject is a mark in the state timeline, so the
+        control op "timeline" and a run's events see it at its time."""
+        reject = self.rejects.answer(self.network)
+        if reject is not None:
+            self.timeline.mark(REJECTED_MARK, {"cause": reject.cause, "retry_after_s": reject.retry_after_s})
+        return reject
 
     def _negotiate(self) -> None:
         """Ask the network for PSM and eDRX (attach or TAU) and report what changed."""

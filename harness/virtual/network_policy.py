@@ -12,6 +12,9 @@ Set from URL options (`virtual://bc660k?psm=clamp&min_tau_s=11400`) and changed 
                  10.24 s on NB-S1, the BC660K example [S5 §9.2] and the least Nordic advises [S2])
   edrx=reject    no eDRX: +CEDRXRDP reports AcT-type 0
 A module that requests nothing is granted nothing: 24.301 includes T3324 only when the UE asked for it.
+reject=<cause>: the network rejects registration attempts with that EMM cause (1-255), `reject.attempts` of
+them (default: every one) after accepting `reject.after` (default 0); with #22 it sends T3346 =
+`reject.t3346_s` (default: none, so the module waits T3411). harness.virtual.registration_reject says how.
 dl_buffer_count: downlink datagrams held for a module in PSM or outside its paging time window; more are
 dropped (judgement: 8; 3GPP leaves extended buffering to the operator).
 """
@@ -23,10 +26,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from harness.timer_codes import DEACTIVATED_BITS, decode_gprs_timer3, encode_gprs_timer3
-from harness.virtual.option_reader import OptionReader, bits, flag, integer, one_of
+from harness.virtual.option_reader import OptionReader, bits, flag, integer, number, one_of
+
+T = TypeVar("T")
 
 
 class PsmPolicy(StrEnum):
@@ -49,6 +54,9 @@ DEFAULT_ACTIVE_TIME_BITS = "00100100"
 DEFAULT_PERIODIC_TAU_BITS = "01000111"
 DEFAULT_DL_BUFFER_COUNT = 8
 MAX_PERIODIC_TAU_S = 35_712_000  # 31 x 320 h, the largest T3412-ext (cellular-iot.md §2.2)
+# T3346 is coded as GPRS Timer 2 (24.301 §9.9.3.16A, recalled): 31 decihours at most
+MAX_T3346_S = 11_160.0
+REJECT_OPTION = "reject"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,6 +70,10 @@ class NetworkPolicy:
     ptw_bits: str | None = None
     is_roaming: bool = False
     dl_buffer_count: int = DEFAULT_DL_BUFFER_COUNT
+    reject_cause: int | None = None
+    reject_attempts: int | None = None
+    reject_after: int = 0
+    reject_t3346_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,6 +97,15 @@ def _nibble_or_none(text: str) -> str | None:
     return None if text == "" else bits(4)(text)
 
 
+def _or_none(parse: Callable[[str], T]) -> Callable[[str], T | None]:
+    """`parse`, with an empty value meaning none (a control request's null)."""
+
+    def parse_or_none(text: str) -> T | None:
+        return None if text == "" else parse(text)
+
+    return parse_or_none
+
+
 # option name -> (NetworkPolicy field, parser of the option's text); the URL and the control op share it
 _OPTIONS: Mapping[str, tuple[str, Callable[[str], Any]]] = MappingProxyType(
     {
@@ -97,6 +118,10 @@ _OPTIONS: Mapping[str, tuple[str, Callable[[str], Any]]] = MappingProxyType(
         "ptw": ("ptw_bits", _nibble_or_none),
         "roaming": ("is_roaming", flag),
         "dl_buffer_count": ("dl_buffer_count", integer(0, 1000)),
+        REJECT_OPTION: ("reject_cause", _or_none(integer(1, 255))),  # one octet (24.301 §9.9.3.9)
+        f"{REJECT_OPTION}.attempts": ("reject_attempts", _or_none(integer(1, 1_000_000))),
+        f"{REJECT_OPTION}.after": ("reject_after", integer(0, 1_000_000)),
+        f"{REJECT_OPTION}.t3346_s": ("reject_t3346_s", _or_none(number(0.0, MAX_T3346_S))),
     }
 )
 

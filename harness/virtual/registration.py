@@ -11,10 +11,15 @@ leave it, does not search: <stat> 0). Without a SIM it neither searches nor regi
 A report command shows the registration of its domain (EPS for +CEREG, 5GS for +C5GREG): a module registered
 in the other domain reports <stat> 0 there. URC layouts per <n> (the read form puts <n> first):
   n=1    <stat>                                       (sent when <stat> changes)
-  n=2,3  <stat>[,<location...>]                       (also sent when the cell changes; n=3 adds cause
-                                                       fields only after a reject, which is never modelled)
-  n=4,5  <stat>[,<location...>[,,,<Active-Time>,<Periodic-TAU>]]  +CEREG only: the PSM timers the network
-                                                       granted, cause fields empty; also sent when they change
+  n=2,3  <stat>[,<location...>[,<cause_type>,<reject_cause>]]  (also sent when the cell changes; n=3 adds
+                                                       the cause while rejected, <stat> 3)
+  n=4,5  <stat>[,<location...>[,[<cause_type>],[<reject_cause>],<Active-Time>,<Periodic-TAU>]]  +CEREG only:
+                                                       the PSM timers the network granted (also sent when they
+                                                       change); n=5 fills the cause fields while rejected
+Location fields are shown while registered or rejected (the module camps on the cell that refused it); a
+model can leave them empty in the read form while not registered (`is_read_location_registered_only`). The
+network may answer an attempt with a reject (harness.virtual.registration_reject): <stat> 3 with its EMM
+cause, and a retry after the back-off, or none before a CFUN or SIM cycle.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
+from harness.emm_causes import CAUSE_TYPE_EMM
 from harness.virtual.event_loop import EventLoop, Timer
+from harness.virtual.registration_reject import Reject
 
 
 class RegStat(IntEnum):
@@ -57,6 +64,8 @@ class RegistrationEvents:
     on_deregistered: Callable[[], None]
     on_stat_change: Callable[[], None]
     is_roaming: Callable[[], bool]
+    answer_attempt: Callable[[], Reject | None]  # the network's answer: None accepts
+    forget_failures: Callable[[], None]  # registered, or a CFUN or SIM cycle: the attempt counter restarts
 
 
 class RegistrationReport:
@@ -73,6 +82,7 @@ class RegistrationReport:
         is_in_domain: bool,
         location: Callable[[], list[str]],
         timers: Callable[[], tuple[str, str] | None] | None = None,
+        reject_cause: Callable[[], int | None] = lambda: None,
     ) -> None:
         self.prefix = prefix
         self.max_n = max_n
@@ -80,13 +90,16 @@ class RegistrationReport:
         self.n = 0
         self._location = location
         self._timers = timers
+        self._reject_cause = reject_cause
+        # a model whose read form has location fields only while registered (BC660K manual [S5] §4.1)
+        self.is_read_location_registered_only = False
         self._reported: tuple[str, ...] | None = None
 
     def stat_of(self, stat: RegStat) -> RegStat:
         return stat if self.is_in_domain else RegStat.NOT_SEARCHING
 
     def read_line(self, stat: RegStat) -> str:
-        return f"{self.prefix}: " + ",".join([str(self.n), *self._fields(stat)])
+        return f"{self.prefix}: " + ",".join([str(self.n), *self._fields(stat, is_read=True)])
 
     def urc_line(self, stat: RegStat) -> str:
         return f"{self.prefix}: " + ",".join(self._fields(stat))
@@ -102,16 +115,22 @@ class RegistrationReport:
             return None
         return self.urc_line(stat)
 
-    def _fields(self, stat: RegStat) -> list[str]:
+    def _fields(self, stat: RegStat, *, is_read: bool = False) -> list[str]:
         shown = self.stat_of(stat)
         fields = [str(int(shown))]
-        if self.n < 2 or shown not in (RegStat.HOME, RegStat.ROAMING):
+        if self.n < 2 or shown not in (RegStat.HOME, RegStat.ROAMING, RegStat.DENIED):
             return fields
-        fields += self._location()
+        location = self._location()
+        is_located = not (is_read and self.is_read_location_registered_only and shown is RegStat.DENIED)
+        fields += location if is_located else [""] * len(location)
+        cause = self._reject_cause() if shown is RegStat.DENIED and self.n in (3, 5) else None
+        if not is_located and cause is None:
+            return fields[:1]
+        cause_fields = ["", ""] if cause is None else [str(CAUSE_TYPE_EMM), str(cause)]
         timers = self._timers() if self._timers is not None and self.n >= 4 else None
         if timers is not None:
-            fields += ["", "", f'"{timers[0]}"', f'"{timers[1]}"']
-        return fields
+            return [*fields, *cause_fields, f'"{timers[0]}"', f'"{timers[1]}"']
+        return fields if cause is None else [*fields, *cause_fields]
 
 
 class Registration:
@@ -120,6 +139,8 @@ class Registration:
         self._attach_s = attach_s
         self._events = events
         self._attach_timer: Timer | None = None
+        self._retry_timer: Timer | None = None
+        self.cause: int | None = None  # of the reject the module is under, None when it is not
         self.reports: list[RegistrationReport] = []
         self.report_urc: Callable[[str], None] = _ignore
         self.fun = Fun.MINIMUM
@@ -137,21 +158,23 @@ class Registration:
         if fun is Fun.FULL and previous is not Fun.FULL:
             self.attach()
         elif fun is not Fun.FULL:
+            self._forget_reject()
             self.detach()
 
     def attach(self) -> None:
-        """Search and register attach_s from now, unless already registered or searching, not at CFUN=1,
-        deregistered by +COPS=2, or without a SIM."""
+        """Search, and have the network answer attach_s from now, unless already registered or searching,
+        not at CFUN=1, deregistered by +COPS=2, without a SIM, or under a reject (its back-off decides)."""
         if (
             self.fun is not Fun.FULL
             or self.cops_mode is CopsMode.DEREGISTER
             or self.is_registered
             or not self.has_sim
+            or self.cause is not None
         ):
             return
         self._set_stat(RegStat.SEARCHING)
         if self._attach_timer is None and not self.is_barred:
-            self._attach_timer = self._loop.call_later(self._attach_s, self._attached)
+            self._attach_timer = self._loop.call_later(self._attach_s, self._answered)
 
     def detach(self) -> None:
         self._cancel_attach()
@@ -169,12 +192,13 @@ class Registration:
 
     def unbar(self) -> None:
         self.is_barred = False
-        if not self.is_registered:
+        if not self.is_registered and self.cause is None:  # a rejected module keeps to its back-off
             self.stat = RegStat.NOT_SEARCHING  # searching again from now (a report shows it when it changes)
             self.attach()
 
     def remove_sim(self) -> None:
         self.has_sim = False
+        self._forget_reject()
         self._lose(RegStat.NOT_SEARCHING)
 
     def insert_sim(self) -> None:
@@ -191,6 +215,7 @@ class Registration:
     def power_off(self) -> None:
         """Everything off at once, without URCs (a reset); <n> is kept (NVRAM, [S5] §4.1)."""
         self._cancel_attach()
+        self._forget_reject()
         self.fun = Fun.MINIMUM
         self.stat = RegStat.NOT_SEARCHING
         for report in self.reports:
@@ -203,13 +228,38 @@ class Registration:
             if line is not None:
                 self.report_urc(line)
 
-    def _attached(self) -> None:
+    def _answered(self) -> None:
         self._attach_timer = None
+        reject = self._events.answer_attempt()
+        if reject is not None:
+            self._rejected(reject)
+            return
+        self._events.forget_failures()
         # registered before anything reports it, so that the first URC carries what the attach granted
         self.stat = RegStat.ROAMING if self._events.is_roaming() else RegStat.HOME
         self._events.on_registered()
         self._events.on_stat_change()
         self.report()
+
+    def _rejected(self, reject: Reject) -> None:
+        """<stat> 3 with the cause; the module tries again after its back-off, or not by itself."""
+        self.cause = reject.cause
+        self._set_stat(RegStat.DENIED)
+        if reject.retry_after_s is not None:
+            self._retry_timer = self._loop.call_later(reject.retry_after_s, self._retry)
+
+    def _retry(self) -> None:
+        self._retry_timer = None
+        self.cause = None
+        self.attach()
+
+    def _forget_reject(self) -> None:
+        """A CFUN or SIM cycle (or a reset): the reject and the attempt counter are forgotten."""
+        if self._retry_timer is not None:
+            self._retry_timer.cancel()
+            self._retry_timer = None
+        self.cause = None
+        self._events.forget_failures()
 
     def _cancel_attach(self) -> None:
         if self._attach_timer is not None:

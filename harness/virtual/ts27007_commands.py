@@ -157,15 +157,19 @@ ALLOWED_NSSAI = '4,"01.000000"'
 
 
 def add_nr_report(module: VirtualModule) -> RegistrationReport:
-    """+C5GREG (27.007 §10.1.37; cellular-iot.md §1.2): the 5GS registration of an NR module, n 0-2 here
-    (n=3 adds cause fields only after a reject, never modelled; no PSM timers in +C5GREG)."""
+    """+C5GREG (27.007 §10.1.37; cellular-iot.md §1.2): the 5GS registration of an NR module, n 0-3 (n=3
+    adds the cause fields while rejected; no PSM timers in +C5GREG)."""
     cell = module.cell
 
     def location() -> list[str]:
         return [f'"{module.cell.tac}"', f'"{module.cell.cell_id}"', str(module.cell.act), ALLOWED_NSSAI]
 
     report = RegistrationReport(
-        prefix="+C5GREG", max_n=3, is_in_domain=cell.act == ACT_NR_5GCN, location=location
+        prefix="+C5GREG",
+        max_n=3,
+        is_in_domain=cell.act == ACT_NR_5GCN,
+        location=location,
+        reject_cause=lambda: module.registration.cause,
     )
     module.registration.reports.append(report)
     return report

@@ -289,8 +289,8 @@ def test_signal_quality_without_a_line_is_a_modem_error(
 @pytest.mark.parametrize(
     ("golden", "registration"),
     [
-        ("c5greg-registered", Registration(stat=1, tac="690E0F", ci="9013B004", act=11)),
-        ("c5greg-crossing-urc", Registration(stat=1, tac="690E0F", ci="9013B004", act=11)),
+        ("c5greg-registered", Registration(stat=1, tac="690E0F", ci="9013B004", act=11, domain="5GMM")),
+        ("c5greg-crossing-urc", Registration(stat=1, tac="690E0F", ci="9013B004", act=11, domain="5GMM")),
         ("c5greg-lte-fallback", Registration(stat=1, tac="DE10", ci="5A29C0B", act=7)),
     ],
 )
@@ -306,7 +306,7 @@ def test_registration_with_neither_reports_the_5gs_state(
 ) -> None:
     fake_module.script["AT+C5GREG?"] = lines("+C5GREG: 2,2", "OK")
     fake_module.script["AT+CEREG?"] = lines("+CEREG: 2,0", "OK")
-    assert modem.registration() == Registration(stat=2)
+    assert modem.registration() == Registration(stat=2, domain="5GMM")
 
 
 def test_registration_of_a_module_without_5gs_is_the_eps_one(
@@ -327,7 +327,8 @@ def test_registration_without_a_read_form_line_is_a_modem_error(
 
 def test_attach_switches_5gs_reports_on_first(fake_module: FakeModule, modem: QuectelRedcapModem) -> None:
     play(fake_module, "attach-sa")
-    assert modem.attach(None, timeout_s=5.0) == Registration(stat=1, tac="690E0F", ci="9013B004", act=11)
+    registered = Registration(stat=1, tac="690E0F", ci="9013B004", act=11, domain="5GMM")
+    assert modem.attach(None, timeout_s=5.0) == registered
     assert fake_module.commands[:2] == ["AT+C5GREG=2", "AT+CEREG=2"]
 
 

@@ -562,3 +562,44 @@ def test_enter_pin_is_sent_as_a_secret() -> None:
     modem = Ts27007Modem(session)  # type: ignore[arg-type]
     modem.enter_pin(PIN)
     assert session.sent == [(f'AT+CPIN="{PIN}"', None, True)]
+
+
+# --- registration rejects -----------------------------------------------------------------------------------
+
+
+def test_a_denied_attach_reads_the_cause_at_n3_and_fails_at_once_for_a_permanent_one(
+    fake_module: FakeModule, fake_session: ATSession
+) -> None:
+    def read(module: FakeModule) -> None:
+        # 27.007 §10.1.22: n=3 adds <cause_type>,<reject_cause>; #7 EPS services not allowed (24.301)
+        modes = [command for command in module.commands if command.startswith("AT+CEREG=")]
+        if modes[-1] == "AT+CEREG=3":
+            module.reply('+CEREG: 3,3,"4C10","05C4EF33",9,0,7', "OK")
+        else:
+            module.reply('+CEREG: 2,3,"4C10","05C4EF33",9', "OK")
+
+    fake_module.script.update(
+        {"AT+CEREG=2": lines("OK"), "AT+CEREG=3": lines("OK"), "AT+CEREG?": read, "AT+CFUN=1": lines("OK")}
+    )
+    with pytest.raises(
+        ModemError,
+        match=r"^registration denied: EMM cause #7 \(EPS services not allowed\): the module does not try",
+    ):
+        Ts27007Modem(fake_session).attach(None, timeout_s=30.0)
+    assert fake_module.commands[-3:] == ["AT+CEREG=3", "AT+CEREG?", "AT+CEREG=2"]
+
+
+def test_a_temporary_reject_waits_and_its_timeout_names_the_cause(open_link: OpenLink) -> None:
+    # #17 is retried after T3411 (10 s here): the attach waits, and its timeout says why it failed
+    link = open_link(f"{FAST}&reject=17", BASELINE)
+    with pytest.raises(
+        ModemError,
+        match=r"not registered within 1 s \(registration denied: EMM cause #17 \(network failure\)\)",
+    ):
+        link.modem.attach(None, timeout_s=1.0)
+    registration = link.modem.registration()
+    assert (registration.stat, registration.reject_cause) == (3, None)  # back at attach's n=2: no cause
+    link.session.send("AT+CEREG=3")
+    registration = link.modem.registration()
+    assert (registration.cause_type, registration.reject_cause) == (0, 17)
+    assert registration.describe_reject() == "EMM cause #17 (network failure)"

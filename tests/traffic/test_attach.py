@@ -4,11 +4,13 @@ Every wait has a deadline (the attempt timeout, the session's command timeouts).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from harness.dialects import ModemLink, connect
+from harness.errors import ModemError
 from harness.traffic.attach import AttachSpec, AttachStart, AttemptOutcome, PdnMode, register_once, run_attach
 from harness.virtual.module import BOOT_S
 
@@ -85,3 +87,71 @@ def test_the_module_keeps_its_report_mode(link: ModemLink) -> None:
     link.session.send("AT+CEREG=1")
     run_attach(link.modem, AttachSpec(cycles=1, off_s=0.05, attempt_timeout_s=5.0))
     assert link.session.send("AT+CEREG?").value_of("+CEREG") == "1,1"
+
+
+# --- registration rejects (harness.virtual.registration_reject) ------------------------------------------
+
+
+def reject_from_now(link: ModemLink, **policy: object) -> None:
+    """The virtual network rejects as `policy` says (names with a dot spelled with an underscore)."""
+    request = {"op": "network", **{name.replace("_", "."): value for name, value in policy.items()}}
+    link.port.virtual_module.control(request)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("link", "domain", "name"),
+    [
+        (f"virtual://bc660k?attach_s={ATTACH_S}", "EMM", "EPS services not allowed"),
+        (f"virtual://ml307r?attach_s={ATTACH_S}", "EMM", "EPS services not allowed"),
+        (f"virtual://generic?attach_s={ATTACH_S}", "EMM", "EPS services not allowed"),
+        (f"virtual://rg255c?attach_s={ATTACH_S}", "5GMM", "5GS services not allowed"),  # from +C5GREG
+    ],
+    indirect=["link"],
+)
+def test_a_permanent_reject_ends_each_attempt_at_once_naming_its_cause(
+    link: ModemLink, domain: str, name: str
+) -> None:
+    reject_from_now(link, reject=7)
+    started_s = time.monotonic()
+    result = run_attach(link.modem, AttachSpec(cycles=2, off_s=0.05, attempt_timeout_s=30.0, pdn=PdnMode.OFF))
+    assert time.monotonic() - started_s < 15.0  # not the two 30 s deadlines
+    samples = result.samples
+    assert samples["outcome"].tolist() == ["rejected", "rejected"]
+    assert samples["reject_cause"].tolist() == [7, 7]
+    assert samples["reject_cause_name"].tolist() == [name] * 2
+    assert samples["reject_domain"].tolist() == [domain] * 2
+    assert samples["detail"][0] == f"registration denied: {domain} cause #7 ({name})"
+    assert (result.summary["reject_count"].value, result.summary["attach_reject_count"].value) == (2, 2)
+    assert result.summary["reject_backoff_violation_count"].value == 0
+
+
+@pytest.mark.parametrize("link", [f"virtual://bc660k?attach_s={ATTACH_S}&timer_scale=0.03"], indirect=True)
+def test_a_module_that_registers_after_retried_rejects_keeps_their_count(link: ModemLink) -> None:
+    reject_from_now(link, reject=17, reject_attempts=2)
+    spec = AttachSpec(cycles=1, off_s=0.05, attempt_timeout_s=10.0, pdn=PdnMode.OFF, timer_scale=0.03)
+    result = run_attach(link.modem, spec)
+    sample = result.samples.iloc[0]
+    assert sample["outcome"] == "registered"
+    assert (sample["reject_count"], sample["reject_cause"]) == (2, 17)  # the last cause, kept
+    # three answers of the network and two T3411 back-offs of 0.3 s each
+    assert sample["attach_time_s"] >= 3 * ATTACH_S + 2 * 10.0 * 0.03
+    assert result.summary["reject_backoff_violation_count"].value == 0
+    assert result.summary["attach_success_pct"].value == 100.0
+
+
+def test_a_retried_reject_still_in_force_at_the_deadline_ends_rejected(link: ModemLink) -> None:
+    reject_from_now(link, reject=17)  # T3411 at scale 1: one reject within the deadline
+    spec = AttachSpec(cycles=1, off_s=0.05, attempt_timeout_s=1.5, pdn=PdnMode.OFF)
+    result = run_attach(link.modem, spec)
+    assert result.samples["outcome"].tolist() == ["rejected"]
+    assert result.samples["detail"][0] == (
+        "not registered within 1.5 s (registration denied: EMM cause #17 (network failure))"
+    )
+
+
+def test_register_once_names_the_reject_cause(link: ModemLink) -> None:
+    reject_from_now(link, reject=15)
+    with pytest.raises(
+        ModemError, match=r"registration denied: EMM cause #15 \(no suitable cells in tracking area\)"
+    ):
+        register_once(link.modem, AttachSpec(off_s=0.05, attempt_timeout_s=10.0, pdn=PdnMode.OFF))

@@ -1,6 +1,7 @@
 """Registration reports as the access engines see them: the reject cause of a +CEREG n>=3 URC reaches the
-attempt's sample (no virtual module models a reject, so a scripted fake module on a pty sends it), the
-report mode is the richest the module accepts, and test-command ranges are read whole."""
+attempt's sample (here from a scripted fake module on a pty; tests/traffic/test_attach.py has the virtual
+network's rejects), the report mode is the richest the module accepts, and test-command ranges are read
+whole."""
 
 from __future__ import annotations
 
