@@ -252,7 +252,7 @@ class CaseEvents:
         self._case = case
 
     def record(self, event: str, *, note: str | None = None, **fields: object) -> None:
-        _event(self._run, self._case, event, **fields)
+        self._run.record_event(self._case.test_id, event, **fields)
         if note is not None:
             _note(self._item, note)
 
