@@ -16,7 +16,7 @@ import pytest
 
 from harness.errors import InputError
 from harness.kpi import Outcome
-from harness.pytest_plugin import cases, html_report, radio_sampling, settings, verdicts
+from harness.pytest_plugin import cases, html_report, progress, radio_sampling, settings, verdicts
 from harness.pytest_plugin.data_path import host_data_path  # noqa: F401 - a fixture, found by name
 from harness.pytest_plugin.fixtures import (  # noqa: F401 - fixtures are found by name on this module
     CAPTURE_NOTES,
@@ -50,6 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(problem)
     run = start_plan_run(config)
     config.stash[PLAN_RUN] = run
+    progress.start_progress(config, run)
     if config.pluginmanager.hasplugin("html") and not config.option.htmlpath:
         config.option.htmlpath = str(run.run_dir.report_html)
         config.option.self_contained_html = True
