@@ -68,22 +68,22 @@ SHIPPED = {
         [[case]]
         id = "udp_stream"
         test = "test_udp_stream"
-        params = { direction = "ul", payload_bytes = 200, rate_kbps = 30, duration_s = 2.5, drain_s = 1.0 }
+        params = { direction = "ul", payload_bytes = 200, rate_kbps = 30, duration_s = 1.5, drain_s = 1.0 }
 
         [[case]]
         id = "udp_stream_dl"
         test = "test_udp_stream"
-        params = { direction = "dl", payload_bytes = 200, rate_kbps = 30, duration_s = 2.5, drain_s = 1.0 }
+        params = { direction = "dl", payload_bytes = 200, rate_kbps = 30, duration_s = 1.5, drain_s = 1.0 }
 
         [[case]]
         id = "tcp_stream"
         test = "test_tcp_stream"
-        params = { direction = "ul", total_bytes = 8000, interval_s = 0.5, drain_s = 1.0, timeout_s = 20.0 }
+        params = { direction = "ul", total_bytes = 6000, interval_s = 0.5, drain_s = 1.0, timeout_s = 20.0 }
 
         [[case]]
         id = "tcp_stream_dl"
         test = "test_tcp_stream"
-        params = { direction = "dl", rate_kbps = 30, payload_bytes = 500, duration_s = 2.0, interval_s = 0.5 }
+        params = { direction = "dl", rate_kbps = 30, payload_bytes = 500, duration_s = 1.2, interval_s = 0.5 }
     """,
     "uplink": """
         [[case]]
