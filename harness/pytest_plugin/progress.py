@@ -57,6 +57,10 @@ class ProgressLines:
     def pytest_testnodeready(self, node: Any) -> None:
         self._workers += 1
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        self._workers -= 1  # a worker that crashed and is replaced counts once
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         outcome, duration_s = self._cases.get(report.nodeid, ("passed", 0.0))
         phase_outcome = _outcome_of(report)
