@@ -53,7 +53,8 @@ def test_host_echo(
     server = host_data_path.server
     reflector = server.open_session(SessionKind.UDP_REFLECTOR)
     try:
-        result = run_udp_echo_on(HostUdpSocket(host_data_path.host, reflector.address), case.spec)
+        sock = HostUdpSocket(host_data_path.host, reflector.address, clock=host_data_path.session_clock)
+        result = run_udp_echo_on(sock, case.spec)
     finally:
         server.close_session(reflector.session_id)
     evidence.write_samples("host_echo", result.samples)

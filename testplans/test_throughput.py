@@ -63,6 +63,12 @@ def test_iperf3(
 ) -> None:
     """iperf3 over the module's host data interface; the receiver's goodput, per-second series, loss."""
     spec = dataclasses.replace(case.spec, is_captured=case.spec.is_captured and is_capture_on)
-    result = run_iperf3(host_data_path.server, spec, host_data_path.host, capture_dir=evidence.dir)
+    result = run_iperf3(
+        host_data_path.server,
+        spec,
+        host_data_path.host,
+        session_clock=host_data_path.session_clock,
+        capture_dir=evidence.dir,
+    )
     evidence.write_samples("iperf3", result.samples)
     kpis.record_all(result.summary)

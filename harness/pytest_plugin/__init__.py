@@ -22,6 +22,7 @@ from harness.pytest_plugin import (
     cases,
     html_report,
     junit_report,
+    progress,
     radio_sampling,
     recovery,
     settings,
@@ -69,6 +70,7 @@ def pytest_configure(config: pytest.Config) -> None:
     run = start_plan_run(config)
     config.stash[PLAN_RUN] = run
     config.pluginmanager.register(workers.RunTally(run), "miot-run-tally")
+    progress.start_progress(config, run)
     if config.pluginmanager.hasplugin("html") and not config.option.htmlpath:
         config.option.htmlpath = str(run.run_dir.report_html)
         config.option.self_contained_html = True

@@ -1,6 +1,8 @@
 """glue layer: the `host_data_path` fixture: both ends of the case's module's host data path (via="host"),
 ready for traffic: the module's data call up, the host interface's carrier on, and a test server where the
 path ends (harness.transport.data_path says where; for a virtual module, inside its network namespace).
+It carries the module's AT session clock too: traffic on the host stamps its samples with it, so the radio
+readings of the case join them (harness.traffic.session_clock).
 
 A case skips, naming why, when the module has no host data interface, when the rig describes no path to a
 server for it, or when this host cannot run what the path needs (namespaces, iperf3): STYLE 11.
@@ -21,6 +23,7 @@ from harness.pytest_plugin.modems import ModemPool
 from harness.server.iperf import iperf3_problem
 from harness.server.namespaced import NamespacedServer
 from harness.traffic import HostPath
+from harness.traffic.session_clock import SessionClock, session_clock_of
 from harness.transport.data_path import DataPathEnds, data_path_of
 
 # A data call over ECM/RNDIS is up within seconds once registered; the virtual one at once. The call
@@ -33,6 +36,7 @@ CARRIER_TIMEOUT_S = 10.0
 class HostDataPath:
     host: HostPath
     server: NamespacedServer
+    session_clock: SessionClock
 
 
 @pytest.fixture
@@ -47,7 +51,9 @@ def host_data_path(modem_pool: ModemPool, case: CaseRun, registered_modem: Modem
         pytest.fail(f"module {case.module.id}: host data path not ready: {error}", pytrace=False)
     try:
         yield HostDataPath(
-            host=HostPath(address=ends.host_address, interface=ends.host_interface), server=server
+            host=HostPath(address=ends.host_address, interface=ends.host_interface),
+            server=server,
+            session_clock=session_clock_of(registered_modem),
         )
     finally:
         server.close()

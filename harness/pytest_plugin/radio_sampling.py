@@ -35,8 +35,9 @@ from harness.pytest_plugin.html_report import RADIO_PROPERTY
 from harness.pytest_plugin.plan_run import PlanRun
 from harness.pytest_plugin.verdicts import KPIS
 from harness.results import append_jsonl
-from harness.results.radio import SESSION_CLOCK_COLUMN, join_radio, write_radio
+from harness.results.radio import join_radio, write_radio
 from harness.traffic.radio_sampler import RadioSampler
+from harness.traffic.session_clock import SESSION_CLOCK_COLUMN
 
 MARKER = "radio_sampling"
 MARKER_HELP = (
@@ -64,7 +65,8 @@ class RadioLog:
 
     def join(self, samples: pd.DataFrame) -> pd.DataFrame:
         """`samples` with the radio readings joined on their session-clock column; as they are when
-        sampling is off or they have no such column (harness.results.radio says which engines have)."""
+        sampling is off or they have no such column (every engine writes it:
+        harness.traffic.session_clock)."""
         with self._lock:
             sampler, every_s = self._sampler, self._every_s
         if sampler is None or SESSION_CLOCK_COLUMN not in samples:

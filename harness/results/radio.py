@@ -8,8 +8,8 @@ read: its text, and no values).
 The join gives each sample the latest successful reading at or before it (pandas merge_asof, backward),
 as long as that reading is at most `tolerance_s` older: a reading from before a long gap (sampling paused
 while the module slept, reads failing) says nothing about the sample. The samples must name a column on
-the same session clock; engines' `t_s` columns are not all on it (udp_echo, udp_stream and ping count from
-their own start), while `sent_s` is wherever it appears (harness.dialects.modem.ModuleSocket.send).
+the same session clock: every engine's `t_s` counts from its own start, and every engine writes
+a column beside it, each row's instant on the session clock (harness.traffic.session_clock names it).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from harness.results.schema import read_run_parquet
 RADIO_FILE = "radio.parquet"
 READING_TIME_COLUMN = "radio_t_s"
 JOINED_COLUMNS = ("rsrp_dbm", "rsrq_db", "sinr_db", "ce_level", "cell_id", "pci", "earfcn", "band")
-SESSION_CLOCK_COLUMN = "sent_s"
 
 
 def radio_path(test_dir: Path) -> Path:

@@ -59,6 +59,7 @@ from harness.traffic.registration_watch import (
     report_mode,
     reporting_modem,
 )
+from harness.traffic.session_clock import with_session_clock
 
 _POLL_S = 2.0  # how often a read backs the URCs up, as harness.dialects.ts27007's attach does
 _ADDRESS_POLL_S = 0.2
@@ -114,6 +115,7 @@ def run_attach(modem: Modem, spec: AttachSpec) -> AttachResult:
                 attempt.detail = str(error)
             attempts.append(attempt)
     samples = attempt_samples(attempts, start=str(spec.start))
+    samples = with_session_clock(samples, samples["t_s"].to_numpy(dtype=float) + origin_s)  # attempt starts
     return AttachResult(
         samples=samples,
         summary=summarize_attach(samples, start=spec.start, has_pdn=spec.pdn is not PdnMode.OFF),

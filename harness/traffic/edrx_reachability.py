@@ -44,6 +44,7 @@ from harness.traffic.power_save import held_requests
 from harness.traffic.power_save_cycle import await_payload
 from harness.traffic.power_save_events import DownlinkPeer, ModuleEvent, ModuleEventWatch
 from harness.traffic.registration_watch import reporting_modem
+from harness.traffic.session_clock import SESSION_CLOCK_COLUMN
 
 _REPORT = b"R"
 # (J) sent no sooner than this after the release was seen: the module is surely idle by then
@@ -229,6 +230,7 @@ def _samples(downlinks: list[_Downlink]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "t_s": [d.sent_s for d in downlinks],
+            SESSION_CLOCK_COLUMN: [d.sent_s for d in downlinks],  # t_s is on it too; the join wants the name
             "kind": [d.kind for d in downlinks],
             "sent_s": [d.sent_s for d in downlinks],
             "received_s": [math.nan if d.received_s is None else d.received_s for d in downlinks],

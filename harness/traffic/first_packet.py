@@ -44,6 +44,7 @@ from harness.traffic.grants import GrantSpec, granted_requests
 from harness.traffic.latency_statistics import loss_pct, rtt_statistics
 from harness.traffic.modem_state_watch import ModemState, ModemStateWatch, StateChange, psm_report_of
 from harness.traffic.registration_watch import reporting_modem
+from harness.traffic.session_clock import SESSION_CLOCK_COLUMN
 
 
 class StartState(StrEnum):
@@ -189,6 +190,7 @@ def _attempt(
     )
     return {
         "t_s": first.sent_s,
+        SESSION_CLOCK_COLUMN: first.sent_s,  # t_s is on the session clock too; the join looks for this name
         "attempt": attempt,
         "start": str(spec.start),
         "state": str(before.state),

@@ -27,6 +27,7 @@ from harness.errors import ModemError
 from harness.metrics import MetricValue
 from harness.traffic.attach import AttachSpec, PdnMode, register_once
 from harness.traffic.registration_watch import reporting_modem
+from harness.traffic.session_clock import SESSION_CLOCK_COLUMN, session_clock_of
 
 EDRX_NOT_USED = 0  # +CEDRXRDP AcT-type 0: eDRX not in use (27.007 §7.41)
 
@@ -77,6 +78,7 @@ def run_grants(modem: Modem, spec: GrantSpec) -> GrantResult:
             cycles=1, attempt_timeout_s=spec.attempt_timeout_s, off_s=spec.off_s, pdn=PdnMode.OFF
         )
         attach_time_s = register_once(modem, attach)
+        read_s = session_clock_of(modem)()
         psm = modem.psm() if is_psm else None
         edrx = modem.edrx() if is_edrx else None
     finally:
@@ -85,7 +87,7 @@ def run_grants(modem: Modem, spec: GrantSpec) -> GrantResult:
         **_psm_summary(requested_psm, psm),
         **_edrx_summary(requested_edrx, edrx),
     }
-    row: dict[str, object] = {"t_s": 0.0, "attach_time_s": attach_time_s}
+    row: dict[str, object] = {"t_s": 0.0, SESSION_CLOCK_COLUMN: read_s, "attach_time_s": attach_time_s}
     row.update({name: value.value for name, value in summary.items()})
     row.update(_bits(psm))
     return GrantResult(samples=pd.DataFrame([row]), summary=summary, psm=psm, edrx=edrx)

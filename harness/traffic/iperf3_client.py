@@ -16,6 +16,12 @@ own capture (point "server") for uplink, and for downlink a capture on the modul
 port (start.connected), and counts its data segments only: not the handshake, pure ACKs, or the cookie
 iperf3 writes first, before the test starts. The receiver's goodput is compared with the capture's (not
 its bytes: iperf3 counts for a fixed window, harness.traffic.cross_check says why).
+
+Each interval's end goes on the module's AT session clock (harness.traffic.session_clock; the caller hands
+the clock over, iperf3 runs on the host): the clock read as the client starts, plus the interval's `end`.
+iperf3 counts from its test start, after its connect and parameter exchange (milliseconds on a connected
+link, an RRC set-up more from idle), so the stamps are early by that much: well inside one radio sampling
+interval.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from harness.traffic.iperf3_report import (
     receiver_totals,
     summarize,
 )
+from harness.traffic.session_clock import SessionClock, with_session_clock
 
 _STOP_TIMEOUT_S = 3.0
 COOKIE_BYTES = 37  # iperf3 opens every connection by writing its cookie (iperf.h COOKIE_SIZE)
@@ -97,9 +104,15 @@ class Iperf3Result:
 
 
 def run_iperf3(
-    server: ServerControl, spec: Iperf3Spec, host: HostPath, *, capture_dir: Path | None = None
+    server: ServerControl,
+    spec: Iperf3Spec,
+    host: HostPath,
+    *,
+    session_clock: SessionClock,
+    capture_dir: Path | None = None,
 ) -> Iperf3Result:
-    """One iperf3 test; the pcap of the cross-check is kept in `capture_dir` (pcap None: not kept)."""
+    """One iperf3 test; the pcap of the cross-check is kept in `capture_dir` (pcap None: not kept);
+    `session_clock` is the module's (harness.traffic.session_clock.session_clock_of)."""
     if spec.transport is Transport.UDP and spec.rate_kbps is None:
         raise Iperf3Error("a UDP iperf3 run needs rate_kbps (iperf3 would send 1 Mbit/s)")
     is_uplink = spec.direction is Direction.UL
@@ -109,6 +122,7 @@ def run_iperf3(
         folder = capture_dir or Path(scratch)
         try:
             with _host_capture(spec, host, session, folder) as (record, off_reason):
+                started_s = session_clock()
                 client_report = _run_client(command(spec, session, host), spec)
         finally:
             counters = server.close_session(session.session_id)
@@ -125,6 +139,7 @@ def run_iperf3(
         totals = receiver_totals(client_report)
         figures = _figures(pcap, spec, session, client_report, dropped)
     samples = receiver_samples(server_report if is_uplink else client_report)
+    samples = with_session_clock(samples, started_s + samples["end_s"].to_numpy(dtype=float))
     check = CrossCheck(
         direction=spec.direction,
         endpoint="iperf3 receiver",

@@ -3,7 +3,8 @@
 socket exchange of harness.traffic.udp_echo in it.
 
 The requests go one command each (count=1), `interval_s` apart from start to start, so every sample has its
-time and a lost request is known as such (a multi-request command reports only the answered ones). The first
+time and a lost request is known as such (a multi-request command reports only the answered ones). A
+request's instant on the session clock (harness.traffic.session_clock) is its command's start. The first
 `warmup_requests` are sent and recorded but left out of the summary: after idle the first pays the RRC
 set-up (TS 36.331), which the first-packet engine measures instead (harness.traffic.first_packet).
 
@@ -23,6 +24,7 @@ import pandas as pd
 from harness.dialects.modem import Modem
 from harness.metrics import MetricValue
 from harness.traffic.latency_statistics import jitter_ms, loss_pct, rtt_statistics
+from harness.traffic.session_clock import SESSION_CLOCK_COLUMN, session_clock_of
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,6 +47,7 @@ class PingRunResult:
 def run_ping(modem: Modem, host: str, spec: PingSpec) -> PingRunResult:
     """Ping `host` from the module, one request per command; one sample per request plus the KPIs."""
     rows: list[dict[str, object]] = []
+    session_clock = session_clock_of(modem)
     start_s = time.monotonic()
     for request in range(spec.warmup_requests + spec.requests):
         time.sleep(max(0.0, start_s + request * spec.interval_s - time.monotonic()))
@@ -53,6 +56,7 @@ def run_ping(modem: Modem, host: str, spec: PingSpec) -> PingRunResult:
         rows.append(
             {
                 "t_s": t_s,
+                SESSION_CLOCK_COLUMN: session_clock(),
                 "request": request,
                 "is_warmup": request < spec.warmup_requests,
                 "rtt_ms": result.rtts_ms[0] if result.rtts_ms else math.nan,

@@ -51,6 +51,7 @@ from harness.traffic.power_save_cycle import (
 )
 from harness.traffic.power_save_events import DownlinkPeer, ModuleEvent, ModuleEventWatch
 from harness.traffic.registration_watch import reporting_modem
+from harness.traffic.session_clock import with_session_clock
 from harness.transport.radio_control import RadioControl, changed_conditions
 
 __all__ = ["CurrentRecorder", "PowerSaveResult", "PowerSaveSpec", "held_requests", "run_power_save"]
@@ -127,6 +128,7 @@ def _run(modem: Modem, spec: PowerSaveSpec, *, meter: CurrentRecorder, server_ho
     )
     marks = _marks(times, trace_psm_entries(trace, times, spec.floor_ua))
     samples = segment_trace(trace, marks, stop_s=float(trace["t_s"].iloc[-1]))
+    samples = with_session_clock(samples, samples["t_s"].to_numpy(dtype=float) - offset_s)  # segment starts
     return PowerSaveResult(
         samples=samples, summary=summary, checks=checks, trace=trace, times=times, timers=timers
     )

@@ -8,7 +8,8 @@ connection (AT+QIOPEN -> +QIOPEN: <id>,0; AT+MIPOPEN -> +MIPOPEN: <id>,0), on th
 (harness.dialects.Connected), so it holds the SYN / SYN-ACK round trip, any RRC set-up the SYN needed (an
 attempt that starts after the network's inactivity timer pays it: choose interval_s to say which case is
 measured) and the module's own time, and not the host's AT exchange before the command. A refused connect, a
-timed-out one or one the module never answered within `timeout_s` counts as a failure.
+timed-out one or one the module never answered within `timeout_s` counts as a failure. An attempt's instant
+on the session clock (harness.traffic.session_clock) is its start.
 
 KPIs: tcp_connect_time_min, p50, p95, p99, max in ms over the attempts that connected
 (harness.traffic.latency_statistics, the metric names of harness.metrics), and connect_success_pct, the
@@ -24,11 +25,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from harness.dialects.modem import DataPath
+from harness.dialects.modem import Modem
 from harness.errors import ATCommandError, ATTimeout, ModemError
 from harness.metrics import MetricValue
 from harness.server import ServerControl, SessionCounters, SessionInfo, SessionKind
 from harness.traffic.latency_statistics import rtt_statistics
+from harness.traffic.session_clock import SESSION_CLOCK_COLUMN, session_clock_of
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,7 +51,7 @@ class TcpConnectResult:
     counters: SessionCounters  # the sink's: `connections` it accepted
 
 
-def run_tcp_connect(modem: DataPath, server: ServerControl, spec: TcpConnectSpec) -> TcpConnectResult:
+def run_tcp_connect(modem: Modem, server: ServerControl, spec: TcpConnectSpec) -> TcpConnectResult:
     """Connect to a TCP sink of `server` from the module `spec.connects` times; one sample per attempt plus
     the KPIs."""
     session = server.open_session(SessionKind.TCP_SINK)
@@ -60,16 +62,25 @@ def run_tcp_connect(modem: DataPath, server: ServerControl, spec: TcpConnectSpec
     return TcpConnectResult(samples=samples, summary=summarize(samples), session=session, counters=counters)
 
 
-def connect_samples(modem: DataPath, address: tuple[str, int], spec: TcpConnectSpec) -> pd.DataFrame:
+def connect_samples(modem: Modem, address: tuple[str, int], spec: TcpConnectSpec) -> pd.DataFrame:
     """One row per attempt: when it started (s from the first), its connect time (NaN: failed) and why it
     failed ("" when it connected)."""
     rows: list[dict[str, object]] = []
+    session_clock = session_clock_of(modem)
     start_s = time.monotonic()
     for attempt in range(spec.connects):
         time.sleep(max(0.0, start_s + attempt * spec.interval_s - time.monotonic()))
-        t_s = time.monotonic() - start_s
+        t_s, session_t_s = time.monotonic() - start_s, session_clock()
         connect_ms, failure = _connect_once(modem, address, spec.timeout_s)
-        rows.append({"t_s": t_s, "attempt": attempt, "connect_ms": connect_ms, "failure": failure})
+        rows.append(
+            {
+                "t_s": t_s,
+                SESSION_CLOCK_COLUMN: session_t_s,
+                "attempt": attempt,
+                "connect_ms": connect_ms,
+                "failure": failure,
+            }
+        )
     samples = pd.DataFrame(rows)
     samples["is_connected"] = samples["connect_ms"].notna()
     return samples
@@ -85,7 +96,7 @@ def summarize(samples: pd.DataFrame) -> dict[str, MetricValue]:
     }
 
 
-def _connect_once(modem: DataPath, address: tuple[str, int], timeout_s: float) -> tuple[float, str]:
+def _connect_once(modem: Modem, address: tuple[str, int], timeout_s: float) -> tuple[float, str]:
     """(connect time in ms, "") or (NaN, why the attempt failed)."""
     try:
         stream = modem.open_tcp(*address, timeout_s=timeout_s)

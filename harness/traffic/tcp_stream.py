@@ -12,7 +12,9 @@ until the module reports that close (or `timeout_s`). The goodput is the module'
 the times the module reported the bytes (Datagram.t_s, session clock).
 
 Samples: one row per `interval_s` bin of the receiving end's table (harness.traffic.goodput_series: t_s,
-bytes and goodput_kbps of the bin; a part-filled last bin is left out). KPIs: <dir>_goodput_kbps, the mean,
+bytes and goodput_kbps of the bin; a part-filled last bin is left out), with the bin's end on the session
+clock (harness.traffic.session_clock: the module's reports are on it, the sink's reads come from its wall
+clock). KPIs: <dir>_goodput_kbps, the mean,
 peak and 10th percentile of the bins (<dir>_goodput_mean/max/p10_kbps, indicators.md §5.3 with 1 s bins),
 <dir>_sent_bytes and <dir>_received_bytes.
 """
@@ -24,13 +26,19 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from harness.dialects.modem import DataPath, ModuleStream
+from harness.dialects.modem import Modem, ModuleStream
 from harness.errors import ModemError
 from harness.metrics import MetricValue
 from harness.server import ServerControl, SessionCounters, SessionInfo, SessionKind, SessionParams
 from harness.server.session import MAX_TCP_WRITE_BYTES
 from harness.traffic.direction import Direction
 from harness.traffic.goodput_series import goodput_kbps, goodput_series, series_summary
+from harness.traffic.session_clock import (
+    SESSION_CLOCK_COLUMN,
+    session_clock_of,
+    wall_ns_on_session_clock,
+    with_session_clock,
+)
 
 _POLL_S = 0.05  # how often the sink's counters are read while the last bytes cross the link
 
@@ -60,7 +68,7 @@ class TcpStreamResult:
     counters: SessionCounters
 
 
-def run_tcp_stream(modem: DataPath, server: ServerControl, spec: TcpStreamSpec) -> TcpStreamResult:
+def run_tcp_stream(modem: Modem, server: ServerControl, spec: TcpStreamSpec) -> TcpStreamResult:
     """Run one stream through the module's TCP socket against a sink (UL) or source (DL) of `server`."""
     is_uplink = spec.direction is Direction.UL
     kind = SessionKind.TCP_SINK if is_uplink else SessionKind.TCP_SOURCE
@@ -75,7 +83,9 @@ def run_tcp_stream(modem: DataPath, server: ServerControl, spec: TcpStreamSpec) 
             if is_uplink:
                 _send(stream, spec)
                 _wait_for_sink(server, session, spec, deadline_s)
-                received = server.samples(session.session_id)[["t_s", "payload_bytes"]]
+                sink = server.samples(session.session_id)
+                session_t_s = wall_ns_on_session_clock(sink["wall_ns"], session_clock_of(modem))
+                received = with_session_clock(sink[["t_s", "payload_bytes"]], session_t_s)
             else:
                 received = _receive(stream, bytes.fromhex(session.knock), deadline_s)
         finally:
@@ -125,7 +135,7 @@ def _wait_for_sink(
 
 def _receive(stream: ModuleStream, knock: bytes, deadline_s: float) -> pd.DataFrame:
     """Knock, then one row per piece the module reports, until the source's close reaches the module."""
-    rows: dict[str, list[float]] = {"t_s": [], "payload_bytes": []}
+    rows: dict[str, list[float]] = {"t_s": [], SESSION_CLOCK_COLUMN: [], "payload_bytes": []}
     knocked_s = stream.send(knock)
     while (now_s := time.monotonic()) < deadline_s:
         try:
@@ -136,5 +146,6 @@ def _receive(stream: ModuleStream, knock: bytes, deadline_s: float) -> pd.DataFr
             raise
         if piece is not None:
             rows["t_s"].append(piece.t_s - knocked_s)
+            rows[SESSION_CLOCK_COLUMN].append(piece.t_s)
             rows["payload_bytes"].append(len(piece.data))
     return pd.DataFrame(rows)

@@ -9,6 +9,9 @@ socket): what an application on the host sees, AT exchange included. With the re
 samples also carry one-way delays; they are exact only when the reflector shares the harness's clock
 (loopback) or its offset is known.
 
+A probe's instant on the session clock (harness.traffic.session_clock) is its `sent_s`: over a host socket
+that is the socket's clock, so the caller gives it the module's session clock (HostUdpSocket(clock=...)).
+
 The first `warmup_probes` are sent and recorded but left out of the summary: after idle the first packet
 pays the RRC connection set-up (TS 36.331), which indicators.md §5.2 reports separately as rtt_idle_*.
 """
@@ -27,6 +30,7 @@ from harness.dialects.modem import Modem, ModuleSocket
 from harness.metrics import MetricValue
 from harness.probe import HEADER_BYTES, ProbeHeader, decode_probe, encode_probe
 from harness.traffic.latency_statistics import jitter_ms, loss_pct, rtt_statistics
+from harness.traffic.session_clock import with_session_clock
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -141,7 +145,7 @@ def _samples(probes: list[_Probe], spec: UdpEchoSpec) -> pd.DataFrame:
     held_ms = ((frame["server_tx_ns"] - frame["server_rx_ns"]) / 1e6).where(received)
     frame["ul_delay_ms"] = uplink_ms
     frame["dl_delay_ms"] = frame["rtt_ms"] - uplink_ms - held_ms
-    return frame
+    return with_session_clock(frame, frame["sent_s"])
 
 
 def summarize(samples: pd.DataFrame) -> dict[str, MetricValue]:

@@ -21,6 +21,9 @@ the series adds its mean, peak and p10. The session is captured at the server wh
 cross-check (harness.traffic.cross_check) sets the capture's figures beside the endpoint's: for uplink the
 sink's received datagrams, for downlink the source's sent ones (the module's IP stack has no capture point;
 the capture checks the server end of the same flow, and the loss KPI the module end).
+Rows on the session clock (harness.traffic.session_clock): a sent datagram at its send (`sent_s`), a
+received one at its arrival (Datagram.t_s), a series bin at its end (the sink's arrivals moved from its
+wall clock).
 TCP over the same AT sockets is harness.traffic.tcp_stream's.
 """
 
@@ -34,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness.dialects.modem import DataPath, ModuleSocket
+from harness.dialects.modem import Modem, ModuleSocket
 from harness.metrics import MetricValue
 from harness.probe import HEADER_BYTES, ProbeHeader, decode_probe, encode_probe
 from harness.server import ServerControl, SessionCounters, SessionInfo, SessionKind, SessionParams
@@ -42,6 +45,12 @@ from harness.server.pacing import TokenBucket
 from harness.traffic.cross_check import CaptureFigures, CrossCheck, EndpointFigures, capture_figures
 from harness.traffic.direction import Direction
 from harness.traffic.goodput_series import goodput_kbps, goodput_series, series_summary
+from harness.traffic.session_clock import (
+    SESSION_CLOCK_COLUMN,
+    session_clock_of,
+    wall_ns_on_session_clock,
+    with_session_clock,
+)
 
 _POLL_S = 0.05  # how often the sink's counters are read while the last datagrams cross the link
 
@@ -78,7 +87,7 @@ class UdpStreamResult:
 
 
 def run_udp_stream(
-    modem: DataPath, server: ServerControl, spec: UdpStreamSpec, *, capture_dir: Path | None = None
+    modem: Modem, server: ServerControl, spec: UdpStreamSpec, *, capture_dir: Path | None = None
 ) -> UdpStreamResult:
     """Run one stream; the session's pcap is kept in `capture_dir` (pcap None: it is not kept)."""
     is_uplink = spec.direction is Direction.UL
@@ -101,6 +110,9 @@ def run_udp_stream(
     finally:
         counters = server.close_session(session.session_id)
     server_rows = server.samples(session.session_id)
+    server_rows = with_session_clock(
+        server_rows, wall_ns_on_session_clock(server_rows["wall_ns"], session_clock_of(modem))
+    )
     with tempfile.TemporaryDirectory(prefix="miot-stream-") as scratch:
         pcap = _fetch(server, session, capture_dir or Path(scratch))
         figures = _capture_figures(pcap, session, spec.direction, counters)
@@ -202,7 +214,7 @@ def uplink_samples(rows: dict[str, list[float]], sink: pd.DataFrame) -> pd.DataF
     samples["copies"] = samples["copies"].fillna(0).astype(np.int64)
     samples["is_lost"] = samples["copies"] == 0
     samples["owd_ms"] = (samples["server_rx_ns"] - samples["client_tx_ns"]) / 1e6
-    return samples
+    return with_session_clock(samples, samples["sent_s"])
 
 
 def uplink_summary(samples: pd.DataFrame, sink: pd.DataFrame) -> dict[str, MetricValue]:
@@ -227,7 +239,13 @@ def uplink_summary(samples: pd.DataFrame, sink: pd.DataFrame) -> dict[str, Metri
 
 def _receive(sock: ModuleSocket, session: SessionInfo, spec: UdpStreamSpec) -> dict[str, list[float]]:
     """Knock, then one row per datagram the module hands over, until the source is done and quiet."""
-    rows: dict[str, list[float]] = {"t_s": [], "seq": [], "payload_bytes": [], "server_tx_ns": []}
+    rows: dict[str, list[float]] = {
+        "t_s": [],
+        SESSION_CLOCK_COLUMN: [],
+        "seq": [],
+        "payload_bytes": [],
+        "server_tx_ns": [],
+    }
     knocked_s = sock.send(bytes.fromhex(session.knock))
     start_s = time.monotonic()
     deadline_s = start_s + spec.timeout_s
@@ -240,6 +258,7 @@ def _receive(sock: ModuleSocket, session: SessionInfo, spec: UdpStreamSpec) -> d
         header = decode_probe(datagram.data)
         for name, value in (
             ("t_s", datagram.t_s - knocked_s),
+            (SESSION_CLOCK_COLUMN, datagram.t_s),
             ("seq", -1 if header is None else header.seq),
             ("payload_bytes", len(datagram.data)),
             ("server_tx_ns", 0 if header is None else header.client_tx_ns),

@@ -49,6 +49,7 @@ from harness.traffic.coverage_tag import coverage_metrics, coverage_of, tag_samp
 from harness.traffic.grants import GrantSpec, granted_requests
 from harness.traffic.modem_state_watch import ModemState, ModemStateWatch, psm_report_of
 from harness.traffic.registration_watch import reporting_modem
+from harness.traffic.session_clock import with_session_clock
 from harness.traffic.uplink_delivery import (
     Phase,
     capture_arrivals,
@@ -163,6 +164,7 @@ def _run(
         table = pcap_table(pcap) if pcap is not None and not counters.capture_dropped_packets else None
     capture = None if table is None else capture_arrivals(table, dport=sink.port)
     samples = delivery_samples(sent, sink=sink_arrivals(server.samples(sink.session_id)), capture=capture)
+    samples = with_session_clock(samples, samples["sent_s"])
     connected = sum(1 for c in changes if c.state is ModemState.CONNECTED and not c.is_read)
     ip_bytes = None if table is None else int(table.loc[_to_port(table, sink.port), "length"].sum())
     summary = {

@@ -14,6 +14,7 @@ import pytest
 
 from harness.dialects import ModemLink, connect
 from harness.traffic.edrx_reachability import EdrxReachabilitySpec, run_edrx_reachability
+from harness.traffic.session_clock import SESSION_CLOCK_COLUMN
 
 SCALE = 0.05
 RRC_SETUP_MS = 100
@@ -76,7 +77,10 @@ def test_downlink_outside_the_ptw_waits_for_the_next_window(link: ModemLink) -> 
     assert cycle_s == pytest.approx(40.96 * SCALE)
     assert ptw_s == pytest.approx(10.24 * SCALE)
     samples = result.samples
-    assert samples.columns[0] == "t_s"
+    assert list(samples.columns[:2]) == ["t_s", SESSION_CLOCK_COLUMN]
+    # a downlink's instant on the session clock, the radio readings' clock, is when the peer sent it
+    assert samples[SESSION_CLOCK_COLUMN].tolist() == samples["sent_s"].tolist()
+    assert samples["sent_s"].max() < link.session.now_s()
     inside = samples[samples["kind"] == "inside"]
     outside = samples[samples["kind"] == "outside"]
     assert len(inside) == len(outside) == 2, samples

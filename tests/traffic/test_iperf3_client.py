@@ -29,6 +29,7 @@ from harness.server.namespaced import NamespacedServer
 from harness.traffic.cross_check import TOLERANCE_PCT
 from harness.traffic.direction import Direction
 from harness.traffic.iperf3_client import HostPath, Iperf3Error, Iperf3Spec, Transport, run_iperf3
+from harness.traffic.session_clock import SESSION_CLOCK_COLUMN
 from harness.virtual.data_interface_topology import DataInterfaceInfo
 from tests.virtual.conftest import control
 
@@ -92,12 +93,21 @@ def test_goodput_is_the_link_rate_less_headers_and_the_capture_agrees(
         rate_kbps=1.2 * link_kbps if transport is Transport.UDP else None,
         duration_s=DURATION_S,
     )
-    result = run_iperf3(rig.server, spec, rig.host, capture_dir=tmp_path)
+    before_s = rig.link.session.now_s()
+    result = run_iperf3(
+        rig.server, spec, rig.host, session_clock=rig.link.session.now_s, capture_dir=tmp_path
+    )
+    after_s = rig.link.session.now_s()
     d = direction.value
     summary = {name: metric.value for name, metric in result.summary.items()}
     assert all(parse_metric_name(name).direction == d for name in summary)  # names a plan can limit
     assert summary[f"{d}_goodput_kbps"] == pytest.approx(link_kbps * FRAMING[transport], rel=RATE_TOLERANCE)
     assert result.samples.columns[0] == "t_s"
+    # each interval's end on the module's session clock, so the case's radio readings join it
+    ends_s = result.samples[SESSION_CLOCK_COLUMN]
+    assert (ends_s - result.samples["end_s"]).round(9).nunique() == 1
+    assert before_s < ends_s.min(), (before_s, ends_s.tolist())
+    assert ends_s.max() < after_s, (ends_s.tolist(), after_s)
     assert len(result.samples) >= DURATION_S  # one row a second (and a sliver)
     assert summary[f"{d}_goodput_max_kbps"] >= summary[f"{d}_goodput_p10_kbps"]
     if transport is Transport.UDP:
@@ -117,7 +127,7 @@ def test_known_relay_loss_is_measured(rig: Rig) -> None:
         spec = Iperf3Spec(
             transport=Transport.UDP, rate_kbps=0.5 * UL_KBPS, duration_s=DURATION_S, is_captured=False
         )
-        result = run_iperf3(rig.server, spec, rig.host)
+        result = run_iperf3(rig.server, spec, rig.host, session_clock=rig.link.session.now_s)
     finally:
         control(rig.link.port, {"op": "conditions", "loss_pct": 0.0})
     loss_pct = result.summary["ul_loss_pct"].value
@@ -130,7 +140,7 @@ def test_known_relay_loss_is_measured(rig: Rig) -> None:
 def test_a_capture_missing_every_tenth_packet_flags_the_result(rig: Rig) -> None:
     lossy: ServerControl = ManglingServer(rig.server, lambda pcap: drop_every_nth_record(pcap, 10))  # type: ignore[assignment]
     spec = Iperf3Spec(transport=Transport.UDP, rate_kbps=0.5 * UL_KBPS, duration_s=2.0)
-    result = run_iperf3(lossy, spec, rig.host)
+    result = run_iperf3(lossy, spec, rig.host, session_clock=rig.link.session.now_s)
     difference = result.summary["ul_capture_difference_pct"].value
     assert difference is not None
     assert 8.0 <= difference <= 12.0
@@ -143,7 +153,7 @@ def test_a_client_past_its_deadline_is_ended_and_the_run_fails(rig: Rig) -> None
     control(rig.link.port, {"op": "network", "registration": "deregister"})  # the carrier goes: no path
     try:
         with pytest.raises(Iperf3Error, match="did not finish within 6 s"):
-            run_iperf3(rig.server, spec, rig.host)
+            run_iperf3(rig.server, spec, rig.host, session_clock=rig.link.session.now_s)
     finally:
         control(rig.link.port, {"op": "network", "registration": "register"})
         netns.wait_for_carrier(rig.host.interface or "", timeout_s=WAIT_S)
@@ -151,4 +161,6 @@ def test_a_client_past_its_deadline_is_ended_and_the_run_fails(rig: Rig) -> None
 
 def test_udp_without_a_rate_is_refused(rig: Rig) -> None:
     with pytest.raises(Iperf3Error, match="needs rate_kbps"):
-        run_iperf3(rig.server, Iperf3Spec(transport=Transport.UDP), rig.host)
+        run_iperf3(
+            rig.server, Iperf3Spec(transport=Transport.UDP), rig.host, session_clock=rig.link.session.now_s
+        )

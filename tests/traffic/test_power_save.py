@@ -27,6 +27,7 @@ from harness.power.wake_schedule import WakeEvent
 from harness.rig import Power, PowerChannel
 from harness.traffic.power_save import PowerSaveResult, PowerSaveSpec, run_power_save
 from harness.traffic.power_save_cycle import schedule_checks
+from harness.traffic.session_clock import SESSION_CLOCK_COLUMN
 
 SCALE = 0.1
 URL = (
@@ -106,6 +107,12 @@ def test_the_report_charge_follows_the_rail_model(cycle: tuple[PowerSaveResult, 
     wake_s = result.times.report_2_sent_s + result.times.offset_s
     release_s = result.times.last_release_2_s + result.times.offset_s
     in_report = segments[(segments["state"] == "connected") & segments["t_s"].between(wake_s, release_s)]
+    # each segment's start on the session clock too (the radio readings' clock): the wake's connection
+    # starts after the report was sent and ends in its release, as the module's URCs stamped them
+    starts_s = in_report[SESSION_CLOCK_COLUMN]
+    assert len(starts_s) > 0, segments
+    assert result.times.report_2_sent_s <= starts_s.min(), (result.times, segments)
+    assert starts_s.max() <= result.times.last_release_2_s, (result.times, segments)
     connected_s = float(in_report["duration_s"].sum())
     idle_ua = BC660K.idle_sleep_ua + BC660K.paging_charge_uc / SPEC.paging_cycle_s
     expected_uc = connected_s * BC660K.rx_ua + 2.0 * idle_ua

@@ -17,6 +17,7 @@ from harness.dialects import ConnectOptions, ModemLink, connect
 from harness.metrics import parse_metric_name
 from harness.server import LocalServer
 from harness.traffic.direction import Direction
+from harness.traffic.session_clock import SESSION_CLOCK_COLUMN
 from harness.traffic.tcp_stream import TcpStreamSpec, run_tcp_stream
 
 MODELS = pytest.mark.parametrize("model", ["bc660k", "ml307r"])
@@ -54,11 +55,18 @@ def modem_link(request: pytest.FixtureRequest) -> Iterator[ModemLink]:
 @pytest.mark.parametrize("modem_link", ["bc660k", "ml307r"], indirect=True)
 def test_uplink_goodput_is_the_links_payload_rate(modem_link: ModemLink, server: LocalServer) -> None:
     spec = TcpStreamSpec(direction=Direction.UL, total_bytes=15 * SEGMENT_BYTES, interval_s=0.5, drain_s=2.0)
+    before_s = modem_link.session.now_s()
     result = run_tcp_stream(modem_link.modem, server, spec)
+    after_s = modem_link.session.now_s()
     assert result.summary["ul_received_bytes"].value == spec.total_bytes
     assert result.summary["ul_goodput_kbps"].value == pytest.approx(link_payload_kbps(), rel=RATE_TOLERANCE)
     series = result.samples
-    assert list(series.columns) == ["t_s", "packets", "payload_bytes", "goodput_kbps"]
+    assert list(series.columns) == ["t_s", SESSION_CLOCK_COLUMN, "packets", "payload_bytes", "goodput_kbps"]
+    # each bin's end on the module's session clock (the sink's reads moved from its wall clock)
+    ends_s = series[SESSION_CLOCK_COLUMN]
+    assert ends_s.diff().dropna().tolist() == pytest.approx([spec.interval_s] * (len(series) - 1)), series
+    assert before_s < ends_s.min() - spec.interval_s, (before_s, series)
+    assert ends_s.max() < after_s, (series, after_s)
     assert len(series) >= 2  # about 1.5 s of stream in 0.5 s bins
     # a bin holds whole segments: within one segment of what the rate carries in it
     expected_bytes = link_payload_kbps() * 1000 / 8 * spec.interval_s
