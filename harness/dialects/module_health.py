@@ -28,6 +28,10 @@ _RESET_COMMAND = re.compile(r"^AT\+CFUN=\d+,1$", re.IGNORECASE)
 # How long after a reset command its ready URC is still the expected one (a BC660K boots in seconds; the
 # dialects wait 60 s for RDY, harness.dialects.quectel_nbiot REBOOT_TIMEOUT_S)
 EXPECTED_READY_WITHIN_S = 60.0
+# Judgement: how long a failed case waits for a ready URC before calling the module up. A module that
+# reboots fails the command in flight at once and prints its ready URC once booted, which comes after the
+# case has failed; the virtual BC660K boots in 0.5 s, real modules in a few seconds.
+REBOOT_SETTLE_S = 5.0
 
 
 class FaultKind(StrEnum):
@@ -51,14 +55,17 @@ class RebootWatch:
 
     def __init__(self, session: ATSession, ready_urc: str | None) -> None:
         self._session = session
-        self._lock = threading.Lock()
+        self.is_watching = ready_urc is not None
+        self._changed = threading.Condition()
         self._unexpected: list[Urc] = []
         self._unsubscribe: Callable[[], None] | None = None
         if ready_urc is not None:
             self._unsubscribe = session.subscribe(ready_urc, self._seen)
 
-    def since(self, t_s: float) -> list[Urc]:
-        with self._lock:
+    def since(self, t_s: float, *, wait_s: float = 0.0) -> list[Urc]:
+        """The unexpected ready URCs from `t_s` on, waiting up to `wait_s` for a first one."""
+        with self._changed:
+            self._changed.wait_for(lambda: any(urc.t_s >= t_s for urc in self._unexpected), timeout=wait_s)
             return [urc for urc in self._unexpected if urc.t_s >= t_s]
 
     def close(self) -> None:
@@ -69,8 +76,9 @@ class RebootWatch:
         command, sent_s = self._session.last_command
         if _RESET_COMMAND.match(command) and 0.0 <= urc.t_s - sent_s <= EXPECTED_READY_WITHIN_S:
             return
-        with self._lock:
+        with self._changed:
             self._unexpected.append(urc)
+            self._changed.notify_all()
 
 
 def diagnose(
@@ -81,7 +89,7 @@ def diagnose(
     if isinstance(error, PortLost) or session.is_lost:
         lost = "the session lost it" if error is None else _first_line(error)
         return ModuleFault(kind=FaultKind.VANISHED, detail=f"its port went away: {lost}")
-    rebooted = watch.since(since_s)
+    rebooted = watch.since(since_s, wait_s=REBOOT_SETTLE_S if watch.is_watching else 0.0)
     if rebooted:
         first = rebooted[0]
         return ModuleFault(kind=FaultKind.REBOOTED, detail=f"{first.line} at +{first.t_s - since_s:.1f} s")

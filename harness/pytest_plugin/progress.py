@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from harness.pytest_plugin.plan_run import PlanRun
+from harness.pytest_plugin.recovery import is_infrastructure_error
 from harness.pytest_plugin.progress_estimate import CaseEnd, ProgressEstimate, progress_line
 from harness.results.case_durations import case_durations, case_key, previous_run
 
@@ -98,7 +99,7 @@ def _outcome_of(report: pytest.TestReport) -> str:
     if report.skipped:
         return "skipped"
     if report.failed:
-        return "failed" if report.when == "call" else "error"
+        return "failed" if report.when == "call" and not is_infrastructure_error(report) else "error"
     return "passed"
 
 

@@ -76,11 +76,25 @@ def write_inputs(tmp_path: Path, remote_url: str) -> tuple[Path, Path]:
     return rig, plan
 
 
-def run_parallel(tmp_path: Path, rig: Path, plan: Path, lock_dir: Path) -> subprocess.CompletedProcess[str]:
+def run_parallel(
+    tmp_path: Path, rig: Path, plan: Path, lock_dir: Path, *pytest_args: str
+) -> subprocess.CompletedProcess[str]:
     inputs = [f"--rig={rig}", f"--plan={plan}", f"--results={tmp_path / 'results'}", "--run-id=par"]
     environment = {name: value for name, value in os.environ.items() if not name.startswith("MIOT_")}
     return subprocess.run(
-        [sys.executable, "-m", "harness", "run", *inputs, "--parallel", "--", "-v", "-p", "no:cacheprovider"],
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "run",
+            *inputs,
+            "--parallel",
+            "--",
+            "-v",
+            "-p",
+            "no:cacheprovider",
+            *pytest_args,
+        ],
         cwd=CHECKOUT,
         capture_output=True,
         text=True,
@@ -136,3 +150,76 @@ def test_a_module_held_by_another_run_errors_and_the_others_run_on(tmp_path: Pat
     assert case_outcomes == record.outcome_counts
     assert {m.module_id for m in record.modules} == set(LOCAL_MODULES)
     assert json.loads((tmp_path / "results/par/run.json").read_text())["ended_utc"] is not None
+
+
+# Faults from the module's boot; its first case (20 probes, 0.5 s apart) is running by then.
+FAULTY_MODULES = {
+    "nb-reboot": "virtual://bc660k?ce=0&attach_s=0&faults=reboot&reboot.at_s=7",
+    "nb-vanish": "virtual://bc660k?ce=0&attach_s=0&faults=port_vanish&port_vanish.at_s=7&port_vanish.reappear_s=2",
+    # hangs 40 s: still hung when its case has failed and the module is probed (about 26 s after boot: the
+    # send's 10 s timeout, the close's 5 s, the wait for a reboot's RDY), over before the reset's wait for an
+    # answer (timeout_s 60) runs out
+    "nb-hang": "virtual://bc660k?ce=0&attach_s=0&faults=no_response&no_response.at_s=6&no_response.duration_s=40",
+}
+FAULT_PLAN = """
+[plan]
+name = "faults"
+
+[[case]]
+id = "first"
+test = "test_udp_echo"
+params = { probes = 20, interval_s = 0.5, timeout_s = 3.0 }
+limits.loss_pct = { high = 10, source = "test" }
+
+[[case]]
+id = "second"
+test = "test_udp_echo"
+params = { probes = 5, interval_s = 0.2, timeout_s = 3.0 }
+limits.loss_pct = { high = 10, source = "test" }
+"""
+
+
+def test_hangs_reboots_and_vanished_ports_mid_case_are_errors_and_the_run_goes_on(
+    tmp_path: Path, remote_url: str
+) -> None:
+    """Three modules meet a fault in their first case while a fourth, behind ser2net, runs clean: each
+    faulty first case is an ERROR naming the fault and the recovery, its rows kept as unchecked, and every
+    module passes its second case."""
+    modules = [*((module_id, port) for module_id, port in FAULTY_MODULES.items()), ("remote", remote_url)]
+    tables = "".join(
+        f'\n[[module]]\nid = "{module_id}"\nport = "{port}"\nrat = "nbiot"\nreset = {{ timeout_s = 60 }}\n'
+        '[module.sim]\noperator = "00101"\napn = "iot.test"\n'
+        for module_id, port in modules
+    )
+    rig, plan = tmp_path / "rig.toml", tmp_path / "plan.toml"
+    rig.write_text('[rig]\nname = "faults"\n[capture]\npoint = "off"\n' + tables, encoding="utf-8")
+    plan.write_text(FAULT_PLAN, encoding="utf-8")
+
+    # radio sampling off: a sampler's reads of a hung module would hold its port past the hang
+    completed = run_parallel(tmp_path, rig, plan, tmp_path / "locks", "--radio-every-s=0")
+    output = completed.stdout + completed.stderr
+
+    assert completed.returncode == 1, output
+    for module_id, kind in (("nb-reboot", "rebooted"), ("nb-vanish", "vanished"), ("nb-hang", "hung")):
+        assert re.search(rf"ERROR .*first@{module_id}", output), output
+        assert re.search(rf"module {module_id} {kind} \(.*\); recovered in [\d.]+ s", output), output
+    run_dir = tmp_path / "results/par"
+    record = read_run_record(run_dir / "run.json")
+    assert dict(record.outcome_counts) == {"error": 3, "pass": 5}
+    measurements = read_measurements(run_dir / "measurements.csv")
+    second = measurements[measurements["case_id"] == "second"]
+    assert set(second["module_id"]) == {*FAULTY_MODULES, "remote"}
+    assert set(second["outcome"]) <= {"pass", "unchecked"}
+    faulty_first = measurements[
+        (measurements["case_id"] == "first") & (measurements["module_id"] != "remote")
+    ]
+    assert set(faulty_first["outcome"]) == {"unchecked"}
+    events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
+    faults = {e["test_id"]: e["kind"] for e in events if e["event"] == "module_fault"}
+    assert faults == {"first@nb-reboot": "rebooted", "first@nb-vanish": "vanished", "first@nb-hang": "hung"}
+    states = {p.parent.name: json.loads(p.read_text())["outcome"] for p in run_dir.glob("tests/*/case.json")}
+    assert states == {
+        **{f"first@{m}": "error" for m in FAULTY_MODULES},
+        "first@remote": "pass",
+        **{f"second@{m}": "pass" for m in (*FAULTY_MODULES, "remote")},
+    }
