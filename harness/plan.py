@@ -63,6 +63,8 @@ class Case:
     modules: tuple[str, ...] | None = field(default=None, metadata={"pattern": ID_PATTERN, "min_items": 1})
     rats: tuple[Rat, ...] | None = field(default=None, metadata={"min_items": 1})
     repeat: int = field(default=1, metadata={"min": 1})
+    # attempts after a failed one, for radio-flaky cases (harness.pytest_plugin.attempts)
+    retries: int = field(default=0, metadata={"min": 0, "max": 10})
     params: Mapping[str, object] = field(default_factory=_no_entries)
     conditions: Mapping[str, float] = field(
         default_factory=_no_entries, metadata={"key_check": condition_name_problem}

@@ -18,6 +18,7 @@ import pytest
 from harness.errors import InputError
 from harness.kpi import Outcome
 from harness.pytest_plugin import (
+    attempts,
     case_state,
     cases,
     html_report,
@@ -120,13 +121,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if not cases.is_placeholder(item)]
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, Any, Any]:
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    """A plan case runs as harness.pytest_plugin.attempts says: once, or again after a failure."""
     run, case = _plan_case(item)
     if run is None or case is None:
-        return (yield)
-    with case_state.recorded(item, run, case):
-        return (yield)
+        return None
+    attempts.run_case(item, nextitem, run, case)
+    return True
 
 
 @pytest.hookimpl(wrapper=True)
@@ -213,7 +215,7 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
     """A case the rig stopped is an error (infrastructure), not a failure of the module."""
     if recovery.is_infrastructure_error(report):
         return "error", "E", "ERROR"
-    return None
+    return attempts.teststatus(report)
 
 
 def _shown_outcome(verdict: verdicts.Verdict | None, report: pytest.TestReport) -> str:

@@ -19,14 +19,16 @@ from typing import Any
 
 import pytest
 
+from harness.pytest_plugin.attempts import FLAKY, RERUN
+from harness.pytest_plugin.html_report import OUTCOME_PROPERTY
 from harness.pytest_plugin.plan_run import PlanRun
-from harness.pytest_plugin.recovery import is_infrastructure_error
 from harness.pytest_plugin.progress_estimate import CaseEnd, ProgressEstimate, progress_line
+from harness.pytest_plugin.recovery import is_infrastructure_error
 from harness.results.case_durations import case_durations, case_key, previous_run
 
 PLUGIN_NAME = "miot-progress"
 # the worst outcome of a case's phases (setup, call, teardown) is the case's
-_SEVERITY = ("passed", "skipped", "failed", "error")
+_SEVERITY = ("passed", "skipped", FLAKY, "failed", "error")
 
 
 class ProgressLines:
@@ -63,6 +65,8 @@ class ProgressLines:
         self._workers -= 1  # a worker that crashed and is replaced counts once
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.outcome == RERUN:  # the case goes on with its next attempt
+            return
         outcome, duration_s = self._cases.get(report.nodeid, ("passed", 0.0))
         phase_outcome = _outcome_of(report)
         if _SEVERITY.index(phase_outcome) > _SEVERITY.index(outcome):
@@ -96,6 +100,8 @@ class ProgressLines:
 
 
 def _outcome_of(report: pytest.TestReport) -> str:
+    if (OUTCOME_PROPERTY, FLAKY) in report.user_properties:
+        return FLAKY
     if report.skipped:
         return "skipped"
     if report.failed:
