@@ -140,7 +140,7 @@ def report(args: argparse.Namespace) -> int:
         lang = check_lang(args.lang)
     except ValueError as error:
         raise UserError(f"miot report: {error}") from None
-    written = write_cross_run_report(args.run_dirs, args.output, lang=lang)
+    written = write_cross_run_report(args.run_dirs, args.output, lang=lang, baseline_dirs=args.baseline)
     print(f"miot: report: {written}")
     return 0
 
@@ -330,6 +330,14 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     report_parser.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR", help="results/<run_id>")
     report_parser.add_argument("-o", "--output", type=Path, required=True, help="HTML file to write")
     report_parser.add_argument("--lang", default="en", help="en or zh (default en)")
+    report_parser.add_argument(
+        "--baseline",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="RUN",
+        help="also compare the runs with these baseline runs, as `miot compare` does (default settings)",
+    )
     report_parser.set_defaults(command=report)
 
 

@@ -19,6 +19,8 @@ import pandas as pd
 
 from harness.kpi import format_value
 from harness.metrics import UNITS
+from harness.report.compare import Comparison
+from harness.report.compare_table import COMPARE_TABLE_CSS, comparison_table_html, verdict_line
 from harness.report.figures import ReportFigure
 from harness.report.indicator_families import FAMILIES
 from harness.report.kpi_table import KPI_TABLE_CSS
@@ -50,13 +52,20 @@ class Cell:
 
 
 def report_page(
-    runs: Sequence[LoadedRun], table: pd.DataFrame, figures: Sequence[ReportFigure], *, lang: Lang
+    runs: Sequence[LoadedRun],
+    table: pd.DataFrame,
+    figures: Sequence[ReportFigure],
+    *,
+    lang: Lang,
+    comparison: Comparison | None = None,
 ) -> str:
+    """The page; with `comparison` (the runs against a baseline, `miot report --baseline`) its table too."""
     title = label("report_title", lang)
     body = [
         f"<h1>{_e(title)}</h1>",
         _runs_section(runs, lang),
         _tables_section(table, lang),
+        *([] if comparison is None else [_comparison_section(comparison, lang)]),
         _figures_section(figures, lang),
     ]
     return (
@@ -64,6 +73,18 @@ def report_page(
         f"<title>{_e(title)}</title>\n<style>\n{PAGE_CSS}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
+    )
+
+
+def _comparison_section(comparison: Comparison, lang: Lang) -> str:
+    """The baseline comparison as `miot compare` prints it (its words, escaped there), and its verdict."""
+    return "\n".join(
+        [
+            f'<h2 id="comparison">{_e(label("comparison", lang))}</h2>',
+            f"<style>{COMPARE_TABLE_CSS}</style>",
+            comparison_table_html(comparison),
+            f'<p class="miot-note">{_e(verdict_line(comparison))}</p>',
+        ]
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from harness.report.compare import CompareSettings, compare_runs
 from harness.report.cross_run_page import report_page
 from harness.report.figures import run_figures
 from harness.report.indicator_tables import indicator_table
@@ -17,11 +18,18 @@ from harness.report.run_set import load_runs
 from harness.results.files import write_bytes_atomic
 
 
-def write_cross_run_report(run_dirs: Sequence[Path], output: Path, *, lang: Lang) -> Path:
-    """Write the report of these runs to `output`; UserError (one line) for a directory that is not a run."""
+def write_cross_run_report(
+    run_dirs: Sequence[Path], output: Path, *, lang: Lang, baseline_dirs: Sequence[Path] = ()
+) -> Path:
+    """Write the report of these runs to `output`, with their comparison against `baseline_dirs` when given
+    (as `miot compare` makes it, default settings); UserError (one line) for a directory that is not a
+    run."""
     run_set = load_runs(run_dirs)
     table = indicator_table(run_set.measurements)
     figures = run_figures([run.path for run in run_set.runs], lang=lang)
-    page = report_page(run_set.runs, table, figures, lang=lang)
+    comparison = (
+        compare_runs(list(baseline_dirs), list(run_dirs), CompareSettings()) if baseline_dirs else None
+    )
+    page = report_page(run_set.runs, table, figures, lang=lang, comparison=comparison)
     write_bytes_atomic(Path(output), page.encode("utf-8"))
     return Path(output)

@@ -80,6 +80,7 @@ LABELS: dict[str, dict[Lang, str]] = {
         "（所有探测包的 p95，而非各 p95 的中位数）。结果列统计测试计划对该分组各测试的判定。",
     },
     "indicators": {"en": "Indicators", "zh": "指标"},
+    "comparison": {"en": "Comparison with the baseline", "zh": "与基线的对比"},
     "figures": {"en": "Figures", "zh": "图表"},
     "no_measurements": {"en": "No measurements in these runs.", "zh": "这些批次中没有测量数据。"},
     "family_access": {"en": "Access", "zh": "接入"},

@@ -262,3 +262,20 @@ def test_a_goodput_drop_is_tested_on_the_counted_seconds(tmp_path: Path) -> None
     assert mean.current == pytest.approx(recorded["ul_goodput_mean_kbps"])
     assert mean.verdict is Verdict.REGRESSION
     assert rows["ul_goodput_p10_kbps"].verdict is Verdict.REGRESSION
+
+
+def test_the_cross_run_report_carries_the_comparison_with_a_baseline(
+    tmp_path: Path, baseline: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    current = write_run(tmp_path, "slow", [echo_test(normal_rtts(2, mean_ms=150))])
+    output = tmp_path / "report.html"
+
+    assert main(["report", str(current), "-o", str(output), "--baseline", str(baseline)]) == 0
+    page = output.read_text(encoding="utf-8")
+    assert '<h2 id="comparison">Comparison with the baseline</h2>' in page
+    assert re.search(r'<tr class="[^"]*regression[^"]*">.*rtt_p95_ms', page)
+    assert re.search(r"regression beyond tolerance: .*rtt_p95_ms \(echo@nb-a\)", page)
+
+    plain = tmp_path / "plain.html"
+    assert main(["report", str(current), "-o", str(plain)]) == 0
+    assert 'id="comparison"' not in plain.read_text(encoding="utf-8")
