@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -22,12 +23,14 @@ from harness.rig import load_rig
 CHECKOUT = Path(__file__).resolve().parents[1]
 PLAN_GUIDE = CHECKOUT / "docs/writing-a-plan.md"
 VIRTUAL_RIG = CHECKOUT / "fixtures/rigs/virtual.toml"
-_BLOCK = re.compile(r"```(toml|text)\n# (example|output): ([a-z0-9-]+)\n(.*?)```", re.DOTALL)
+READING_GUIDE = CHECKOUT / "docs/reading-the-report.md"
+_BLOCK = re.compile(r"```(toml|text|sh)\n# (example|output): ([a-z0-9-]+)\n(.*?)```", re.DOTALL)
+_SQL = re.compile(r"```sql\n-- example: duckdb\n(.*?)```", re.DOTALL)
 RUN_TIMEOUT_S = 300
 
 
-def blocks(kind: str) -> dict[str, str]:
-    text = PLAN_GUIDE.read_text(encoding="utf-8")
+def blocks(kind: str, guide: Path = PLAN_GUIDE) -> dict[str, str]:
+    text = guide.read_text(encoding="utf-8")
     return {name: body for _, found, name, body in _BLOCK.findall(text) if found == kind}
 
 
@@ -66,20 +69,49 @@ def test_a_wrong_example_fails_with_the_output_shown(name: str, tmp_path: Path) 
     assert "Traceback" not in completed.stdout + completed.stderr
 
 
-def test_the_first_plan_runs_on_the_virtual_rig_and_passes(tmp_path: Path) -> None:
-    (tmp_path / "my-plan.toml").write_text(blocks("example")["first-plan"], encoding="utf-8")
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The guide's first plan run on the virtual rig into `<tmp>/results` (run id `doc`); the directory
+    holding `results/`, where the commands of docs/reading-the-report.md run."""
+    where = tmp_path_factory.mktemp("doc-run")
+    plan = where / "my-plan.toml"
+    plan.write_text(blocks("example")["first-plan"], encoding="utf-8")
     completed = run_miot(
-        "run",
-        f"--plan={tmp_path / 'my-plan.toml'}",
-        f"--results={tmp_path / 'r'}",
-        "--run-id=doc",
-        cwd=CHECKOUT,
+        "run", f"--plan={plan}", f"--results={where / 'results'}", "--run-id=doc", cwd=CHECKOUT
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    measurements = read_measurements(tmp_path / "r/doc/measurements.csv")
+    return where
+
+
+def test_the_first_plan_runs_on_the_virtual_rig_and_passes(first_run: Path) -> None:
+    measurements = read_measurements(first_run / "results/doc/measurements.csv")
     judged = measurements.dropna(subset=["high"])
     assert set(judged["metric"]) == {"rtt_p50_ms", "loss_pct", "attach_time_p50_s"}
     assert set(judged["outcome"]) <= {"pass", "marginal"}
+
+
+@pytest.mark.parametrize("name", ["report", "compare", "export"])
+def test_the_commands_of_the_results_guide_run(first_run: Path, name: str) -> None:
+    for line in blocks("example", READING_GUIDE)[name].splitlines():
+        program, *args = shlex.split(line)
+        assert program == "miot"
+        completed = run_miot(*args, cwd=first_run)
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        assert "Traceback" not in completed.stderr
+    expected = {"report": ["capability.html", "capability-zh.html"], "compare": [], "export": ["lake/runs"]}
+    assert all((first_run / path).exists() for path in expected[name])
+
+
+def test_the_duckdb_query_of_the_results_guide(first_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    duckdb = pytest.importorskip("duckdb", reason="duckdb is a dev dependency (pip install -e '.[dev]')")
+    monkeypatch.chdir(first_run)
+    if not (first_run / "lake").exists():
+        assert run_miot("export", "results/latest", "--to", "lake", cwd=first_run).returncode == 0
+    query = _SQL.search(READING_GUIDE.read_text(encoding="utf-8"))
+    assert query is not None
+    rows = duckdb.sql(query[1]).fetchall()
+    assert [module for module, _ in rows] == ["nb-ce0"]
+    assert rows[0][1] > 0
 
 
 def procedure_rows() -> dict[str, str]:
