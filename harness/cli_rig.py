@@ -1,5 +1,5 @@
 """glue layer: rig files on the command line: the check every command makes before it starts
-(`checked_rig`), and `miot rig check` (issue 8 item 1; the probes are harness.rig_probe's, the table
+(`checked_rig`), and `miot rig check` (issue 8 item 1; the probes are harness.rig_check's, the table
 harness.rig_check_table's).
 
     miot rig check [RIG] [--rig RIG] [--results DIR] [--timeout-s S]
@@ -64,8 +64,9 @@ def rig_path(args: argparse.Namespace) -> Path:
 def rig_check(args: argparse.Namespace) -> int:
     """Probe everything the rig names; exit 1 when something did not answer."""
     from harness.results import load_id_key
+    from harness.rig_check import probe_rig
     from harness.rig_check_table import check_table
-    from harness.rig_probe import ProbeSettings, ProbeStatus, probe_rig
+    from harness.rig_probe import ProbeSettings, ProbeStatus
 
     if args.timeout_s <= 0:
         raise UserError(f"miot rig check: --timeout-s must be above 0, got {args.timeout_s:g}")

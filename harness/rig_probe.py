@@ -1,13 +1,12 @@
-"""glue layer: `miot rig check`'s probes (issue 8 item 1): every module, power analyzer and the test server
-of a rig asked whether it answers, one `ProbeRow` each, for harness.rig_check_table to print.
+"""glue layer: how `miot rig check` probes (issue 8 item 1): what a probe found (`Findings`, then one
+`ProbeRow`), and `run_probes`, which runs them. The probes themselves are harness.rig_check's (analyzers,
+server) and harness.rig_probe_module's (modules).
 
 Probes run side by side, one daemon thread each, so the check takes as long as its slowest probe, not their
 sum; each probe's own steps have bounded timeouts (harness.rig_probe_module), and `deadline_s` bounds them
 all: a probe still running then (a module whose port blocks an open, a server that accepts and never
 replies) is reported as not answering at the step it was in, and left behind, never waited for.
 
-A probe says what answered and what did not; it does not change what it finds, except for entering the SIM
-PIN the rig names (as a run's bring-up would) so that the PIN is known to work before a run depends on it.
 An error a probe did not expect is re-raised in the caller once every probe has ended (STYLE 5).
 """
 
@@ -18,13 +17,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import partial
 
 from harness.errors import HarnessError
-from harness.power import probe_analyzer
-from harness.rig import Power, Rig, Server, ServerMode
-from harness.server import LocalServer, ServerClient, ServerControl, SessionKind, SessionParams
-from harness.server.client import token_from_environment
 
 RUN_ID = "rig-check"  # how a run that finds a port held by the check names its holder
 # Judgement: a module answers a read command within a second or two (this-machine.md: 0.1-0.2 ms over a pty,
@@ -94,18 +88,6 @@ class Findings:
 Probe = Callable[[Findings], None]
 
 
-def probe_rig(rig: Rig, settings: ProbeSettings) -> list[ProbeRow]:
-    """A row per module, per power analyzer and for the server, in that order, each within the deadline."""
-    from harness.rig_probe_module import probe_module
-
-    probes: list[tuple[Findings, Probe]] = [
-        *((Findings("module", module.id), partial(probe_module, module, settings)) for module in rig.modules),
-        *((Findings("power", power.id), partial(probe_power, power)) for power in rig.power),
-        (Findings("server", rig.server.mode.value), partial(probe_server, rig.server, settings)),
-    ]
-    return run_probes(probes, deadline_s=settings.deadline_s)
-
-
 def run_probes(probes: list[tuple[Findings, Probe]], *, deadline_s: float) -> list[ProbeRow]:
     """Every probe on its own thread; the rows once all ended or the deadline passed."""
     unexpected: list[BaseException] = []
@@ -137,36 +119,6 @@ def run_probes(probes: list[tuple[Findings, Probe]], *, deadline_s: float) -> li
             row = ProbeRow(kind=row.kind, id=row.id, answered=row.answered, failed=(*row.failed, late))
         rows.append(row)
     return rows
-
-
-def probe_power(power: Power, findings: Findings) -> None:
-    """The analyzer's identity (harness.power.probe_analyzer), or that it is opened with its module."""
-    channels = ", ".join(f"{module_id} on {channel}" for module_id, channel in power.channels.items())
-    findings.step = f"{power.analyzer} ({channels})"
-    identity = probe_analyzer(power)
-    found = "opened with its module" if identity is None else f"{identity.model}, {identity.serial}"
-    findings.answered.append(f"{findings.step}: {found}")
-
-
-def probe_server(server: Server, settings: ProbeSettings, findings: Findings) -> None:
-    """A local server started and stopped, or the remote one reached with the rig's token; either way a
-    reflector session opened and closed."""
-    if server.mode is ServerMode.LOCAL:
-        findings.step = f"local server on {server.host}"
-        control: ServerControl = LocalServer(host=server.host)
-        port = server.port
-    else:
-        findings.step = f"token from ${server.token_env}"
-        token = token_from_environment(server.token_env or "", settings.environ)
-        findings.step = f"miot server at {server.host}:{server.port}"
-        control = ServerClient(server.host, server.port, token, timeout_s=settings.timeout_s)
-        port = 0  # the remote server picks its own free port
-    try:
-        session = control.open_session(SessionKind.UDP_REFLECTOR, SessionParams(port=port))
-        control.close_session(session.session_id)
-    finally:
-        control.close()
-    findings.answered.append(f"{findings.step}: reflector session on port {session.port} opened and closed")
 
 
 def first_line(error: BaseException) -> str:
