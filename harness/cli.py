@@ -1,7 +1,7 @@
 """glue layer: the `miot` command.
 
     miot run [--rig R] [--plan P] [--results DIR] [--run-id ID] [-- PYTEST_ARGS...]
-    miot rig check [--rig R]
+    miot rig check [RIG] [--rig R] [--results DIR] [--timeout-s S]                   (harness.cli_rig)
     miot report RUN_DIR... -o report.html [--lang en|zh]
     miot virtual <model> [--tcp PORT] [--rfc2217 PORT] [--<option> VALUE ...]
     miot server [--listen HOST:PORT] [--token-env NAME] [--public]
@@ -40,19 +40,18 @@ from urllib.parse import urlencode
 
 from harness.cli_compare import add_compare
 from harness.cli_export import add_export
-from harness.errors import HarnessError, InputError, UserError, VirtualModuleError
+from harness.cli_rig import DEFAULT_RESULTS, add_rig_argument, add_rig_commands, checked_rig, rig_path
+from harness.errors import InputError, UserError, VirtualModuleError
 from harness.plan import Plan, load_plan, plan_rig_problems
 from harness.results import RunDirectory, new_run_id
-from harness.rig import Rig, load_rig, rig_power_problems
+from harness.rig import Rig
 
 if TYPE_CHECKING:
     from harness.virtual.process import VirtualModuleProcess
 
 EXIT_USER_ERROR = 2
 _PYTEST_USAGE_ERROR = 4
-DEFAULT_RIG = Path("fixtures/rigs/virtual.toml")
 DEFAULT_PLAN = Path("testplans/smoke.toml")
-DEFAULT_RESULTS = Path("results")
 TESTPLANS = Path("testplans")
 
 
@@ -69,7 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Check the inputs, then hand over to pytest on testplans/."""
-    rig = checked_rig(args.rig)
+    rig_file = rig_path(args)
+    rig = checked_rig(rig_file)
     plan = load_plan(args.plan)
     if not args.testplans.is_dir():
         raise UserError(f"no test plan directory {args.testplans}: run miot from the checkout")
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         pytest.main(
             [
                 str(args.testplans),
-                f"--rig={args.rig}",
+                f"--rig={rig_file}",
                 f"--plan={args.plan}",
                 f"--results={args.results}",
                 f"--run-id={run_id}",
@@ -108,27 +108,6 @@ def _parallel_args(plan: Plan, rig: Rig) -> list[str]:
     (each carries its module's xdist_group: harness.pytest_plugin.workers)."""
     used = {module.id for case in plan.cases for module in case.select(rig.modules)}
     return ["-n", str(len(used)), "--dist", "loadgroup"] if len(used) > 1 else []
-
-
-def rig_check(args: argparse.Namespace) -> int:
-    """Check the rig file, then ask each power analyzer who it is: exit 1 when one does not answer."""
-    from harness.power import probe_analyzer
-
-    rig = checked_rig(args.rig)
-    print(f"miot: {args.rig}: rig {rig.name!r} is valid ({len(rig.modules)} module(s))")
-    code = 0
-    for power in rig.power:
-        channels = ", ".join(f"{module_id} on {channel}" for module_id, channel in power.channels.items())
-        try:
-            identity = probe_analyzer(power)
-            found = "opened with its module" if identity is None else f"{identity.model}, {identity.serial}"
-        except HarnessError as error:
-            found, code = f"did not answer: {error}", 1
-        print(f"miot: power analyzer {power.id!r}: {power.analyzer} ({channels}): {found}")
-    unmeasured = [module_id for module_id in rig.module_ids if rig.power_channel(module_id) is None]
-    if unmeasured:
-        print(f"miot: no current measured for {', '.join(unmeasured)}")
-    return code
 
 
 def report(args: argparse.Namespace) -> int:
@@ -255,24 +234,12 @@ def _print_module(module: VirtualModuleProcess) -> None:
     print("\n".join(lines), flush=True)
 
 
-def checked_rig(path: Path) -> Rig:
-    """Load a rig and check what can be checked without opening anything: port URLs, dialect names and
-    power analyzers with their options."""
-    from harness.dialects import rig_connection_problems
-    from harness.power import analyzer_problems
-
-    rig = load_rig(path)
-    if problems := rig_connection_problems(rig) + rig_power_problems(rig, analyzer_problems):
-        raise InputError(problems)
-    return rig
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="miot", description="Network tests of cellular IoT modules.")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     run_parser = commands.add_parser("run", help="run a test plan on a rig (pytest on testplans/)")
-    _add_rig(run_parser)
+    add_rig_argument(run_parser)
     run_parser.add_argument(
         "--plan", type=Path, default=DEFAULT_PLAN, help=f"plan file (default {DEFAULT_PLAN})"
     )
@@ -288,14 +255,7 @@ def _parser() -> argparse.ArgumentParser:
     run_parser.add_argument("pytest_args", nargs="*", help="passed to pytest after `--`")
     run_parser.set_defaults(command=run)
 
-    rig_parser = commands.add_parser("rig", help="rig files")
-    rig_commands = rig_parser.add_subparsers(required=True, metavar="ACTION")
-    check_parser = rig_commands.add_parser(
-        "check",
-        help="validate a rig file and ask its power analyzers who they are (module ports stay closed)",
-    )
-    _add_rig(check_parser)
-    check_parser.set_defaults(command=rig_check)
+    add_rig_commands(commands)
 
     virtual_parser = commands.add_parser(
         "virtual",
@@ -367,7 +327,3 @@ def _add_server(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--public", action="store_true", help="allow an address outside 127.0.0.0/8 and 198.18.0.0/15"
     )
     server_parser.set_defaults(command=server)
-
-
-def _add_rig(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rig", type=Path, default=DEFAULT_RIG, help=f"rig file (default {DEFAULT_RIG})")

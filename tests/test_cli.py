@@ -40,20 +40,6 @@ def run_args(rig: Path, plan: Path, tmp_path: Path) -> list[str]:
     return ["run", f"--rig={rig}", f"--plan={plan}", f"--results={tmp_path / 'results'}"]
 
 
-def test_rig_check_accepts_the_default_rig(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(CHECKOUT)  # the default --rig is relative to the checkout
-
-    assert main(["rig", "check"]) == 0
-
-    captured = capsys.readouterr()
-    assert captured.err == ""
-    assert "rig 'virtual' is valid (2 module(s))" in captured.out
-    assert "power analyzer 'rail': virtual (nb-ce0 on 1, nb-ce1 on 2): opened with its module" in captured.out
-    assert "no current measured" not in captured.out
-
-
 def test_an_unknown_power_analyzer_is_one_error_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -165,31 +151,3 @@ def test_help_works(argv: list[str], expected: str, capsys: pytest.CaptureFixtur
 
     assert stopped.value.code == 0
     assert expected in capsys.readouterr().out
-
-
-def test_rig_check_shows_each_analyzers_identity_or_why_it_did_not_answer(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from tests.power.fake_scpi import FakeScpi
-
-    instrument = FakeScpi()
-    tables = (
-        '[[power]]\nid = "bench"\nanalyzer = "scpi"\n'
-        f'resource = "{instrument.resource}"\nchannels = {{ nb-ce0 = 1 }}\n'
-        'options = { transport = "socket", timeout_s = 0.5 }\n\n'
-        '[[power]]\nid = "otii"\nanalyzer = "otii"\nresource = "127.0.0.1:1"\nchannels = { nb-ce1 = 1 }\n'
-    )
-    rig_text = VIRTUAL_RIG.read_text(encoding="utf-8")
-    rail = rig_text[rig_text.index("[[power]]") :]
-    rig = copied(VIRTUAL_RIG, tmp_path, (rail, tables))
-    try:
-        assert main(["rig", "check", f"--rig={rig}"]) == 1
-    finally:
-        instrument.close()
-
-    out = capsys.readouterr().out.splitlines()
-    assert "miot: power analyzer 'bench': scpi (nb-ce0 on 1): Keysight Technologies N6705C, MY56000123" in out
-    (otii,) = [line for line in out if "'otii'" in line]
-    assert otii.startswith(
-        "miot: power analyzer 'otii': otii (nb-ce1 on 1): did not answer: Otii 127.0.0.1:1:"
-    )

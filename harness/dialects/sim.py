@@ -20,6 +20,8 @@ the module needs:
    with a note, since a network may count itself an equivalent home PLMN of the SIM (EHPLMN, TS 23.122).
    An IMSI is compared with the PLMN digit by digit, which cannot tell a 2-digit MNC from the first two of a
    3-digit one (the SIM's EF_AD would; harness.sim_card reads SIM files).
+Steps 2 and 3 (`unlock_sim`, `check_iccid`) are also `miot rig check`'s, which probes a module without
+attaching it.
 Where a module answers ERROR to a command its family's manual documents (a virtual module that does not
 model +CGDCONT or +QCGDEFCONT yet), the step is skipped and the report says so in `notes`: never silently.
 """
@@ -43,18 +45,22 @@ CME_SIM_BUSY = 14  # 27.007 §9.2 [S5 Table 5]
 COPS_DEREGISTERED = 2
 
 
+class PinModem(Protocol):
+    """What unlocking a SIM uses of a Modem: its +CPIN state, and the PIN entered."""
+
+    def sim(self) -> SimState: ...
+
+    def enter_pin(self, pin: str) -> None: ...
+
+
 @runtime_checkable
-class SimModem(Protocol):
+class SimModem(PinModem, Protocol):
     """What SIM preparation uses of a Modem (every dialect built on Ts27007Modem has it)."""
 
     @property
     def capabilities(self) -> frozenset[str]: ...
 
     def identity(self) -> Identity: ...
-
-    def sim(self) -> SimState: ...
-
-    def enter_pin(self, pin: str) -> None: ...
 
     def select_sim_slot(self, slot: int) -> None: ...
 
@@ -88,9 +94,9 @@ def prepare_sim(
     notes: list[str] = []
     if sim.slot is not None:
         _select_slot(modem, sim.slot)
-    is_pin_entered = _unlock(modem, sim.pin_env, environ)
+    is_pin_entered = unlock_sim(modem, sim.pin_env, environ)
     identity = modem.identity()
-    _check_iccid(identity.iccid, sim.iccid, notes)
+    check_iccid(identity.iccid, sim.iccid, notes)
     plmn = _plmn_of(sim.operator, notes)
     _undo_stale_selection(modem, plmn, notes)
     apn_to_set, apn = _plan_apn(modem, sim.apn, notes)
@@ -116,7 +122,7 @@ def _select_slot(modem: SimModem, slot: int) -> None:
     modem.select_sim_slot(slot)
 
 
-def _unlock(modem: SimModem, pin_env: str | None, environ: Mapping[str, str]) -> bool:
+def unlock_sim(modem: PinModem, pin_env: str | None, environ: Mapping[str, str]) -> bool:
     """Enter the PIN when the SIM asks for it; True when one was entered."""
     state = modem.sim()
     if state is SimState.READY:
@@ -152,7 +158,7 @@ def _unlock(modem: SimModem, pin_env: str | None, environ: Mapping[str, str]) ->
     return True
 
 
-def _wait_ready(modem: SimModem) -> None:
+def _wait_ready(modem: PinModem) -> None:
     """After the PIN: until +CPIN: READY (a SIM may answer +CME ERROR: 14, busy, for a moment)."""
     deadline = time.monotonic() + SIM_READY_TIMEOUT_S
     state: SimState | None = None
@@ -171,7 +177,8 @@ def _wait_ready(modem: SimModem) -> None:
     )
 
 
-def _check_iccid(iccid: str | None, expected: str | None, notes: list[str]) -> None:
+def check_iccid(iccid: str | None, expected: str | None, notes: list[str]) -> None:
+    """ModemError for an ICCID not the rig's; a note when the rig names one the dialect cannot read."""
     if expected is None:
         return
     if iccid is None:

@@ -14,7 +14,7 @@ import json
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -138,9 +138,10 @@ class ServerClient:
         return result if isinstance(result, dict) else {}
 
 
-def token_from_environment(name: str) -> str:
-    """The token in environment variable `name`; ServerError naming the variable (never a value)."""
-    token = os.environ.get(name, "")
+def token_from_environment(name: str, environ: Mapping[str, str] | None = None) -> str:
+    """The token in environment variable `name` (of os.environ unless `environ` is given); ServerError naming
+    the variable (never a value)."""
+    token = (os.environ if environ is None else environ).get(name, "")
     if not token:
         raise ServerError(f"the test server token variable {name} is not set (or empty)")
     return token

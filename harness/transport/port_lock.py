@@ -43,7 +43,12 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class PortLocked(HarnessError):
-    """The module's port is held by another run (after waiting as long as asked)."""
+    """The module's port is held by another run (after waiting as long as asked); `holder` is who holds it,
+    None when it wrote no holder yet."""
+
+    def __init__(self, message: str, *, holder: Holder | None) -> None:
+        super().__init__(message)
+        self.holder = holder
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,7 +145,8 @@ def _acquire(fd: int, path: Path, key: str, holder: Holder, wait_s: float) -> No
                 held_by = other.describe() if other else "another process (no holder written yet)"
                 raise PortLocked(
                     f"module {holder.module_id}: port {key} is in use by {held_by}; waited {wait_s:g} s "
-                    f"(lock file {path})"
+                    f"(lock file {path})",
+                    holder=other,
                 ) from None
             time.sleep(POLL_S)
 
