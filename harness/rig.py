@@ -1,6 +1,7 @@
 """inputs layer: the rig file, *where* things are (DESIGN "Inputs"; fixtures/rigs/*.toml, README there).
 
-A rig names its modules (port URL, baud rate, dialect, RAT, test SIM), the test server (local, or remote
+A rig names its modules (port URL, baud rate, dialect, RAT, test SIM, reset method, host data interface:
+harness.rig_data_interface), the test server (local, or remote
 with the NAME of the environment variable holding its token), the capture point, the site, and its power
 analyzers. Secrets (SIM PIN, server token) never appear in a rig: only the names of the environment
 variables that hold them.
@@ -38,6 +39,7 @@ from typing import Any
 
 from harness.errors import InputError, Problem
 from harness.rat import Rat
+from harness.rig_data_interface import HostDataInterface
 from harness.table_builder import build, join
 from harness.toml_reader import read_toml
 
@@ -171,6 +173,7 @@ class Module:
     dialect: str = field(default=AUTO_DIALECT, metadata={"pattern": DIALECT_PATTERN})
     sim: Sim | None = None
     reset: Reset = field(default_factory=Reset)
+    data: HostDataInterface | None = None  # `[module.data]`: a real module's host data interface
 
     def problems(self) -> list[tuple[str, str]]:
         if self.port.startswith("/") and not os.path.exists(self.port):

@@ -25,6 +25,7 @@ from harness.rig import (
     rig_port_problems,
     rig_power_problems,
 )
+from harness.rig_data_interface import DEFAULT_ADDRESS_TIMEOUT_S, HostDataInterface
 
 ProblemsOf = Callable[[Callable[[Path], object], Path], list[str]]
 WriteToml = Callable[..., Path]
@@ -312,7 +313,38 @@ def test_dialect_problems_never_ask_about_auto(write_toml: WriteToml) -> None:
     assert asked == ["quectel_nbiot2"]
 
 
-_MODULE_KEYS = {"id", "port", "rat", "baudrate", "dialect", "sim"}
+def test_a_module_names_its_host_data_interface(write_toml: WriteToml) -> None:
+    rig = load_rig(write_toml(MINIMAL + '[module.data]\ninterface = "wwan-rc1"\nsubnet = "10.64.0.0/10"\n'))
+    data = rig.module("nb-ce0").data
+    assert data == HostDataInterface(interface="wwan-rc1", subnet="10.64.0.0/10")
+    assert data.address_timeout_s == DEFAULT_ADDRESS_TIMEOUT_S
+    assert str(data.network) == "10.64.0.0/10"
+    assert load_rig(write_toml(MINIMAL)).module("nb-ce0").data is None
+
+
+@pytest.mark.parametrize(
+    ("lines", "field", "message"),
+    [
+        ('interface = "usb/0"', "interface", "expected a network interface name such as usb0"),
+        ('interface = "enx0123456789abcd"', "interface", "at most 15 characters"),
+        ('interface = ".."', "interface", "expected a network interface name"),
+        ('interface = "usb0"\nsubnet = "10.0.0.1/8"', "subnet", "such as 10.0.0.0/8"),
+        ('interface = "usb0"\nsubnet = "fd00::/8"', "subnet", "expected an IPv4 network"),
+        ('interface = "usb0"\naddress_timeout_s = 0', "address_timeout_s", ">= 1"),
+        ('subnet = "10.0.0.0/8"', "interface", ""),
+        ('interface = "usb0"\nfamily = "ipv6"', "family", ""),
+    ],
+)
+def test_a_bad_data_interface_is_one_line_naming_file_module_and_key(
+    write_toml: WriteToml, problems_of: ProblemsOf, lines: str, field: str, message: str
+) -> None:
+    path = write_toml(MINIMAL + "[module.data]\n" + lines + "\n")
+    (line,) = problems_of(load_rig, path)
+    assert line.startswith(f"{path}: module[0].data.{field}: ")
+    assert message in line
+
+
+_MODULE_KEYS = {"id", "port", "rat", "baudrate", "dialect", "sim", "reset", "data"}
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
