@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+
 import pytest
 
 from harness.rig_probe import Findings, ProbeStatus, run_probes
