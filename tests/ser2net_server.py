@@ -34,20 +34,28 @@ def ser2net_rfc2217(tty_path: str, pid_dir: Path, *, baud: int = 115200) -> Iter
     `rfc2217://127.0.0.1:<port>?ign_set_control` URL and ends ser2net by pid. ser2net sets DTR/RTS with an
     ioctl a pty refuses, and then never answers the client's SET-CONTROL; pyserial's `ign_set_control`
     stops waiting for that answer (a USB serial port answers)."""
-    assert SER2NET is not None
     port = free_tcp_port()
-    config = [
-        "connection: &module",
-        f"  accepter: telnet(rfc2217),tcp,127.0.0.1,{port}",
-        f"  connector: serialdev,{tty_path},{baud}n81,local",
-        "  options:",
-        "    kickolduser: true",
-    ]
+    config = (
+        "connection: &module\n"
+        f"  accepter: telnet(rfc2217),tcp,127.0.0.1,{port}\n"
+        f"  connector: serialdev,{tty_path},{baud}n81,local\n"
+        "  options:\n"
+        "    kickolduser: true\n"
+    )
+    with ser2net_serving(config, port, pid_dir) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def ser2net_serving(config_yaml: str, port: int, pid_dir: Path) -> Iterator[str]:
+    """ser2net run on a YAML configuration (its file in `pid_dir`) whose accepter listens on 127.0.0.1
+    `port`; yields the port's `rfc2217://` URL (with `ign_set_control`) and ends ser2net by pid."""
+    assert SER2NET is not None
+    config_path = pid_dir / f"ser2net-{port}.yaml"
+    config_path.write_text(config_yaml, encoding="utf-8")
     # ser2net deletes its pid file when it ends: never point -P at a shared path (once /dev/null, which then
     # came back as a regular file and broke every program that reads it)
-    args = [SER2NET, "-n", "-u", "-P", str(pid_dir / f"ser2net-{port}.pid")]
-    for line in config:
-        args += ["-Y", line]
+    args = [SER2NET, "-n", "-u", "-P", str(pid_dir / f"ser2net-{port}.pid"), "-c", str(config_path)]
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         _wait_until_listening(port, process)

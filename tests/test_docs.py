@@ -1,7 +1,9 @@
-"""The examples in docs/ are true: every `# example: NAME` TOML block is a plan that loads (or, when an
-`# output: NAME` block follows, fails with exactly that output), the first plan runs on the virtual rig and
-passes, and the procedure table of docs/writing-a-plan.md names every param of every procedure (issue 8
-item 7: each example run in a test)."""
+"""The examples in docs/ are true (issue 8 item 7: each example run in a test).
+
+writing-a-plan.md: every `# example: NAME` plan loads and fits the virtual rig (or, with an `# output:
+NAME` block, fails with exactly that output), the first one runs and passes, and the procedure table names
+every param. reading-the-report.md: its miot commands and DuckDB query run on that run. setting-up-a-rig.md:
+its lab rig is valid but for the device paths this machine lacks, and its ser2net.yaml serves a module."""
 
 from __future__ import annotations
 
@@ -15,10 +17,15 @@ from pathlib import Path
 
 import pytest
 
+from harness.dialects import ConnectOptions, connect, rig_connection_problems
+from harness.errors import InputError
 from harness.plan import load_plan, plan_rig_problems
+from harness.power import analyzer_problems
 from harness.pytest_plugin.cases import plan_problems, procedures_in
 from harness.results import read_measurements
-from harness.rig import load_rig
+from harness.rig import load_rig, rig_power_problems
+from harness.virtual.process import start_virtual_module
+from tests.ser2net_server import free_tcp_port, needs_ser2net, ser2net_serving
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 PLAN_GUIDE = CHECKOUT / "docs/writing-a-plan.md"
@@ -144,3 +151,44 @@ def test_the_procedure_table_names_every_procedure_and_param() -> None:
                     .split(", ")
                 )
                 assert shown == choices, f"{name}.{f.name}"
+
+
+RIG_GUIDE = CHECKOUT / "docs/setting-up-a-rig.md"
+_YAML = re.compile(r"```yaml\n# example: ([a-z0-9-]+)\n(.*?)```", re.DOTALL)
+
+
+def test_the_lab_rig_is_valid_but_for_the_devices_this_machine_lacks(tmp_path: Path) -> None:
+    text = blocks("example", RIG_GUIDE)["lab-rig"]
+    path = tmp_path / "lab.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        load_rig(path)
+    assert [(p.field, p.message.split(" does not exist")[0]) for p in raised.value.problems] == [
+        ("module[0].port", "/dev/miot/nb-1"),
+        ("module[1].port", "/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10KXYZ2-if00-port0"),
+    ]
+    path.write_text(re.sub(r'port = "/dev/[^"]+"', 'port = "/dev/null"', text), encoding="utf-8")
+    rig = load_rig(path)
+    assert [m.id for m in rig.modules] == ["nb-1", "nb-2", "cat1-1"]
+    assert rig_connection_problems(rig) == []
+    assert rig_power_problems(rig, analyzer_problems) == []
+
+
+@needs_ser2net
+@pytest.mark.filterwarnings(r"ignore:set(Daemon|Name)\(\) is deprecated:DeprecationWarning")
+def test_the_ser2net_configuration_serves_a_module(tmp_path: Path) -> None:
+    """The guide's ser2net.yaml, with a virtual module's tty for the device and loopback for the listener."""
+    [config] = [
+        body for name, body in _YAML.findall(RIG_GUIDE.read_text(encoding="utf-8")) if name == "ser2net"
+    ]
+    module = start_virtual_module("virtual://bc660k?attach_s=0")
+    module.go()
+    try:
+        port = free_tcp_port()
+        served = config.replace("/dev/miot/cat1-1", module.tty_path).replace(
+            "tcp,7001", f"tcp,127.0.0.1,{port}"
+        )
+        with ser2net_serving(served, port, tmp_path) as url, connect(url, ConnectOptions()) as link:
+            assert link.modem.identity().model == "Quectel_BC660K-GL"
+    finally:
+        module.stop()
