@@ -49,7 +49,7 @@ def test_a_plan_with_an_unknown_field_is_a_usage_error(plan_tester: PlanTester) 
 
     result = plan_tester.run()
 
-    known = "conditions, description, id, limits, modules, params, rats, repeat, sweep, test"
+    known = "conditions, description, id, limits, modules, params, rats, repeat, retries, sweep, test"
     assert_usage_error(result, f"{plan_tester.plan_path}: case[0].colour: unknown key; known keys: {known}")
     assert not plan_tester.results_path.exists()
 
