@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
                 f"--results={args.results}",
                 f"--run-id={run_id}",
                 f"--rootdir={Path.cwd()}",
+                *([f"--identifiers={args.identifiers}"] if args.identifiers else []),
                 *parallel,
                 *args.pytest_args,
             ]
@@ -250,6 +251,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="one worker process per module, modules side by side (pytest-xdist); a module's cases stay "
         "on its worker, in plan order",
+    )
+    run_parser.add_argument(
+        "--identifiers",
+        choices=("hashed", "clear"),
+        default=None,
+        help="IMEI, IMSI and ICCID in the run's files: hashed with the lab's key (default; env "
+        "MIOT_IDENTIFIERS), or also in clear for the lab's internal use (run.json records which)",
     )
     run_parser.add_argument("--testplans", type=Path, default=TESTPLANS, help=argparse.SUPPRESS)
     run_parser.add_argument("pytest_args", nargs="*", help="passed to pytest after `--`")

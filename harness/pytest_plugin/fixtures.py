@@ -118,6 +118,7 @@ def plan_run(request: pytest.FixtureRequest) -> PlanRun:
 def modem_pool(request: pytest.FixtureRequest, plan_run: PlanRun) -> Iterator[ModemPool]:
     pool = ModemPool(
         id_key=plan_run.id_key,
+        identifiers=plan_run.identifiers,
         run_id=plan_run.run_dir.run_id,
         lock_wait_s=settings.seconds(request.config, "lock_wait_s"),
     )
