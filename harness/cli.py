@@ -43,6 +43,7 @@ from harness.cli_export import add_export
 from harness.cli_rig import DEFAULT_RESULTS, add_rig_argument, add_rig_commands, checked_rig, rig_path
 from harness.errors import InputError, UserError, VirtualModuleError
 from harness.plan import Plan, load_plan, plan_rig_problems
+from harness.probe import HEADERS_SNAPLEN_BYTES
 from harness.results import RunDirectory, new_run_id
 from harness.rig import Rig
 
@@ -183,6 +184,7 @@ def server(args: argparse.Namespace) -> int:
             host=host,
             capture_dir=args.capture_dir,
             capture_interface=args.capture_interface,
+            capture_snaplen_bytes=HEADERS_SNAPLEN_BYTES if args.capture_payload == "headers" else None,
             is_public_allowed=args.public,
         )
         with ControlListener(sessions, host=host, port=port, token=token) as listener:
@@ -331,6 +333,13 @@ def _add_server(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     server_parser.add_argument("--capture-dir", type=Path, default=None, help="where session pcaps go")
     server_parser.add_argument("--capture-interface", default=None, help="interface to capture on")
+    server_parser.add_argument(
+        "--capture-payload",
+        choices=("whole", "headers"),
+        default="whole",
+        help=f"keep whole packets (default), or their headers and probe header only ({HEADERS_SNAPLEN_BYTES} "
+        "bytes each), as a rig's [capture] payload",
+    )
     server_parser.add_argument(
         "--public", action="store_true", help="allow an address outside 127.0.0.0/8 and 198.18.0.0/15"
     )
