@@ -1,7 +1,8 @@
 """IMEI, IMSI and ICCID in a plan run's files (issue 8 item 6): a run of the access procedures on two virtual
 modules of different dialects (BC660K: +QCCID, ML307R: +MCCID) is scanned, every file of its run directory
-and of its export, for the modules' clear values, which harness.virtual derives from the port URL. None is
-found by default (run.json, at.log, junit.xml, report.html, events.jsonl, Parquet all carry hashes); with
+and of what is made of it (export, cross-run report, comparison), and the output, for the modules' clear
+values, which harness.virtual derives from the port URL. None is found by default (run.json, at.log,
+junit.xml, report.html, events.jsonl, Parquet all carry hashes); with
 `--identifiers clear` run.json says so and keeps them."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandas.core.arrays.arrow.extension_types  # noqa: F401
 import pyarrow.parquet as pq
 import pytest
 
+from harness.cli import main
 from harness.results.export import export_runs
 from harness.results.identifiers import IdentifierMode, hash_identifier, load_id_key
 from harness.virtual.options import parse_virtual_url
@@ -84,8 +86,8 @@ def access_run(plan_tester: PlanTester) -> PlanTester:
     return plan_tester
 
 
-def test_no_file_of_a_run_or_its_export_holds_a_clear_identifier(
-    access_run: PlanTester, tmp_path: Path
+def test_no_file_of_a_run_or_what_is_made_of_it_holds_a_clear_identifier(
+    access_run: PlanTester, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     access_run.write_plan(PASSING + FAILING)
 
@@ -93,12 +95,14 @@ def test_no_file_of_a_run_or_its_export_holds_a_clear_identifier(
 
     result.assert_outcomes(passed=2, failed=1)
     run_dir = access_run.run_dir.path
-    export = tmp_path / "export"
-    export_runs([run_dir], export)
+    made = tmp_path / "made"
+    export_runs([run_dir], made / "export")
+    assert main(["report", str(run_dir), "-o", str(made / "report.html")]) == 0
+    assert main(["compare", str(run_dir), str(run_dir), "-o", str(made / "compare.html")]) == 0
     values = [v for module_values in clear_values().values() for v in module_values]
-    output = result.stdout.str() + result.stderr.str()
+    output = result.stdout.str() + result.stderr.str() + capsys.readouterr().out
     assert files_holding(run_dir, values) == []
-    assert files_holding(export, values) == []
+    assert files_holding(made, values) == []
     assert [v for v in values if v in output] == []
     # what is there instead: the keyed hashes, the same in run.json and in the module's at.log
     record = access_run.run_record()
