@@ -24,7 +24,7 @@ from pandas.api.types import is_datetime64_any_dtype
 
 from harness.kpi import OUTCOME_SEVERITY
 from harness.results.run_reader import RunContents, read_file
-from harness.results.run_record import ModuleRecord
+from harness.results.run_record import CLEAR_IDENTIFIER_FIELDS, ModuleRecord
 from harness.results.samples import read_samples
 
 # run.json's outcome_counts names: the KPI outcomes and the cases that reached no verdict
@@ -64,11 +64,8 @@ def runs_table(run: RunContents) -> pd.DataFrame:
     return typed_frame([row], dtypes | dict.fromkeys([c for c in row if c.startswith("cases_")], "int64"))
 
 
-_CLEAR_IDENTIFIER_FIELDS = ("imei", "imsi", "iccid")
-
-
 def modules_table(run: RunContents) -> pd.DataFrame:
-    columns = [name for name in ModuleRecord.__dataclass_fields__ if name not in _CLEAR_IDENTIFIER_FIELDS]
+    columns = [name for name in ModuleRecord.__dataclass_fields__ if name not in CLEAR_IDENTIFIER_FIELDS]
     rows = [{"run_id": run.run_id} | {c: getattr(m, c) for c in columns} for m in run.record.modules]
     frame = typed_frame(rows, dict.fromkeys(["run_id", *columns], "string"))
     return frame.rename(columns={"module_id": "module"})

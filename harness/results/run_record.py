@@ -129,8 +129,14 @@ def _encode_file(ref: FileRef | None) -> dict[str, object] | None:
     return None if ref is None else {"path": ref.path, "sha256": ref.sha256}
 
 
+CLEAR_IDENTIFIER_FIELDS = ("imei", "imsi", "iccid")
+
+
 def encode_module_record(module: ModuleRecord) -> dict[str, object]:
-    return {name: getattr(module, name) for name in ModuleRecord.__dataclass_fields__}
+    """Every field, but the clear identifiers only where a run keeps them: a hashed run's run.json has no
+    `imei` key at all, so nobody reads a null there as "no IMEI"."""
+    encoded = {name: getattr(module, name) for name in ModuleRecord.__dataclass_fields__}
+    return {k: v for k, v in encoded.items() if v is not None or k not in CLEAR_IDENTIFIER_FIELDS}
 
 
 def _encode_site(site: SiteRecord) -> dict[str, object]:

@@ -120,6 +120,7 @@ def test_a_run_json_without_the_mode_was_hashed(tmp_path: Path) -> None:
     write_run_record(path, started_record(tmp_path))
     document = json.loads(path.read_text())
     assert document.pop("identifiers") == "hashed"
+    assert "imei" not in document["modules"][0]
     path.write_text(json.dumps(document))
 
     assert read_run_record(path).identifiers is IdentifierMode.HASHED
