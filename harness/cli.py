@@ -43,6 +43,7 @@ from harness.cli_export import add_export
 from harness.cli_rig import DEFAULT_RESULTS, add_rig_argument, add_rig_commands, checked_rig, rig_path
 from harness.errors import InputError, UserError, VirtualModuleError
 from harness.plan import Plan, load_plan, plan_rig_problems
+from harness.probe import HEADERS_SNAPLEN_BYTES
 from harness.results import RunDirectory, new_run_id
 from harness.rig import Rig
 
@@ -90,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
                 f"--results={args.results}",
                 f"--run-id={run_id}",
                 f"--rootdir={Path.cwd()}",
+                *([f"--identifiers={args.identifiers}"] if args.identifiers else []),
                 *parallel,
                 *args.pytest_args,
             ]
@@ -182,6 +184,7 @@ def server(args: argparse.Namespace) -> int:
             host=host,
             capture_dir=args.capture_dir,
             capture_interface=args.capture_interface,
+            capture_snaplen_bytes=HEADERS_SNAPLEN_BYTES if args.capture_payload == "headers" else None,
             is_public_allowed=args.public,
         )
         with ControlListener(sessions, host=host, port=port, token=token) as listener:
@@ -250,6 +253,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="one worker process per module, modules side by side (pytest-xdist); a module's cases stay "
         "on its worker, in plan order",
+    )
+    run_parser.add_argument(
+        "--identifiers",
+        choices=("hashed", "clear"),
+        default=None,
+        help="IMEI, IMSI and ICCID in the run's files: hashed with the lab's key (default; env "
+        "MIOT_IDENTIFIERS), or also in clear for the lab's internal use (run.json records which)",
     )
     run_parser.add_argument("--testplans", type=Path, default=TESTPLANS, help=argparse.SUPPRESS)
     run_parser.add_argument("pytest_args", nargs="*", help="passed to pytest after `--`")
@@ -323,6 +333,13 @@ def _add_server(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     server_parser.add_argument("--capture-dir", type=Path, default=None, help="where session pcaps go")
     server_parser.add_argument("--capture-interface", default=None, help="interface to capture on")
+    server_parser.add_argument(
+        "--capture-payload",
+        choices=("whole", "headers"),
+        default="whole",
+        help=f"keep whole packets (default), or their headers and probe header only ({HEADERS_SNAPLEN_BYTES} "
+        "bytes each), as a rig's [capture] payload",
+    )
     server_parser.add_argument(
         "--public", action="store_true", help="allow an address outside 127.0.0.0/8 and 198.18.0.0/15"
     )

@@ -26,6 +26,11 @@ VERSION = 1
 FLAG_REFLECTED = 0x01
 HEADER = struct.Struct(">2sBBIQQQ")
 HEADER_BYTES = HEADER.size  # 32
+# What a capture cut to headers keeps of each packet (rig [capture] payload = "headers"; tcpdump -s): the
+# longest link header harness.capture.pcap_table decodes (Linux SLL2, 20 bytes), an IPv4 header with every
+# option (60, RFC 791 §3.1), then a TCP header with every option (60, RFC 9293 §3.1) or UDP's 8 and this
+# header. Every field the harness reads from a pcap survives; user payload past it does not.
+HEADERS_SNAPLEN_BYTES = 20 + 60 + max(60, 8 + HEADER_BYTES)  # 140
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

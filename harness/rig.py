@@ -38,6 +38,7 @@ from types import MappingProxyType
 from typing import Any
 
 from harness.errors import InputError, Problem
+from harness.probe import HEADERS_SNAPLEN_BYTES
 from harness.rat import Rat
 from harness.rig_data_interface import HostDataInterface
 from harness.table_builder import build, join
@@ -117,10 +118,46 @@ class Server:
         return found
 
 
+class CapturePayload(StrEnum):
+    """How much of each packet a capture keeps: all of it, or its headers (HEADERS_SNAPLEN_BYTES)."""
+
+    WHOLE = "whole"
+    HEADERS = "headers"
+
+
+# tcpdump's default and largest snap length (tcpdump(1) -s: 262144 bytes)
+MAX_SNAPLEN_BYTES = 262_144
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Capture:
+    """Where packets are captured, and how much of each: `payload = "headers"` keeps the headers and the
+    harness's probe header only (harness.probe.HEADERS_SNAPLEN_BYTES), so a pcap carries no user data;
+    `snaplen_bytes` sets the cut itself, never below that (the probe header is what the analysis reads)."""
+
     point: CapturePoint = CapturePoint.SERVER
     interface: str | None = field(default=None, metadata={"pattern": r"\S+"})
+    payload: CapturePayload = CapturePayload.WHOLE
+    snaplen_bytes: int | None = field(
+        default=None,
+        metadata={
+            "min": HEADERS_SNAPLEN_BYTES,
+            "max": MAX_SNAPLEN_BYTES,
+            "doc": f"bytes kept of each packet, {HEADERS_SNAPLEN_BYTES} (headers) to {MAX_SNAPLEN_BYTES}",
+        },
+    )
+
+    def problems(self) -> list[tuple[str, str]]:
+        if self.snaplen_bytes is not None and self.payload is CapturePayload.HEADERS:
+            return [("snaplen_bytes", 'give snaplen_bytes or payload = "headers", not both')]
+        return []
+
+    @property
+    def kept_bytes(self) -> int | None:
+        """The snap length captures use (tcpdump -s); None keeps whole packets."""
+        if self.payload is CapturePayload.HEADERS:
+            return HEADERS_SNAPLEN_BYTES
+        return self.snaplen_bytes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,6 +14,12 @@ In line text, a backslash is written `\\\\` and a control character `\\xNN`, so 
 Secrets never reach a transcript: the arguments of AT+CPIN=, AT+CLCK= and AT+CPWD= (TS 27.007 §8.3, §7.4,
 §7.5) and of every command marked secret become `<redacted>` (redact_command). `<redacted>` in a recorded
 line stands for any text when a replay compares what is written with it (matches_recorded).
+
+IMEI, IMSI and ICCID are written as their keyed hash, `h:` and 16 hex digits (harness.at.identifier_redaction,
+harness.results.identifiers), unless a run keeps them in clear. A replay answers each with a stand-in number
+derived from the hash (stand_in_identifiers): 19 digits after an ICCID prefix (an ICCID has 18 to 20, ITU-T
+E.118), else 15 (an IMEI; an IMSI has at most 15, TS 23.003 §2.2), so a module replayed from a hashed
+transcript still reads its identity, the same on every replay and never the original value.
 """
 
 from __future__ import annotations
@@ -30,6 +36,10 @@ REDACTED = "<redacted>"
 SECRET_COMMANDS: tuple[str, ...] = ("AT+CPIN=", "AT+CLCK=", "AT+CPWD=")
 
 _ENTRY = re.compile(r"^\+(\d+\.\d+)s (>>|<<|>|<) ?(.*)$")
+_HASHED_IDENTIFIER = re.compile(r"(?<![0-9A-Za-z])h:([0-9a-f]{16})(?![0-9A-Za-z])")
+_ICCID_PREFIXES = ("+CCID", "+QCCID", "+ICCID", "+NCCID", "%XICCID", "+MCCID")
+_ICCID_STAND_IN_DIGITS = 19
+_STAND_IN_DIGITS = 15
 _ESCAPED = re.compile(r"[\x00-\x1f\x7f\\]")
 _ESCAPE = re.compile(r"\\(\\|x[0-9a-fA-F]{2})")
 
@@ -69,6 +79,16 @@ def matches_recorded(recorded: str, written: str) -> bool:
         return recorded == written
     pattern = ".*".join(re.escape(part) for part in recorded.split(REDACTED))
     return re.fullmatch(pattern, written, re.DOTALL) is not None
+
+
+def stand_in_identifiers(line: str) -> str:
+    """A recorded line with each hashed identifier replaced by its stand-in number (module docstring)."""
+    if "h:" not in line:  # nearly every line
+        return line
+    is_iccid = line.lstrip().upper().startswith(_ICCID_PREFIXES)
+    digits = _ICCID_STAND_IN_DIGITS if is_iccid else _STAND_IN_DIGITS
+    # 64 bits are at most 20 decimal digits: the leading ones, zero-padded, vary with the hash
+    return _HASHED_IDENTIFIER.sub(lambda m: f"{int(m[1], 16):020d}"[:digits], line)
 
 
 def escape_text(text: str) -> str:

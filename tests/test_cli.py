@@ -91,6 +91,21 @@ def test_run_checks_the_rig_before_anything_starts(
     assert not (tmp_path / "results").exists()
 
 
+@pytest.mark.parametrize(
+    ("given", "passed"), [([], []), (["--identifiers", "clear"], ["--identifiers=clear"])]
+)
+def test_run_hands_the_identifiers_setting_to_pytest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: list[str], passed: list[str]
+) -> None:
+    seen: list[list[str]] = []
+    monkeypatch.setattr(pytest, "main", lambda args: seen.append(args) or 0)
+
+    assert main([*run_args(VIRTUAL_RIG, SMOKE_PLAN, tmp_path), *given]) == 0
+
+    (args,) = seen
+    assert [arg for arg in args if arg.startswith("--identifiers")] == passed
+
+
 def test_a_missing_plan_is_one_error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     plan = tmp_path / "absent.toml"
 

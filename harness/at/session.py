@@ -34,6 +34,7 @@ from serial import SerialException
 from harness.at.command import check_command
 from harness.at.exchange import ATResponse, Urc
 from harness.at.framing import DataRule, FinalKind
+from harness.at.identifier_redaction import IdentifierHash
 from harness.at.reader import PortInput, ReaderThread, ReadTurn
 from harness.at.reader import SerialPort as SerialPort  # public through harness.at, defined with the reader
 from harness.at.routing import LineRouter, PendingCommand
@@ -56,10 +57,13 @@ class ATSession:
         default_timeout_s: float = 5.0,
         transcript_path: str | Path | None = None,
         urc_backlog_size: int = 256,
+        identifier_hash: IdentifierHash | None = None,
     ) -> None:
+        """`identifier_hash` replaces IMEI, IMSI and ICCID in the transcript (None: kept in clear); what
+        send() returns keeps the real values."""
         self._port = port
         self._default_timeout_s = default_timeout_s
-        self._transcript = Transcript(transcript_path)
+        self._transcript = Transcript(transcript_path, identifier_hash=identifier_hash)
         self._urcs = UrcRouter(backlog_size=urc_backlog_size)
         self._router = LineRouter(urcs=self._urcs, transcript=self._transcript)
         self._lock = threading.Lock()

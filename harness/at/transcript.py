@@ -2,7 +2,8 @@
 `replay://` reads, is harness.transcript_grammar; its names are re-exported here.
 
 Every entry goes to the file with one write() as it happens (no buffer in this process), so a killed run
-keeps its transcript. Secrets never reach the file or the in-memory tail (redact_command).
+keeps its transcript. Secrets never reach the file or the in-memory tail (redact_command), nor do IMEI, IMSI
+and ICCID when the transcript is given an identifier hash (identifier_redaction.py: each becomes its hash).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
 
+from harness.at.identifier_redaction import IdentifierHash, IdentifierRedactor
 from harness.transcript_grammar import (
     REDACTED,
     SECRET_COMMANDS,
@@ -54,8 +56,17 @@ class Transcript:
     """Writes the transcript of one session to a file (or memory only) and keeps a bounded tail for error
     messages. Thread-safe: the reader thread and the caller both write to it."""
 
-    def __init__(self, path: str | Path | None = None, *, tail_entries: int = TAIL_ENTRIES) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        tail_entries: int = TAIL_ENTRIES,
+        identifier_hash: IdentifierHash | None = None,
+    ) -> None:
+        """`identifier_hash`: what replaces an IMEI, IMSI or ICCID in the file, the tail and redact()'s
+        text; None keeps them in clear."""
         self._lock = threading.Lock()
+        self._identifiers = None if identifier_hash is None else IdentifierRedactor(identifier_hash)
         self._path = Path(path) if path is not None else None
         self._fd: int | None = None
         # (t_s, text) of lines read, for error messages: what recent_lines needs and nothing more.
@@ -98,15 +109,21 @@ class Transcript:
             self._secret_head_chars = max(self._secret_head_chars, len(prefix))
 
     def redact(self, text: str, *, is_secret: bool = False) -> str:
-        """The text as this transcript writes it: redact_command with the secret prefixes added here."""
+        """The text as this transcript writes it: redact_command with the secret prefixes added here, and
+        the identifiers seen so far hidden."""
         # Every line read and written passes here: the common case (nothing secret) costs one startswith.
         if is_secret or text[: self._secret_head_chars].upper().startswith(self._secret_heads):
-            return redact_command(text, is_secret=is_secret, secret_prefixes=self._secret_prefixes)
-        return text
+            text = redact_command(text, is_secret=is_secret, secret_prefixes=self._secret_prefixes)
+        return text if self._identifiers is None else self._identifiers.hide_known(text)
 
     def record_line(self, direction: Direction, text: str, *, t_s: float, is_secret: bool = False) -> None:
         text = self.redact(text, is_secret=is_secret)
         with self._lock:
+            if self._identifiers is not None:
+                if direction is Direction.READ:
+                    text = self._identifiers.redact_read(text)
+                else:
+                    text = self._identifiers.redact_written(text)
             if direction is Direction.READ:
                 self._tail.append((t_s, text))
             if self._fd is not None:
@@ -122,6 +139,8 @@ class Transcript:
 
     def note(self, text: str) -> None:
         """A `#` comment line (what the session saw happen: a timeout, a lost port)."""
+        if self._identifiers is not None:
+            text = self._identifiers.hide_known(text)
         with self._lock:
             self._write(f"# {escape_text(text)}")
 

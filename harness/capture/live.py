@@ -58,12 +58,14 @@ _COUNTERS = {
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CaptureSpec:
     """Where to capture: `interface` (in network namespace `namespace`, None for this one) with a BPF
-    filter (pcap-filter(7)) that keeps the session's traffic."""
+    filter (pcap-filter(7)) that keeps the session's traffic, and how much of each packet to keep."""
 
     point: str
     interface: str
     bpf: str
     namespace: str | None = None
+    # bytes kept of each packet (tcpdump -s; rig [capture] payload/snaplen_bytes); None: whole packets
+    snaplen_bytes: int | None = None
 
 
 @dataclass(slots=True)
@@ -129,6 +131,8 @@ class _Tcpdump:
     def __init__(self, spec: CaptureSpec, path: Path) -> None:
         self._spec = spec
         command = ["tcpdump", "-i", spec.interface, "-w", str(path), "-Z", "root", "-n"]
+        if spec.snaplen_bytes is not None:
+            command += ["-s", str(spec.snaplen_bytes)]
         command += ["-B", str(_BUFFER_KIB), spec.bpf]
         if spec.namespace is not None:
             command = ["ip", "netns", "exec", spec.namespace, *command]

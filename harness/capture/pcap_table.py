@@ -102,6 +102,29 @@ def pcap_table(path: Path) -> pd.DataFrame:
     return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PcapFileHeader:
+    """What a pcap's global header says: its link type, and the snap length it was captured with (the
+    bytes kept of each packet, tcpdump -s) with the link header bytes before IP (None for an unknown link)."""
+
+    linktype: int
+    snaplen_bytes: int
+    link_header_bytes: int | None
+
+
+def read_file_header(path: Path) -> PcapFileHeader:
+    """The global header of a pcap file; CaptureError for a file that is not classic pcap."""
+    data = np.fromfile(path, dtype=np.uint8, count=_GLOBAL_HEADER_BYTES)
+    if len(data) < _GLOBAL_HEADER_BYTES:
+        raise CaptureError(f"{path} is too short for a pcap file ({len(data)} bytes)")
+    is_little, _, linktype = _global_header(data, path)
+    (snaplen,) = struct.unpack_from("<I" if is_little else ">I", data.data, 16)
+    link = _LINK_LAYERS.get(linktype)
+    return PcapFileHeader(
+        linktype=linktype, snaplen_bytes=snaplen, link_header_bytes=None if link is None else link[0]
+    )
+
+
 def _global_header(data: Bytes, path: Path) -> tuple[bool, float, int]:
     (magic,) = struct.unpack_from("<I", data.data, 0)
     if magic == _PCAPNG_MAGIC:

@@ -20,6 +20,7 @@ from typing import cast
 import serial
 
 from harness.at import ATCommandError, ATSession, ATTimeout, SerialPort
+from harness.at.identifier_redaction import IdentifierHash
 from harness.dialects.detection import AUTO, check_dialect, detect, open_modem
 from harness.dialects.modem import Modem
 from harness.errors import ModemError, Problem
@@ -41,6 +42,8 @@ class ConnectOptions:
     dialect: str = AUTO
     baudrate: int = 115200
     transcript_path: Path | None = None
+    # what replaces IMEI, IMSI and ICCID in the transcript; None keeps them in clear
+    identifier_hash: IdentifierHash | None = None
     ready_timeout_s: float = READY_TIMEOUT_S
     default_timeout_s: float = 5.0
 
@@ -88,6 +91,7 @@ def link_port(port: serial.SerialBase, options: ConnectOptions) -> ModemLink:
         cast(SerialPort, port),
         default_timeout_s=options.default_timeout_s,
         transcript_path=options.transcript_path,
+        identifier_hash=options.identifier_hash,
     ).open()
     try:
         wait_until_responsive(session, options.ready_timeout_s)

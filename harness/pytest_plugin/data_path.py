@@ -23,6 +23,7 @@ from harness.dialects import DATA_INTERFACE, DataCallControl, Modem
 from harness.errors import HarnessError
 from harness.pytest_plugin.cases import CaseRun
 from harness.pytest_plugin.modems import ModemPool
+from harness.pytest_plugin.plan_run import PlanRun
 from harness.server import ServerControl
 from harness.server.iperf import iperf3_problem
 from harness.server.namespaced import NamespacedServer
@@ -45,9 +46,14 @@ class HostDataPath:
 
 @pytest.fixture
 def host_data_path(
-    request: pytest.FixtureRequest, modem_pool: ModemPool, case: CaseRun, registered_modem: Modem
+    request: pytest.FixtureRequest,
+    plan_run: PlanRun,
+    modem_pool: ModemPool,
+    case: CaseRun,
+    registered_modem: Modem,
 ) -> Iterator[HostDataPath]:
     ends = _ends_or_skip(modem_pool, case, registered_modem)
+    snaplen_bytes = plan_run.rig.capture.kept_bytes
     assert isinstance(registered_modem, DataCallControl)  # _ends_or_skip skipped otherwise
     server: ServerControl | None = None
     try:
@@ -59,7 +65,9 @@ def host_data_path(
             # path (the virtual rig's plan test) reaches it once the call is up
             server = request.getfixturevalue("server")
         else:
-            server = NamespacedServer(ends.server_end.namespace, host=ends.server_end.address)
+            server = NamespacedServer(
+                ends.server_end.namespace, host=ends.server_end.address, capture_snaplen_bytes=snaplen_bytes
+            )
     except HarnessError as error:
         with contextlib.suppress(HarnessError):  # the error that stopped the bring-up is the one to see
             registered_modem.disconnect_data()
@@ -67,7 +75,9 @@ def host_data_path(
     assert server is not None
     try:
         yield HostDataPath(
-            host=HostPath(address=host_address, interface=ends.host_interface),
+            host=HostPath(
+                address=host_address, interface=ends.host_interface, capture_snaplen_bytes=snaplen_bytes
+            ),
             server=server,
             session_clock=session_clock_of(registered_modem),
         )

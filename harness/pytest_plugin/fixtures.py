@@ -118,6 +118,7 @@ def plan_run(request: pytest.FixtureRequest) -> PlanRun:
 def modem_pool(request: pytest.FixtureRequest, plan_run: PlanRun) -> Iterator[ModemPool]:
     pool = ModemPool(
         id_key=plan_run.id_key,
+        identifiers=plan_run.identifiers,
         run_id=plan_run.run_dir.run_id,
         lock_wait_s=settings.seconds(request.config, "lock_wait_s"),
     )
@@ -215,7 +216,9 @@ def server(plan_run: PlanRun) -> Iterator[ServerControl]:
     setting = plan_run.rig.server
     try:
         if setting.mode is ServerMode.LOCAL:
-            control: ServerControl = LocalServer(host=setting.host)
+            control: ServerControl = LocalServer(
+                host=setting.host, capture_snaplen_bytes=plan_run.rig.capture.kept_bytes
+            )
         else:
             token = token_from_environment(setting.token_env or "")
             control = ServerClient(setting.host, setting.port, token)
@@ -289,7 +292,9 @@ def capture(
             _note(request.node, f"capture at {point} was off ({reason}): endpoint figures only")
             yield None
             return
-        spec = CaptureSpec(point=point, interface=setting.interface or "lo", bpf=bpf)
+        spec = CaptureSpec(
+            point=point, interface=setting.interface or "lo", bpf=bpf, snaplen_bytes=setting.kept_bytes
+        )
         with start_capture(spec, evidence.dir / f"capture-{point}.pcap") as record:
             yield record
         _capture_done(plan_run, case, record)
@@ -317,6 +322,7 @@ def _capture_done(run: PlanRun, case: CaseRun, record: CaptureRecord) -> None:
         "capture",
         point=record.spec.point,
         pcap=record.path.name,
+        snaplen_bytes=record.spec.snaplen_bytes,
         packets=record.packets,
         received_by_filter=record.received_by_filter,
         dropped_by_kernel=record.dropped_by_kernel,

@@ -24,12 +24,14 @@ from pathlib import Path
 
 import serial
 
+from harness.at.identifier_redaction import normalised
 from harness.dialects import ConnectOptions, Modem, ModemLink, connect
 from harness.dialects.module_health import ModuleFault, RebootWatch, diagnose, ready_urc_of
 from harness.dialects.module_recovery import recover_link
 from harness.dialects.sim import SimModem, SimReport, prepare_sim
 from harness.errors import HarnessError, ModemError
 from harness.results import ModuleRecord, hash_identifier
+from harness.results.identifiers import IdentifierMode
 from harness.rig import Module
 from harness.transport.port_lock import hold_port, this_holder
 
@@ -51,10 +53,12 @@ class ModemPool:
         *,
         id_key: bytes,
         run_id: str,
+        identifiers: IdentifierMode = IdentifierMode.HASHED,
         lock_wait_s: float = 0.0,
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self._id_key = id_key
+        self._identifiers = identifiers
         self._run_id = run_id
         self._lock_wait_s = lock_wait_s
         self._environ = os.environ if environ is None else environ
@@ -83,7 +87,7 @@ class ModemPool:
                 self._port_locks.enter_context(
                     hold_port(module.port, this_holder(self._run_id, module.id), wait_s=self._lock_wait_s)
                 )
-                link = connect(module.port, _options(module, at_log))
+                link = connect(module.port, self._options(module, at_log))
                 try:
                     record = self._bring_up(module, link)
                 except BaseException:
@@ -117,7 +121,9 @@ class ModemPool:
             link = self._links.pop(module.id)
             self._watches.pop(module.id).close()
             try:
-                recovered = recover_link(link, module, fault, _options(module, at_log, dialect=link.dialect))
+                recovered = recover_link(
+                    link, module, fault, self._options(module, at_log, dialect=link.dialect)
+                )
                 try:
                     self._bring_up(module, recovered.link)
                 except BaseException:
@@ -173,11 +179,25 @@ class ModemPool:
             iccid_hash=self._hashed(identity.iccid),
             operator=report.operator or (module.sim.operator if module.sim else None),
             apn=report.apn,
+            **self._clear(identity.imei, identity.imsi, identity.iccid),
         )
 
     def _hashed(self, value: str | None) -> str | None:
-        return None if value is None else hash_identifier(value, self._id_key)
+        return None if value is None else self._hash(value)
 
+    def _hash(self, value: str) -> str:
+        # normalised as the transcript sees it (an ICCID without its F pad), so at.log and run.json agree
+        return hash_identifier(normalised(value), self._id_key)
 
-def _options(module: Module, at_log: Path, *, dialect: str | None = None) -> ConnectOptions:
-    return ConnectOptions(dialect=dialect or module.dialect, baudrate=module.baudrate, transcript_path=at_log)
+    def _clear(self, imei: str | None, imsi: str | None, iccid: str | None) -> dict[str, str | None]:
+        if self._identifiers is not IdentifierMode.CLEAR:
+            return {}
+        return {"imei": imei, "imsi": imsi, "iccid": iccid}
+
+    def _options(self, module: Module, at_log: Path, *, dialect: str | None = None) -> ConnectOptions:
+        return ConnectOptions(
+            dialect=dialect or module.dialect,
+            baudrate=module.baudrate,
+            transcript_path=at_log,
+            identifier_hash=self._hash if self._identifiers is IdentifierMode.HASHED else None,
+        )

@@ -33,6 +33,7 @@ from harness.results import (
     load_id_key,
     write_run_record,
 )
+from harness.results.identifiers import IdentifierMode
 from harness.rig import Rig, load_rig
 
 PLAN_RUN = pytest.StashKey["PlanRun"]()
@@ -43,7 +44,14 @@ class PlanRun:
     worker (`is_worker`) runs its modules' cases into the same run directory (see workers.py)."""
 
     def __init__(
-        self, *, rig: Rig, plan: Plan, run_dir: RunDirectory, checkout: Path, is_worker: bool = False
+        self,
+        *,
+        rig: Rig,
+        plan: Plan,
+        run_dir: RunDirectory,
+        checkout: Path,
+        is_worker: bool = False,
+        identifiers: IdentifierMode = IdentifierMode.HASHED,
     ) -> None:
         self.rig = rig
         self.is_worker = is_worker
@@ -51,6 +59,7 @@ class PlanRun:
         self.run_dir = run_dir
         self.measurements = MeasurementsWriter(run_dir.measurements_csv)
         self.id_key = load_id_key(run_dir.root)
+        self.identifiers = identifiers
         self.outcomes: Counter[str] = Counter()
         # problems found while parametrising (a case's params against its procedure's spec)
         self.collection_problems: list[Problem] = []
@@ -64,6 +73,7 @@ class PlanRun:
             rig=FileRef.of(rig.path),
             plan=FileRef.of(plan.path),
             site=SiteRecord(name=site.name, lat_deg=site.lat, lon_deg=site.lon) if site else None,
+            identifiers=identifiers,
         )
         if not is_worker:
             write_run_record(run_dir.run_json, self.record)
@@ -97,6 +107,7 @@ def start_plan_run(config: pytest.Config) -> PlanRun:
     """Load and cross-check the rig and plan, then create the run directory; every input problem becomes
     one line of a UsageError."""
     rig, plan = load_inputs(config)
+    identifiers = settings.identifier_mode(config)
     run_id = settings.resolve(config, "run_id")
     results = settings.resolve_path(config, "results")
     try:
@@ -105,7 +116,7 @@ def start_plan_run(config: pytest.Config) -> PlanRun:
         raise pytest.UsageError(
             f"{run_id.source} {run_id.value}: cannot create the run directory in {results}: {error}"
         ) from None
-    return PlanRun(rig=rig, plan=plan, run_dir=run_dir, checkout=config.rootpath)
+    return PlanRun(rig=rig, plan=plan, run_dir=run_dir, checkout=config.rootpath, identifiers=identifiers)
 
 
 def load_inputs(config: pytest.Config) -> tuple[Rig, Plan]:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.results.identifiers import IdentifierMode
+
 DEFAULT_RIG = "fixtures/rigs/virtual.toml"
 DEFAULT_PLAN = "testplans/smoke.toml"
 DEFAULT_RESULTS = "results"
@@ -63,6 +65,13 @@ _SPECS = (
         default="0",
         help="seconds to wait for a module port held by another run (then its tests error naming the holder)",
     ),
+    _Spec(
+        option="identifiers",
+        env="MIOT_IDENTIFIERS",
+        ini="miot_identifiers",
+        default=str(IdentifierMode.HASHED),
+        help="IMEI, IMSI and ICCID in the run's files: hashed (keyed), or clear for a lab's internal use",
+    ),
 )
 
 
@@ -97,6 +106,17 @@ def seconds(config: pytest.Config, option: str) -> float:
     if not value >= 0.0:  # also false for NaN
         raise pytest.UsageError(f"{setting.source} {setting.value!r}: give seconds, a number >= 0")
     return value
+
+
+def identifier_mode(config: pytest.Config) -> IdentifierMode:
+    """The identifiers setting, or pytest.UsageError naming where a wrong value came from."""
+    setting = resolve(config, "identifiers")
+    try:
+        return IdentifierMode(setting.value.strip().lower())
+    except ValueError:
+        raise pytest.UsageError(
+            f"{setting.source} {setting.value!r}: give {' or '.join(IdentifierMode)}"
+        ) from None
 
 
 def resolve_path(config: pytest.Config, option: str) -> Path:

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from harness.kpi import Outcome
+from harness.pytest_plugin import settings
 from harness.pytest_plugin.plan_run import PlanRun, load_inputs
 from harness.pytest_plugin.verdicts import Verdict
 from harness.results import ModuleRecord, RunDirectory
@@ -46,7 +47,14 @@ def join_plan_run(config: pytest.Config) -> PlanRun | None:
         return None
     rig, plan = load_inputs(config)
     run_dir = RunDirectory.open(workerinput[RUN_DIR_INPUT])
-    return PlanRun(rig=rig, plan=plan, run_dir=run_dir, checkout=config.rootpath, is_worker=True)
+    return PlanRun(
+        rig=rig,
+        plan=plan,
+        run_dir=run_dir,
+        checkout=config.rootpath,
+        is_worker=True,
+        identifiers=settings.identifier_mode(config),
+    )
 
 
 def carry_module_record(report: pytest.TestReport, record: ModuleRecord) -> None:

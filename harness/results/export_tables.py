@@ -8,6 +8,8 @@ measurements  measurements.csv with the module's record joined in (`module` is t
 samples/<e>   one frame per engine (and radio, power): raw rows, with run_id, test_id, case_id, module first
 
 Identifiers are the hashes run.json holds (ModuleRecord refuses raw ones); nothing here hashes or unhashes.
+A run that kept them in clear as well (IdentifierMode.CLEAR) is exported with its hashes only: an export is
+made to be shared beyond the lab's machines, where a clear IMEI has no business.
 Times are UTC to the microsecond: Spark cannot read Parquet nanosecond timestamps.
 """
 
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +24,7 @@ from pandas.api.types import is_datetime64_any_dtype
 
 from harness.kpi import OUTCOME_SEVERITY
 from harness.results.run_reader import RunContents, read_file
-from harness.results.run_record import ModuleRecord
+from harness.results.run_record import CLEAR_IDENTIFIER_FIELDS, ModuleRecord
 from harness.results.samples import read_samples
 
 # run.json's outcome_counts names: the KPI outcomes and the cases that reached no verdict
@@ -64,8 +65,9 @@ def runs_table(run: RunContents) -> pd.DataFrame:
 
 
 def modules_table(run: RunContents) -> pd.DataFrame:
-    rows = [{"run_id": run.run_id, **asdict(module)} for module in run.record.modules]
-    frame = typed_frame(rows, dict.fromkeys(["run_id", *ModuleRecord.__dataclass_fields__], "string"))
+    columns = [name for name in ModuleRecord.__dataclass_fields__ if name not in CLEAR_IDENTIFIER_FIELDS]
+    rows = [{"run_id": run.run_id} | {c: getattr(m, c) for c in columns} for m in run.record.modules]
+    frame = typed_frame(rows, dict.fromkeys(["run_id", *columns], "string"))
     return frame.rename(columns={"module_id": "module"})
 
 

@@ -15,6 +15,9 @@ Where the key comes from, first match wins:
 
 Hashes look like `h:3f9a0c12d4e5b6a7`: the `h:` prefix says at a glance that this is not the raw value;
 64 bits of digest make a collision among one lab's modules practically impossible.
+
+A lab may keep the values in clear for its own use (IdentifierMode.CLEAR: `miot run --identifiers clear`,
+MIOT_IDENTIFIERS); run.json says which mode a run used, and holds the hashes in either.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import os
 import secrets
 import stat
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
 
 ID_KEY_ENV = "MIOT_ID_KEY"
@@ -34,6 +38,13 @@ HASH_PREFIX = "h:"
 DIGEST_HEX_CHARS = 16
 MIN_ENV_KEY_CHARS = 16
 _KEY_BYTES = 32
+
+
+class IdentifierMode(StrEnum):
+    """How a run writes IMEI, IMSI and ICCID: as keyed hashes only (the default), or also in clear."""
+
+    HASHED = "hashed"
+    CLEAR = "clear"
 
 
 def hash_identifier(value: str, key: bytes) -> str:

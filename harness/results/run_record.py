@@ -2,8 +2,9 @@
 STYLE 12, provenance recorded without being asked).
 
 Written when a run starts (ended_utc None) and rewritten whole when it ends, so a killed run still says
-what it was. Module identifiers are stored hashed only (harness.results.identifiers): a ModuleRecord
-refuses a raw IMEI, IMSI or ICCID.
+what it was. Module identifiers are stored hashed (harness.results.identifiers): a ModuleRecord refuses a
+raw value in a `*_hash` field. A run in IdentifierMode.CLEAR (`identifiers` field) also keeps them in clear
+(`imei`, `imsi`, `iccid`); a hashed run's record refuses modules that carry them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.results.files import write_json_atomic
-from harness.results.identifiers import is_hashed
+from harness.results.identifiers import IdentifierMode, is_hashed
 from harness.results.provenance import file_sha256
 from harness.results.schema import SCHEMA_VERSION, check_schema_version
 from harness.results.timestamps import format_utc, parse_utc
@@ -46,12 +47,20 @@ class ModuleRecord:
     iccid_hash: str | None = None
     operator: str | None = None
     apn: str | None = None
+    # in clear: only in a run whose identifiers are IdentifierMode.CLEAR
+    imei: str | None = None
+    imsi: str | None = None
+    iccid: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("imei_hash", "imsi_hash", "iccid_hash"):
             value = getattr(self, name)
             if value is not None and not is_hashed(value):
                 raise ValueError(f"{name} of module {self.module_id!r} must be hash_identifier's output")
+
+    @property
+    def has_clear_identifiers(self) -> bool:
+        return any(value is not None for value in (self.imei, self.imsi, self.iccid))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,7 +82,17 @@ class RunRecord:
     outcome_counts: Mapping[str, int] = field(default_factory=dict)
     modules: tuple[ModuleRecord, ...] = ()
     site: SiteRecord | None = None
+    identifiers: IdentifierMode = IdentifierMode.HASHED
     schema_version: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        if self.identifiers is IdentifierMode.HASHED:
+            for module in self.modules:
+                if module.has_clear_identifiers:
+                    raise ValueError(
+                        f"module {module.module_id!r} carries clear identifiers in a run whose identifiers "
+                        "are hashed"
+                    )
 
     def finished(self, *, ended_utc: datetime, outcome_counts: Mapping[str, int]) -> RunRecord:
         return replace(self, ended_utc=ended_utc, outcome_counts=dict(outcome_counts))
@@ -102,6 +121,7 @@ def encode_run_record(record: RunRecord) -> dict[str, object]:
         "outcome_counts": dict(record.outcome_counts),
         "modules": [encode_module_record(m) for m in record.modules],
         "site": None if record.site is None else _encode_site(record.site),
+        "identifiers": str(record.identifiers),
     }
 
 
@@ -109,8 +129,14 @@ def _encode_file(ref: FileRef | None) -> dict[str, object] | None:
     return None if ref is None else {"path": ref.path, "sha256": ref.sha256}
 
 
+CLEAR_IDENTIFIER_FIELDS = ("imei", "imsi", "iccid")
+
+
 def encode_module_record(module: ModuleRecord) -> dict[str, object]:
-    return {name: getattr(module, name) for name in ModuleRecord.__dataclass_fields__}
+    """Every field, but the clear identifiers only where a run keeps them: a hashed run's run.json has no
+    `imei` key at all, so nobody reads a null there as "no IMEI"."""
+    encoded = {name: getattr(module, name) for name in ModuleRecord.__dataclass_fields__}
+    return {k: v for k, v in encoded.items() if v is not None or k not in CLEAR_IDENTIFIER_FIELDS}
 
 
 def _encode_site(site: SiteRecord) -> dict[str, object]:
@@ -127,20 +153,29 @@ def decode_run_record(document: Any, where: str) -> RunRecord:
     started = doc.get("started_utc", str)
     ended = doc.get("ended_utc", str, optional=True)
     site = doc.get("site", dict, optional=True)
-    return RunRecord(
-        harness_version=doc.get("harness_version", str),
-        commit=doc.get("commit", str, optional=True),
-        invocation=tuple(_strings(doc.get("invocation", list), f"{where}: invocation")),
-        started_utc=parse_utc(started, f"{where}: started_utc"),
-        rig=_decode_file(doc.get("rig", dict, optional=True), f"{where}: rig"),
-        plan=_decode_file(doc.get("plan", dict, optional=True), f"{where}: plan"),
-        ended_utc=None if ended is None else parse_utc(ended, f"{where}: ended_utc"),
-        outcome_counts=counts,
-        modules=tuple(
+    # runs written before the mode existed hashed every identifier
+    identifiers = doc.get("identifiers", str, optional=True) or IdentifierMode.HASHED
+    if identifiers not in tuple(IdentifierMode):
+        raise ValueError(f"{where}: identifiers must be {' or '.join(IdentifierMode)}, got {identifiers!r}")
+    fields: dict[str, Any] = {
+        "harness_version": doc.get("harness_version", str),
+        "commit": doc.get("commit", str, optional=True),
+        "invocation": tuple(_strings(doc.get("invocation", list), f"{where}: invocation")),
+        "started_utc": parse_utc(started, f"{where}: started_utc"),
+        "rig": _decode_file(doc.get("rig", dict, optional=True), f"{where}: rig"),
+        "plan": _decode_file(doc.get("plan", dict, optional=True), f"{where}: plan"),
+        "ended_utc": None if ended is None else parse_utc(ended, f"{where}: ended_utc"),
+        "outcome_counts": counts,
+        "modules": tuple(
             decode_module_record(m, f"{where}: modules[{i}]") for i, m in enumerate(doc.get("modules", list))
         ),
-        site=None if site is None else _decode_site(site, f"{where}: site"),
-    )
+        "site": None if site is None else _decode_site(site, f"{where}: site"),
+        "identifiers": IdentifierMode(identifiers),
+    }
+    try:
+        return RunRecord(**fields)
+    except ValueError as error:  # clear identifiers in a hashed run
+        raise ValueError(f"{where}: {error}") from None
 
 
 def _decode_file(document: dict[str, Any] | None, where: str) -> FileRef | None:

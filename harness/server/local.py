@@ -83,7 +83,8 @@ class _Entry:
 
 class LocalServer:
     """Sessions on `host`; pcaps in `capture_dir` (a temporary directory by default) captured on
-    `capture_interface` (default: the interface holding `host`)."""
+    `capture_interface` (default: the interface holding `host`), `capture_snaplen_bytes` of each packet
+    (None: whole packets)."""
 
     def __init__(
         self,
@@ -91,6 +92,7 @@ class LocalServer:
         host: str = "127.0.0.1",
         capture_dir: Path | None = None,
         capture_interface: str | None = None,
+        capture_snaplen_bytes: int | None = None,
         is_public_allowed: bool = False,
         budget_rows: int = DEFAULT_BUDGET_ROWS,
     ) -> None:
@@ -100,6 +102,7 @@ class LocalServer:
         self._own_dir = None if capture_dir else tempfile.TemporaryDirectory(prefix="miot-server-")
         self.capture_dir = capture_dir or Path(self._own_dir.name if self._own_dir else ".")
         self.capture_interface = capture_interface or interface_of(host)
+        self.capture_snaplen_bytes = capture_snaplen_bytes
         self._budget = RowBudget(budget_rows)
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()
@@ -213,7 +216,12 @@ class LocalServer:
             return replace(info, capture_off_reason=reason), None
         assert self.capture_interface is not None
         path = self.capture_dir / f"capture-{info.session_id}.pcap"
-        spec = CaptureSpec(point="server", interface=self.capture_interface, bpf=info.bpf)
+        spec = CaptureSpec(
+            point="server",
+            interface=self.capture_interface,
+            bpf=info.bpf,
+            snaplen_bytes=self.capture_snaplen_bytes,
+        )
         return info, captures.enter_context(capture(spec, path))
 
     def _make_room(self, owner: str) -> None:

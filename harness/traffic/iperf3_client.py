@@ -81,10 +81,12 @@ class Iperf3Spec:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HostPath:
-    """The host's end of the module's data path: its address, and its interface when known."""
+    """The host's end of the module's data path: its address, its interface when known, and the bytes a
+    capture there keeps of each packet (None: whole packets)."""
 
     address: str
     interface: str | None = None
+    capture_snaplen_bytes: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -233,7 +235,9 @@ def _host_capture(
         yield None, reason
         return
     bpf = f"{spec.transport.value} port {session.port}"
-    where = CaptureSpec(point="host", interface=host.interface, bpf=bpf)
+    where = CaptureSpec(
+        point="host", interface=host.interface, bpf=bpf, snaplen_bytes=host.capture_snaplen_bytes
+    )
     with capture(where, folder / f"capture-host-{session.session_id}.pcap") as record:
         yield record, None
 

@@ -38,10 +38,11 @@ import pandas as pd
 
 from harness.at import ATSession
 from harness.capture import pcap_table
+from harness.capture.snap_length import probe_cut_problem
 from harness.dialects.connection import wake_uart
 from harness.dialects.modem import DataPath, Modem
 from harness.dialects.release_assistance import RAI, ReleaseAssistance
-from harness.errors import ModemError
+from harness.errors import CaptureError, ModemError
 from harness.metrics import MetricValue
 from harness.probe import HEADER_BYTES
 from harness.server import ServerControl, SessionCounters, SessionInfo, SessionKind, SessionParams
@@ -162,6 +163,9 @@ def _run(
         )
         # a capture that dropped packets would count reports as lost: the sink's stamps are taken then
         table = pcap_table(pcap) if pcap is not None and not counters.capture_dropped_packets else None
+        if pcap is not None and table is not None and (problem := probe_cut_problem(pcap)) is not None:
+            # reports whose probe header was cut would look lost, a wrong figure rather than a missing one
+            raise CaptureError(f"uplink delivery at the server capture: {problem}")
     capture = None if table is None else capture_arrivals(table, dport=sink.port)
     samples = delivery_samples(sent, sink=sink_arrivals(server.samples(sink.session_id)), capture=capture)
     samples = with_session_clock(samples, samples["sent_s"])

@@ -14,7 +14,8 @@ every later read or write fails too.
 
 How answers are sent again: a line as `<CR><LF>text<CR><LF>` (V.250 framing), an echo of the command as
 the command and a bare CR, the prompt as `<CR><LF>> `, a raw data block as its bytes. A redacted echo
-repeats what was written. Lines that were not UTF-8 were recorded with U+FFFD and are sent as that.
+repeats what was written. Lines that were not UTF-8 were recorded with U+FFFD and are sent as that. A hashed
+IMEI, IMSI or ICCID (`h:...`) is sent as a stand-in number of the right length (stand_in_identifiers).
 `timing=fast` (the default) sends each answer at once; `timing=recorded` keeps the recorded delay of each
 answer after its written entry (and of the opening lines after the first entry).
 
@@ -44,6 +45,7 @@ from harness.transcript_grammar import (
     matches_recorded,
     read_numbered_entries,
     redact_command,
+    stand_in_identifiers,
 )
 
 if TYPE_CHECKING:
@@ -135,7 +137,8 @@ def render_answers(step: RecordedWrite, written: bytes) -> list[tuple[float, byt
         elif answer.text == PROMPT_TEXT:
             rendered.append((delay_s, b"\r\n> "))
         else:
-            rendered.append((delay_s, b"\r\n" + answer.text.encode("utf-8") + b"\r\n"))
+            line = stand_in_identifiers(answer.text)
+            rendered.append((delay_s, b"\r\n" + line.encode("utf-8") + b"\r\n"))
         previous = answer.direction
     return rendered
 

@@ -11,8 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.errors import InputError
+from harness.probe import HEADERS_SNAPLEN_BYTES
 from harness.rat import Rat
 from harness.rig import (
+    CapturePayload,
     CapturePoint,
     Module,
     Power,
@@ -180,6 +182,27 @@ def test_a_local_server_takes_any_free_port_but_not_an_impossible_one(
     path = write_toml(MINIMAL + "[server]\nport = 65536\n")
     assert problems_of(load_rig, path) == [
         f"{path}: server.port: expected an integer >= 0 and <= 65535, got 65536 (an integer)"
+    ]
+
+
+def test_a_capture_keeps_whole_packets_unless_cut(write_toml: WriteToml) -> None:
+    assert load_rig(write_toml(MINIMAL)).capture.kept_bytes is None
+    headers = load_rig(write_toml(MINIMAL + '[capture]\npayload = "headers"\n')).capture
+    assert (headers.payload, headers.kept_bytes) == (CapturePayload.HEADERS, HEADERS_SNAPLEN_BYTES)
+    assert load_rig(write_toml(MINIMAL + "[capture]\nsnaplen_bytes = 1500\n")).capture.kept_bytes == 1500
+
+
+def test_a_capture_cut_below_the_probe_header_or_twice_is_refused(
+    write_toml: WriteToml, problems_of: ProblemsOf
+) -> None:
+    path = write_toml(MINIMAL + "[capture]\nsnaplen_bytes = 96\n")
+    assert problems_of(load_rig, path) == [
+        f"{path}: capture.snaplen_bytes: expected bytes kept of each packet, 140 (headers) to 262144, "
+        "got 96 (an integer)"
+    ]
+    path = write_toml(MINIMAL + '[capture]\npayload = "headers"\nsnaplen_bytes = 200\n')
+    assert problems_of(load_rig, path) == [
+        f'{path}: capture.snaplen_bytes: give snaplen_bytes or payload = "headers", not both'
     ]
 
 

@@ -7,11 +7,14 @@ import json
 
 import pytest
 
+from harness.capture import capture_problem, pcap_table
+from harness.probe import HEADERS_SNAPLEN_BYTES
 from harness.server import LocalServer
 from harness.server.listener import ControlListener
 
 from .plan_tester import PlanTester
 
+CAPTURE_REASON = capture_problem()
 ONE_CASE = """
     [[case]]
     id = "fixed"
@@ -100,6 +103,40 @@ def test_a_capture_that_dropped_packets_warns_and_marks_its_case(plan_tester: Pl
     assert [(e["event"], e["packets"], e["dropped_by_kernel"]) for e in events] == [("capture", 900, 100)]
     assert "dropped 100 packet(s)" in plan_tester.run_dir.report_html.read_text(encoding="utf-8")
     assert "dropped 100 packet(s)" in plan_tester.run_dir.junit_xml.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(CAPTURE_REASON is not None, reason=f"live capture: {CAPTURE_REASON}")
+def test_a_rig_capturing_headers_only_keeps_no_payload_in_the_pcap(plan_tester: PlanTester) -> None:
+    rig = plan_tester.rig_path.read_text(encoding="utf-8")
+    plan_tester.rig_path.write_text(
+        rig.replace('point = "off"', 'point = "server"\npayload = "headers"'), encoding="utf-8"
+    )
+    plan_tester.write_plan(ONE_CASE)
+    plan_tester.write_tests("""
+        import socket
+        from harness.probe import ProbeHeader, encode_probe
+
+        def test_fixture(case, capture):
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sink:
+                sink.bind(("127.0.0.1", 0))
+                port = sink.getsockname()[1]
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+                    with capture("server", f"udp port {port}") as record:
+                        for seq in range(3):
+                            probe = encode_probe(ProbeHeader(seq=seq, client_tx_ns=1), 400)
+                            sender.sendto(probe + b"user-payload-xyz", ("127.0.0.1", port))
+            assert record.packets == 3
+    """)
+
+    plan_tester.run().assert_outcomes(passed=1)
+
+    pcap = plan_tester.run_dir.tests_path / "fixed@nb-a" / "capture-server.pcap"
+    assert b"user-payload-xyz" not in pcap.read_bytes()
+    assert pcap_table(pcap)["seq"].tolist() == [0, 1, 2]
+    events = [
+        json.loads(line) for line in plan_tester.run_dir.events_jsonl.read_text(encoding="utf-8").splitlines()
+    ]
+    assert [(e["event"], e["snaplen_bytes"]) for e in events] == [("capture", HEADERS_SNAPLEN_BYTES)]
 
 
 def test_echo_server_runs_locally_on_loopback(plan_tester: PlanTester) -> None:

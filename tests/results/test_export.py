@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -11,9 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 from run_builder import CASES, IMEI, KEY, STARTED, build_run
 
-from harness.results import hash_identifier
+from harness.results import hash_identifier, read_run_record, write_run_record
 from harness.results.export import export_runs
 from harness.results.hive import DEFAULT_PARTITION
+from harness.results.identifiers import IdentifierMode
 
 RUN_A, RUN_B = "20261126T013000Z-000a", "20261127T013000Z-000b"
 NASTY_OPERATOR = "China Mobile/CMCC=46000%"
@@ -159,6 +161,23 @@ def test_identifiers_stay_hashed(tmp_path: Path, runs: tuple[Path, Path]) -> Non
     assert hashes == [(m, hash_identifier(IMEI + m, KEY)) for m in ("nb-ce0", "nb-ce1")]
     raw = IMEI.encode()
     assert not any(raw in path.read_bytes() for path in export.rglob("*.parquet"))
+
+
+def test_a_run_that_kept_identifiers_in_clear_is_exported_with_hashes_only(
+    tmp_path: Path, runs: tuple[Path, Path]
+) -> None:
+    run_json = runs[0] / "run.json"
+    record = read_run_record(run_json)
+    clear = tuple(dataclasses.replace(m, imei=IMEI + m.module_id) for m in record.modules)
+    write_run_record(run_json, dataclasses.replace(record, modules=clear, identifiers=IdentifierMode.CLEAR))
+    export = tmp_path / "export"
+
+    export_runs(runs[:1], export)
+
+    columns = [row[0] for row in query(f"DESCRIBE SELECT * FROM {table(export, 'modules')}")]
+    assert "imei_hash" in columns
+    assert not {"imei", "imsi", "iccid"} & set(columns)
+    assert not any(IMEI.encode() in path.read_bytes() for path in export.rglob("*.parquet"))
 
 
 def test_exporting_again_replaces_the_runs_parts(tmp_path: Path, runs: tuple[Path, Path]) -> None:

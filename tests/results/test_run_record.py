@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from harness.results.identifiers import hash_identifier
+from harness.results.identifiers import IdentifierMode, hash_identifier
 from harness.results.run_record import (
     FileRef,
     ModuleRecord,
@@ -99,6 +100,32 @@ def test_naive_time_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "run.json").exists()
 
 
+def test_a_run_with_identifiers_in_clear_says_so_and_keeps_them(tmp_path: Path) -> None:
+    path = tmp_path / "run.json"
+    clear = replace(module(), imei="869999999999999", imsi="460001234567890")
+    record = replace(started_record(tmp_path), modules=(clear,), identifiers=IdentifierMode.CLEAR)
+
+    write_run_record(path, record)
+
+    document = json.loads(path.read_text())
+    assert document["identifiers"] == "clear"
+    assert document["modules"][0]["imei"] == "869999999999999"
+    assert read_run_record(path) == record
+    with pytest.raises(ValueError, match="clear identifiers in a run whose identifiers are hashed"):
+        replace(record, identifiers=IdentifierMode.HASHED)
+
+
+def test_a_run_json_without_the_mode_was_hashed(tmp_path: Path) -> None:
+    path = tmp_path / "run.json"
+    write_run_record(path, started_record(tmp_path))
+    document = json.loads(path.read_text())
+    assert document.pop("identifiers") == "hashed"
+    assert "imei" not in document["modules"][0]
+    path.write_text(json.dumps(document))
+
+    assert read_run_record(path).identifiers is IdentifierMode.HASHED
+
+
 def test_raw_identifiers_are_refused() -> None:
     with pytest.raises(ValueError, match="imei_hash"):
         ModuleRecord(module_id="m", rat="nbiot", imei_hash="869999999999999")
@@ -117,6 +144,11 @@ def test_raw_identifiers_are_refused() -> None:
         ({"modules": [{"module_id": "m", "rat": "nbiot", "imsi_hash": "460001234567890"}]}, r"modules\[0\]"),
         ({"modules": [{"rat": "nbiot"}]}, r"modules\[0\]: module_id is missing"),
         ({"site": {"name": "x", "lat_deg": "north"}}, "site: lat_deg"),
+        ({"identifiers": "plain"}, "identifiers must be hashed or clear, got 'plain'"),
+        (
+            {"modules": [{"module_id": "m", "rat": "nbiot", "imei": "869999999999999"}]},
+            "module 'm' carries clear identifiers in a run whose identifiers are hashed",
+        ),
     ],
 )
 def test_bad_documents_name_the_file_and_field(

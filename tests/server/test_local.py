@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.capture import CaptureRecord, CaptureSpec, capture_problem, pcap_table
-from harness.probe import ProbeHeader, decode_probe, encode_probe
+from harness.probe import HEADERS_SNAPLEN_BYTES, ProbeHeader, decode_probe, encode_probe
 from harness.server import LocalServer, ServerError, SessionKind, SessionParams
 from harness.server import local as local_module
 from harness.server.local import MAX_KEPT_SESSIONS, MAX_OPEN_SESSIONS
@@ -141,6 +141,29 @@ def test_a_captured_session_has_its_own_packets_in_its_pcap(server: LocalServer,
     assert set(table["dport"]) | set(table["sport"]) >= {captured.port}
     assert other.port not in set(table["dport"])
     assert sorted(table[table["dport"] == captured.port]["seq"]) == [0, 1, 2, 3, 4]
+
+
+def test_a_server_cutting_captures_to_headers_gives_tcpdump_its_snap_length(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    specs: list[CaptureSpec] = []
+
+    @contextlib.contextmanager
+    def recording_capture(spec: CaptureSpec, path: Path) -> Iterator[CaptureRecord]:
+        specs.append(spec)
+        path.write_bytes(b"")
+        yield CaptureRecord(spec=spec, path=path)
+
+    monkeypatch.setattr(local_module, "capture_problem", lambda: None)
+    monkeypatch.setattr(local_module, "capture", recording_capture)
+    server = LocalServer(capture_dir=tmp_path, capture_snaplen_bytes=HEADERS_SNAPLEN_BYTES)
+    try:
+        server.close_session(
+            server.open_session(SessionKind.UDP_SINK, SessionParams(is_captured=True)).session_id
+        )
+    finally:
+        server.close()
+    assert [spec.snaplen_bytes for spec in specs] == [HEADERS_SNAPLEN_BYTES]
 
 
 def test_the_capture_drop_counters_reach_the_session_counters(

@@ -3,6 +3,7 @@ meet it (recorded from the virtual module, the example transcripts in fixtures/a
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,6 +69,30 @@ def test_a_recorded_session_replays_through_connect_identity_and_attach(tmp_path
         assert link.port.writes_left == 0
     written = [e.text for e in read_transcript(recorded) if e.direction is Direction.WRITTEN]
     assert [e.text for e in read_transcript(replayed_log) if e.direction is Direction.WRITTEN] == written
+
+
+def sha256_16(value: str) -> str:
+    """The shape of the lab's keyed hash (harness.results.identifiers), without a key."""
+    return "h:" + hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+def test_a_transcript_with_hashed_identifiers_replays_stand_ins_of_their_shape(tmp_path: Path) -> None:
+    recorded = tmp_path / "lab" / "at.log"
+    with connect(VIRTUAL, ConnectOptions(transcript_path=recorded, identifier_hash=sha256_16)) as live:
+        identity = live.modem.identity()
+    text = recorded.read_text(encoding="utf-8")
+    assert [v for v in (identity.imei, identity.imsi, identity.iccid) if v is None or v in text] == []
+
+    replays = []
+    for _ in range(2):
+        with connect(f"replay://{recorded}", ConnectOptions()) as link:
+            replays.append(link.modem.identity())
+
+    stand_in = replays[0]
+    assert stand_in == replays[1]
+    assert stand_in.model == identity.model
+    assert (len(stand_in.imei or ""), len(stand_in.imsi or ""), len(stand_in.iccid or "")) == (15, 15, 19)
+    assert stand_in.imei != identity.imei
 
 
 def test_a_relative_path_is_read_from_the_working_directory(
