@@ -89,7 +89,10 @@ def diagnose(
     if isinstance(error, PortLost) or session.is_lost:
         lost = "the session lost it" if error is None else _first_line(error)
         return ModuleFault(kind=FaultKind.VANISHED, detail=f"its port went away: {lost}")
-    rebooted = watch.since(since_s, wait_s=REBOOT_SETTLE_S if watch.is_watching else 0.0)
+    # A reboot breaks the command in flight: a case that only missed its limits had none broken, and its
+    # module's ready URC, if any, is already in; one whose body raised waits for a boot to finish.
+    is_waiting = watch.is_watching and error is not None
+    rebooted = watch.since(since_s, wait_s=REBOOT_SETTLE_S if is_waiting else 0.0)
     if rebooted:
         first = rebooted[0]
         return ModuleFault(kind=FaultKind.REBOOTED, detail=f"{first.line} at +{first.t_s - since_s:.1f} s")
