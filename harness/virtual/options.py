@@ -66,6 +66,7 @@ class ModuleOptions:
     timer_scale: float
     settings: Mapping[str, Setting]  # the model's own options
     faults: tuple[Fault, ...] = ()  # the rig's faults (harness.virtual.faults), applied from boot
+    pin: str | None = None  # the SIM's PIN (harness.virtual.sim_lock); None: the card asks for none
 
 
 # Default identities: a made-up IMEI TAC, and IMSI/ICCID on the test PLMN 001/01 (3GPP TS 23.003). The rest
@@ -170,6 +171,7 @@ def _build(url: str, model: str, reader: OptionReader) -> ModuleOptions:
         timer_scale=reader.get("timer_scale", number(0.0001, 1000.0), 1.0),
         settings=MappingProxyType(settings),
         faults=read_url_faults(reader),
+        pin=reader.get("pin", digits(4, 8), None),  # judgement: 4-8 digits as a UICC takes (ETSI TS 102 221)
     )
 
 
