@@ -9,6 +9,7 @@ import pytest
 
 from harness.dialects.sim import unlock_sim
 from harness.errors import ModemError, UrlError
+from harness.transport import shown_url
 from harness.virtual.options import parse_virtual_url
 from harness.virtual.sim_lock import PIN_ATTEMPTS
 
@@ -65,3 +66,26 @@ def test_sim_preparation_unlocks_it_from_the_environment(open_link: OpenLink) ->
 def test_a_pin_that_is_not_4_to_8_digits_is_a_url_error(pin: str) -> None:
     with pytest.raises(UrlError, match="option pin"):
         parse_virtual_url(f"virtual://bc660k?pin={pin}")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (f"virtual://bc660k?ce=1&pin={PIN}&seed=2", "virtual://bc660k?ce=1&pin=<redacted>&seed=2"),
+        (f"virtual://bc660k?pin={PIN}#frag", "virtual://bc660k?pin=<redacted>#frag"),
+        ("virtual://bc660k?ce=1", "virtual://bc660k?ce=1"),
+        ("/dev/ttyUSB0", "/dev/ttyUSB0"),
+    ],
+)
+def test_a_port_url_is_shown_without_its_pin(url: str, shown: str) -> None:
+    assert shown_url(url) == shown
+
+
+@pytest.mark.parametrize(
+    "query", [f"pin={PIN}&ce=9", f"pin={PIN}&nope=1", "pin=12345678901", f"pin={PIN}&pin=1"]
+)
+def test_url_errors_never_show_the_pin(query: str) -> None:
+    with pytest.raises(UrlError) as raised:
+        parse_virtual_url(f"virtual://bc660k?{query}")
+    assert PIN not in str(raised.value)
+    assert "12345678901" not in str(raised.value)
