@@ -2,8 +2,9 @@
 asks for a PIN (harness.virtual.sim_lock) with a remote `miot server` on loopback that wants a token, both
 from the environment as a lab sets them; then `miot export` and `miot report` of that run. Every file those
 write (logs, at.log transcripts, case files, junit.xml, events, reports, pcaps, Parquet, the export, the
-cross-run report) and every command's console output is scanned for the PIN and the token: as bytes, as
-text after decoding, and for Parquet cell by cell (its pages may be compressed). None may be found.
+cross-run report) and every command's console output (`miot rig check` of the same rig's too) is scanned
+for the PIN and the token: as bytes, as text after decoding, and for Parquet cell by cell (its pages may be
+compressed). None may be found.
 
 The PIN is a number, so it is looked for where a number would stand alone (not inside a longer run of
 digits: a timestamp may hold any 8 digits by chance); the token (32 hex characters) anywhere.
@@ -108,9 +109,11 @@ def secret_run(tmp_path_factory: pytest.TempPathFactory) -> SecretRun:
             f"--results={results}",
             f"--run-id={RUN_ID}",
         )
+        rig_file = str(folder / "rig.toml")
+        checked = miot(environment, consoles, "rig", "check", rig_file, f"--results={results}")
     exported = miot(environment, consoles, "export", str(results / RUN_ID), "--to", str(export))
     reported = miot(environment, consoles, "report", str(results / RUN_ID), "-o", str(report))
-    assert (exported.returncode, reported.returncode) == (0, 0), consoles
+    assert (checked.returncode, exported.returncode, reported.returncode) == (0, 0, 0), consoles
     consoles["server"] = "".join(server.output)
     scanned = sorted(path for root in (results, export, report.parent) for path in files_under(root))
     return SecretRun(pin=pin, token=token, scanned=scanned, consoles=consoles, run_returncode=run.returncode)
@@ -128,7 +131,7 @@ def miot(
         timeout=COMMAND_TIMEOUT_S,
         check=False,
     )
-    consoles[args[0]] = completed.stdout + completed.stderr
+    consoles[" ".join(args[:2]) if args[0] == "rig" else args[0]] = completed.stdout + completed.stderr
     return completed
 
 
