@@ -41,6 +41,7 @@ from harness.at.routing import LineRouter, PendingCommand
 from harness.at.transcript import Direction, Transcript
 from harness.at.urcs import UrcCallback, UrcRouter
 from harness.errors import ATCommandError, ATTimeout, PortLost
+from harness.transport import shown_url
 
 POLL_INTERVAL_S = 0.05
 LAST_LINES_SHOWN = 3
@@ -84,7 +85,8 @@ class ATSession:
 
     @property
     def port_name(self) -> str:
-        return self._port.port or repr(self._port)
+        """The port as transcripts and messages show it: a URL's secret options (a SIM PIN) redacted."""
+        return shown_url(self._port.port) if self._port.port else repr(self._port)
 
     @property
     def transcript(self) -> Transcript:

@@ -12,7 +12,8 @@ the module needs:
 4. Operator, before the attach: a manual selection (or a deregistration) left from another run that the rig
    does not ask for is undone, so the attach can succeed.
 5. APN: set only when the module reports a different one (APNs compare case-insensitively: BC660K reads them
-   back upper-cased, [S5] §5.4), because setting one costs a re-attach, on BC660K a reset.
+   back upper-cased, [S5] §5.4), because setting one costs a re-attach, on BC660K a reset. A reset powers
+   the SIM up again, and a SIM with a PIN asks for it again: step 2 is repeated after the APN is set.
 6. Attach; then, when the rig names a PLMN the module did not register on, manual selection of that PLMN.
 7. Home or roaming, from the SIM's IMSI: when it begins with the rig's PLMN, that network is the SIM's home,
    and a registration as roaming (+CEREG stat 5) is an error. The reverse rule: when the IMSI belongs to
@@ -68,6 +69,8 @@ class SimModem(PinModem, Protocol):
 
     def operator_selection(self) -> OperatorSelection: ...
 
+    def define_apn(self, apn: str) -> None: ...
+
     def select_operator(self, plmn: str | None, *, timeout_s: float | None = None) -> None: ...
 
     def attach(self, apn: str | None, *, timeout_s: float) -> Registration: ...
@@ -100,7 +103,10 @@ def prepare_sim(
     plmn = _plmn_of(sim.operator, notes)
     _undo_stale_selection(modem, plmn, notes)
     apn_to_set, apn = _plan_apn(modem, sim.apn, notes)
-    registration = modem.attach(apn_to_set, timeout_s=attach_timeout_s)
+    if apn_to_set is not None:
+        modem.define_apn(apn_to_set)
+        is_pin_entered = unlock_sim(modem, sim.pin_env, environ) or is_pin_entered
+    registration = modem.attach(None, timeout_s=attach_timeout_s)
     registration, operator = _register_on(modem, plmn, registration, attach_timeout_s)
     _check_home(registration, plmn, identity.imsi, notes)
     return SimReport(

@@ -376,6 +376,11 @@ class Ts27007Modem:
                 "not registered and not searching: no SIM (AT+CPIN? answers +CME ERROR: 10, SIM not "
                 "inserted); check the card, its slot and its contacts"
             )
+        if state in (SimState.SIM_PIN, SimState.SIM_PUK):
+            raise ModemError(
+                f"not registered and not searching: the SIM asks for {state.value} (+CPIN: {state.value}); "
+                "a reset or power cycle locks a SIM with a PIN again: enter it first (harness.dialects.sim)"
+            )
 
     def _text(self, command: str) -> str:
         """The first information line: some modules answer +CGMI with ATI's three lines."""

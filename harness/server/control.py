@@ -29,6 +29,7 @@ Limits, so that junk cannot grow the server's memory (with those of harness.serv
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import io
 import json
@@ -98,10 +99,13 @@ def read_line(stream: IO[bytes], *, limit_bytes: int) -> bytes | None:
 
 
 def is_token_valid(given: object, expected: str) -> bool:
-    """Constant-time comparison (as bytes: compare_digest takes str only when it is ASCII)."""
+    """Constant-time comparison of SHA-256 digests: compare_digest on the tokens themselves answers at once
+    when their lengths differ, which tells a guesser the token's length; digests are always 32 bytes."""
     if not isinstance(given, str) or not expected:
         return False
-    return hmac.compare_digest(given.encode(), expected.encode())
+    # surrogatepass: JSON may carry a lone surrogate ("\ud800"), which plain UTF-8 refuses to encode
+    given_digest = hashlib.sha256(given.encode("utf-8", "surrogatepass")).digest()
+    return hmac.compare_digest(given_digest, hashlib.sha256(expected.encode()).digest())
 
 
 def frame_bytes(frame: pd.DataFrame) -> bytes:

@@ -21,6 +21,7 @@ import serial
 import serial.urlhandler
 
 from harness.errors import UrlError
+from harness.virtual.option_reader import shown_url as shown_url  # a port URL as messages may show it
 
 PACKAGE = "harness.transport"
 PROTOCOL_PREFIX = "protocol_"
@@ -38,7 +39,7 @@ def open_port(url: str, **kw: Any) -> serial.SerialBase:
     try:
         return serial.serial_for_url(url, **kw)
     except serial.SerialException as exc:
-        raise UrlError(f"cannot open {url}: {exc}") from exc
+        raise UrlError(f"cannot open {shown_url(url)}: {exc}") from exc
 
 
 def check_url(url: str) -> str | None:
@@ -49,7 +50,7 @@ def check_url(url: str) -> str | None:
     if scheme in _schemes_in(Path(serial.urlhandler.__file__).parent):
         return None
     if scheme not in _schemes_in(Path(__file__).parent):
-        return f"unknown scheme {scheme!r} in {url} (known: {', '.join(known_schemes())})"
+        return f"unknown scheme {scheme!r} in {shown_url(url)} (known: {', '.join(known_schemes())})"
     handler = importlib.import_module(f"{PACKAGE}.{PROTOCOL_PREFIX}{scheme}")
     check: Callable[[str], str | None] | None = getattr(handler, "check_url", None)
     return None if check is None else check(url)

@@ -34,7 +34,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from harness.errors import UrlError
-from harness.virtual.option_reader import OptionReader, integer, number, one_of
+from harness.virtual.option_reader import OptionReader, integer, number, one_of, shown_url
 
 FAULTS_OPTION = "faults"
 MAX_DELAY_S = 86_400.0
@@ -173,9 +173,9 @@ def read_url_faults(reader: OptionReader) -> tuple[Fault, ...]:
         try:
             kind = _kind(word.strip())
         except ValueError as exc:
-            raise UrlError(f"{reader.url}: option {FAULTS_OPTION}: {exc}") from None
+            raise UrlError(f"{shown_url(reader.url)}: option {FAULTS_OPTION}: {exc}") from None
         if kind in kinds:
-            raise UrlError(f"{reader.url}: option {FAULTS_OPTION} names {kind} twice")
+            raise UrlError(f"{shown_url(reader.url)}: option {FAULTS_OPTION} names {kind} twice")
         kinds.append(kind)
     return tuple(
         _fault(

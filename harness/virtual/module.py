@@ -35,6 +35,7 @@ from harness.virtual.radio import ACT_NR_5GCN, tx_power_dbm
 from harness.virtual.registration import Fun, Registration, RegistrationEvents, RegistrationReport, RegStat
 from harness.virtual.registration_reject import Reject, RejectingNetwork
 from harness.virtual.rrc import RrcState
+from harness.virtual.sim_lock import SimLock
 from harness.virtual.state_timeline import StateTimeline, modem_state
 from harness.virtual.tcp_sockets import TcpSocketTable
 from harness.virtual.udp_sockets import SocketTable
@@ -114,6 +115,9 @@ class VirtualModule:
         self.idle.dl_buffer_count = self.network.dl_buffer_count
         self.sockets = SocketTable(loop=loop, path=self, local_ip=options.ip_address)
         self.streams = TcpSocketTable(loop=loop, path=self, local_ip=options.ip_address)
+        self.sim_lock = SimLock(pin=options.pin, registration=self.registration)
+        self.front.guards.append(self.sim_lock.guard)
+        self.reboot_watchers.append(self.sim_lock.power_up)
         self.control_ops: dict[str, ControlOp] = control_ops(self)
         self.front.install(load_commands(options.model, self))
 

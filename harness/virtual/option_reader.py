@@ -3,7 +3,9 @@
 Shared by harness.virtual.options (the options every model has), harness.virtual.network_policy (the test
 network's behaviour) and the model files, which declare their own options (STYLE 3: a model adds options by
 declaring them, nothing else changes). An option is read at most once; whatever nobody asked for is unknown.
-Every problem is a UrlError naming the URL, the option and the value.
+Every problem is a UrlError naming the URL, the option and the value, except that the values of
+SECRET_OPTIONS (the SIM's PIN, harness.virtual.sim_lock) are never shown: `shown_url` is a URL as messages,
+transcripts and logs may show it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,21 @@ from urllib.parse import parse_qsl
 from harness.errors import UrlError
 
 T = TypeVar("T")
+SECRET_OPTIONS = frozenset({"pin"})
+REDACTED = "<redacted>"  # as harness.at.transcript writes a secret command's arguments
+
+
+def shown_url(url: str) -> str:
+    """`url` with the value of every secret query option replaced by REDACTED; the rest as written."""
+    head, is_query, rest = url.partition("?")
+    if not is_query:
+        return url
+    query, hash_mark, fragment = rest.partition("#")
+    pairs = []
+    for pair in query.split("&"):
+        name, equals, value = pair.partition("=")
+        pairs.append(f"{name}{equals}{REDACTED if equals and name in SECRET_OPTIONS else value}")
+    return f"{head}?{'&'.join(pairs)}{hash_mark}{fragment}"
 
 
 class OptionReader:
@@ -25,7 +42,7 @@ class OptionReader:
         self._asked: list[str] = []
         for name, value in parse_qsl(query, keep_blank_values=True):
             if name in self._values:
-                raise UrlError(f"{url}: option {name} is given twice")
+                raise UrlError(f"{shown_url(url)}: option {name} is given twice")
             self._values[name] = value
 
     def get(self, name: str, parse: Callable[[str], T], default: T) -> T:
@@ -35,13 +52,14 @@ class OptionReader:
         try:
             return parse(self._values[name])
         except ValueError as exc:
-            raise UrlError(f"{self.url}: option {name} {exc}, got {self._values[name]!r}") from None
+            shown = REDACTED if name in SECRET_OPTIONS else repr(self._values[name])
+            raise UrlError(f"{shown_url(self.url)}: option {name} {exc}, got {shown}") from None
 
     def reject_unknown(self) -> None:
         unknown = sorted(set(self._values) - set(self._asked))
         if unknown:
             known = ", ".join(sorted(set(self._asked)))
-            raise UrlError(f"{self.url}: unknown option {unknown[0]!r} (known: {known})")
+            raise UrlError(f"{shown_url(self.url)}: unknown option {unknown[0]!r} (known: {known})")
 
 
 def number(low: float, high: float) -> Callable[[str], float]:

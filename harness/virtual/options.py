@@ -32,7 +32,7 @@ from harness.virtual.faults import Fault, read_url_faults
 from harness.virtual.link import LinkProfile
 from harness.virtual.model_spec import ModelSpec, Setting
 from harness.virtual.network_policy import NetworkPolicy, read_network_policy
-from harness.virtual.option_reader import OptionReader, digits, integer, number
+from harness.virtual.option_reader import OptionReader, digits, integer, number, shown_url
 from harness.virtual.profiles import PROFILES, RadioProfile
 from harness.virtual.radio import RadioConditions
 
@@ -66,6 +66,7 @@ class ModuleOptions:
     timer_scale: float
     settings: Mapping[str, Setting]  # the model's own options
     faults: tuple[Fault, ...] = ()  # the rig's faults (harness.virtual.faults), applied from boot
+    pin: str | None = None  # the SIM's PIN (harness.virtual.sim_lock); None: the card asks for none
 
 
 # Default identities: a made-up IMEI TAC, and IMSI/ICCID on the test PLMN 001/01 (3GPP TS 23.003). The rest
@@ -114,14 +115,15 @@ def model_spec(model: str) -> ModelSpec:
 def parse_virtual_url(url: str) -> ModuleOptions:
     parts = urlsplit(url)
     if parts.scheme.lower() != SCHEME:
-        raise UrlError(f"{url}: not a {SCHEME}:// URL")
+        raise UrlError(f"{shown_url(url)}: not a {SCHEME}:// URL")
     model = parts.netloc.lower()
     if not model:
-        raise UrlError(f"{url}: names no virtual model (known: {', '.join(known_models())})")
+        raise UrlError(f"{shown_url(url)}: names no virtual model (known: {', '.join(known_models())})")
     if model not in known_models():
-        raise UrlError(f"{url}: unknown virtual model {model!r} (known: {', '.join(known_models())})")
+        known = ", ".join(known_models())
+        raise UrlError(f"{shown_url(url)}: unknown virtual model {model!r} (known: {known})")
     if parts.path not in ("", "/") or parts.fragment:
-        raise UrlError(f"{url}: a virtual URL is virtual://<model>?<options>, nothing else")
+        raise UrlError(f"{shown_url(url)}: a virtual URL is virtual://<model>?<options>, nothing else")
     reader = OptionReader(url, parts.query)
     options = _build(url, model, reader)
     reader.reject_unknown()
@@ -170,6 +172,7 @@ def _build(url: str, model: str, reader: OptionReader) -> ModuleOptions:
         timer_scale=reader.get("timer_scale", number(0.0001, 1000.0), 1.0),
         settings=MappingProxyType(settings),
         faults=read_url_faults(reader),
+        pin=reader.get("pin", digits(4, 8), None),  # judgement: 4-8 digits as a UICC takes (ETSI TS 102 221)
     )
 
 

@@ -44,6 +44,7 @@ from harness.virtual.event_loop import EventLoop
 from harness.virtual.fault_injector import FaultInjector
 from harness.virtual.module import VirtualModule
 from harness.virtual.network_port import NetworkPort, SerialLine, WireProtocol
+from harness.virtual.option_reader import shown_url
 from harness.virtual.options import parse_virtual_url
 from harness.virtual.uart import Uart
 from harness.virtual.usb_port import UsbPort
@@ -266,7 +267,7 @@ def start_virtual_module(
         )
         tail = failed.stderr_tail()
         failed.stop()
-        message = f"{url}: the virtual module did not start: {reason}; stderr: {tail}"
+        message = f"{shown_url(url)}: the virtual module did not start: {reason}; stderr: {tail}"
         raise VirtualModuleError(message) from None
     return VirtualModuleProcess(url=url, popen=popen, ready=ready, replies=reader, stderr_file=stderr_file)
 

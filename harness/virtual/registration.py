@@ -148,6 +148,7 @@ class Registration:
         self.cops_mode = CopsMode.AUTOMATIC
         self.is_barred = False  # the network keeps the module out
         self.has_sim = True
+        self.is_sim_locked = False  # the card waits for its PIN (harness.virtual.sim_lock)
 
     @property
     def is_registered(self) -> bool:
@@ -163,12 +164,14 @@ class Registration:
 
     def attach(self) -> None:
         """Search, and have the network answer attach_s from now, unless already registered or searching,
-        not at CFUN=1, deregistered by +COPS=2, without a SIM, or under a reject (its back-off decides)."""
+        not at CFUN=1, deregistered by +COPS=2, without a SIM or its PIN, or under a reject (its back-off
+        decides)."""
         if (
             self.fun is not Fun.FULL
             or self.cops_mode is CopsMode.DEREGISTER
             or self.is_registered
             or not self.has_sim
+            or self.is_sim_locked
             or self.cause is not None
         ):
             return

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from harness.virtual.at_front import Handler, Reply, cme_error, error, ok
+from harness.virtual.at_front import Handler, Reply, error, ok
 from harness.virtual.command_line import ATCommand, CommandKind, int_arg
 from harness.virtual.packet_domain_commands import PacketDomainCommands
 from harness.virtual.radio import ACT_NR_5GCN, rsrp_index, rsrq_index, rssi_dbm, rssi_index
@@ -114,11 +114,12 @@ class Ts27007Commands:
     def cpin(self, command: ATCommand) -> Reply:
         match command.kind:
             case CommandKind.READ:
-                return ok("+CPIN: READY")
+                return ok(f"+CPIN: {self._module.sim_lock.state}")
             case CommandKind.TEST:
                 return ok()
             case CommandKind.WRITE:
-                return cme_error(OPERATION_NOT_ALLOWED)  # no PIN is pending ([S5] §8.6)
+                refusal = self._module.sim_lock.enter(command.args[0] if command.args else "")
+                return ok() if refusal is None else refusal
         return error()
 
     def cgsn(self, command: ATCommand) -> Reply:

@@ -75,6 +75,9 @@ class FakeSimModem:
         self.calls.append(f"select_operator {plmn}")
         self.selection = OperatorSelection(mode=0 if plmn is None else 1, plmn=self.plmn_after_manual, act=9)
 
+    def define_apn(self, apn: str) -> None:
+        self.calls.append(f"define_apn {apn}")
+
     def attach(self, apn: str | None, *, timeout_s: float) -> Registration:
         self.calls.append(f"attach {apn}")
         return self.registration
@@ -114,15 +117,25 @@ def test_no_sim_section_attaches_as_the_module_is() -> None:
 
 
 @pytest.mark.parametrize(
-    ("module_apn", "attach_apn"), [("IOT.TEST", None), ("other.apn", "iot.test"), (None, "iot.test")]
+    ("module_apn", "defined_apn"), [("IOT.TEST", None), ("other.apn", "iot.test"), (None, "iot.test")]
 )
 def test_the_apn_is_set_only_when_the_module_reports_another(
-    module_apn: str | None, attach_apn: str | None
+    module_apn: str | None, defined_apn: str | None
 ) -> None:
     modem = FakeSimModem(apn_now=module_apn)  # BC660K reads APNs back upper-cased ([S5] §5.4)
     report = prepare(modem, Sim(apn="iot.test"))
-    assert modem.calls[-1] == f"attach {attach_apn}"
-    assert report.apn == (module_apn if attach_apn is None else attach_apn)
+    defined = [] if defined_apn is None else [f"define_apn {defined_apn}", "sim"]
+    assert modem.calls == ["sim", *defined, "attach None"]
+    assert report.apn == (module_apn if defined_apn is None else defined_apn)
+
+
+def test_a_sim_locked_again_by_the_apn_s_reset_gets_its_pin_again() -> None:
+    states = [SimState.SIM_PIN, SimState.READY, SimState.SIM_PIN, SimState.READY]
+    modem = FakeSimModem(states=states, apn_now=None)
+    report = prepare(modem, Sim(apn="iot.test", pin_env=PIN_ENV), {PIN_ENV: PIN})
+    pin_entry = ["sim", f"enter_pin {PIN}", "sim"]
+    assert modem.calls == [*pin_entry, "define_apn iot.test", *pin_entry, "attach None"]
+    assert report.is_pin_entered
 
 
 def test_an_apn_the_module_cannot_report_is_left_alone_with_a_note() -> None:
