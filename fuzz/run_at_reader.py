@@ -52,7 +52,7 @@ def save(corpus: Path, kind: str, data: bytes) -> str:
 def fuzz_round(corpus: Path, tally: FuzzTally, examples: int) -> None:
     seeds = corpus_inputs(corpus)
     for data in seeds:
-        tally.features |= exercise(data)
+        try_input(corpus, tally, data, keep=False)
 
     # No shrinking and no database: a crash is kept as found (the corpus is the database), and every round
     # goes on past it, so one crash does not eat the budget.
@@ -66,19 +66,26 @@ def fuzz_round(corpus: Path, tally: FuzzTally, examples: int) -> None:
     @given(module_output(seeds))
     def one(data: bytes) -> None:
         tally.tried += 1
-        try:
-            features = exercise(data)
-        except Exception:
-            name = save(corpus, "crashes", data)
-            if name not in tally.crashes:
-                tally.crashes[name] = traceback.format_exc()
-            return
-        if not features <= tally.features:
-            tally.features |= features
-            tally.kept += 1
-            save(corpus, "found", data)
+        try_input(corpus, tally, data, keep=True)
 
     one()
+
+
+def try_input(corpus: Path, tally: FuzzTally, data: bytes, *, keep: bool) -> None:
+    """Run the target on `data`: a crash is saved and counted; with `keep`, an input that shows a new
+    outcome joins the corpus."""
+    try:
+        features = exercise(data)
+    except Exception:
+        name = save(corpus, "crashes", data)
+        if name not in tally.crashes:
+            tally.crashes[name] = traceback.format_exc()
+        return
+    if not features <= tally.features:
+        tally.features |= features
+        if keep:
+            tally.kept += 1
+            save(corpus, "found", data)
 
 
 def main(argv: list[str] | None = None) -> int:

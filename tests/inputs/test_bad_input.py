@@ -7,6 +7,7 @@ time bound, and memory stays bounded by the reader's size cap."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 import tomllib
 import tracemalloc
@@ -32,8 +33,10 @@ VIRTUAL_RIG = CHECKOUT / "fixtures" / "rigs" / "virtual.toml"
 SMOKE_PLAN = CHECKOUT / "testplans" / "smoke.toml"
 # A load takes milliseconds; the bound catches a hang or a blow-up, with room for a loaded 2-core machine.
 LOAD_BOUND_S = 5.0
+# make test's share; MIOT_BAD_INPUT_EXAMPLES=2000 for a longer run (the figures in docs/reliability.md)
+BAD_INPUT_EXAMPLES = int(os.environ.get("MIOT_BAD_INPUT_EXAMPLES", "40"))
 BAD_INPUT_SETTINGS = settings(
-    max_examples=40,
+    max_examples=BAD_INPUT_EXAMPLES,
     deadline=timedelta(seconds=LOAD_BOUND_S),
     suppress_health_check=[
         HealthCheck.too_slow,
