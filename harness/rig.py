@@ -50,7 +50,8 @@ DIALECT_PATTERN = r"[a-z][a-z0-9_]*"
 ANALYZER_PATTERN = r"[a-z][a-z0-9_]*"
 # An operator name is kept for reports only, never sent to a module; still no control characters, quotes,
 # ';' or a backslash in it, so that it can never become one (issue 9 item 4).
-PLMN_OR_NAME_PATTERN = r'\d{5,6}|(?!\d+$)[^\s";\\]([^\x00-\x1f\x7f";\\]*[^\s";\\])?'
+_NAME_EDGE = r'[^\s\x00-\x1f\x7f";\\]'
+PLMN_OR_NAME_PATTERN = rf'\d{{5,6}}|(?!\d+$){_NAME_EDGE}([^\x00-\x1f\x7f";\\]*{_NAME_EDGE})?'
 APN_PATTERN = r"(?=.{0,100}$)([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*)?"
 ICCID_PATTERN = r"\d{19,20}"
 # A host name (RFC 1123 letters, digits, '-', '.', and the '_' some lab DNS has) or an IPv4/IPv6 literal: the

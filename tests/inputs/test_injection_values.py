@@ -27,7 +27,7 @@ VIRTUAL_RIG = CHECKOUT / "fixtures" / "rigs" / "virtual.toml"
 SMOKE_PLAN = CHECKOUT / "testplans" / "smoke.toml"
 HOSTILE = ('"', "\r", "\n", ";", "\\", "\x00", "\x1a", '";AT+CFUN=0;"', "\r\nAT+CFUN=0\r\n", "+++\rAT+CFUN=0")
 INJECTION_SETTINGS = settings(
-    max_examples=25,
+    max_examples=60,
     deadline=timedelta(seconds=5),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
