@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench system-deps test-deps bench-deps install-tools clean
+.PHONY: run test lint fuzz bench system-deps test-deps bench-deps install-tools clean
 
 run: $(STAMP) system-deps
 	$(BIN)/miot run
@@ -18,8 +18,14 @@ test: $(STAMP) test-deps lint
 		if [ $$rc -eq 5 ]; then echo "miot: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 lint: $(STAMP)
-	$(BIN)/ruff check harness tests testplans benchmarks conftest.py
+	$(BIN)/ruff check harness tests testplans benchmarks fuzz conftest.py
 	$(BIN)/mypy
+
+# The AT reader's fuzz target for a fixed budget (issue 9 item 3): new inputs and crashes land in
+# fuzz/corpus/ (commit them); `make test` only replays the corpus and runs 200 inputs.
+FUZZ_BUDGET_S ?= 60
+fuzz: $(STAMP)
+	$(BIN)/python -m fuzz.run_at_reader --budget-s $(FUZZ_BUDGET_S)
 
 bench: $(STAMP) bench-deps
 	$(BIN)/python -m benchmarks

@@ -29,7 +29,15 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}: {self.field}" if self.field else self.file
-        return f"{where}: {self.message}"
+        return _one_line(f"{where}: {self.message}")
+
+
+def _one_line(text: str) -> str:
+    """`text` with every unprintable character escaped: a key or value from a file may hold a line break
+    (or a bidi override) that would otherwise split a problem over lines or disguise it."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class InputError(UserError):

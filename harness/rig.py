@@ -49,9 +49,16 @@ NAME_PATTERN = r"\S(.*\S)?"
 ENV_NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
 DIALECT_PATTERN = r"[a-z][a-z0-9_]*"
 ANALYZER_PATTERN = r"[a-z][a-z0-9_]*"
-PLMN_OR_NAME_PATTERN = r"\d{5,6}|(?!\d+$)\S(.*\S)?"
+# An operator name is kept for reports only, never sent to a module; still no control characters, quotes,
+# ';' or a backslash in it, so that it can never become one (issue 9 item 4).
+_NAME_EDGE = r'[^\s\x00-\x1f\x7f";\\]'
+PLMN_OR_NAME_PATTERN = rf'\d{{5,6}}|(?!\d+$){_NAME_EDGE}([^\x00-\x1f\x7f";\\]*{_NAME_EDGE})?'
 APN_PATTERN = r"(?=.{0,100}$)([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*)?"
 ICCID_PATTERN = r"\d{19,20}"
+# A host name (RFC 1123 letters, digits, '-', '.', and the '_' some lab DNS has) or an IPv4/IPv6 literal: the
+# server's host reaches AT commands (a module's socket open and ping), so nothing that could end a quoted
+# argument or a command gets in (issue 9 item 4).
+HOST_PATTERN = r"[A-Za-z0-9.:_-]{0,253}"
 AUTO_DIALECT = "auto"
 LOCAL_HOST = "127.0.0.1"
 REPLAY_SCHEME = "replay://"
@@ -94,7 +101,9 @@ class Server:
     port. Remote: an already running `miot server`, reached with the token read from `token_env`."""
 
     mode: ServerMode = ServerMode.LOCAL
-    host: str = field(default="", metadata={"pattern": r"\S*"})
+    host: str = field(
+        default="", metadata={"pattern": HOST_PATTERN, "doc": "a host name or an IP address (192.0.2.1)"}
+    )
     port: int = field(default=0, metadata={"min": 0, "max": 65535})
     token_env: str | None = env_name_field("token")
 

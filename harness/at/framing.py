@@ -39,6 +39,10 @@ PROMPT_BYTE = ord(">")
 # line ends cannot take all memory (and is not cut into lines that could look like final result codes).
 MAX_LINE_BYTES = 65_536
 
+# 27.007 §9.2 and 27.005 §3.2.5 codes have at most 3 digits, vendors' at most 5; a longer "number" is read
+# as the reason text, never converted (int() refuses more than 4300 digits with ValueError).
+MAX_ERROR_CODE_DIGITS = 9
+
 _LINE_END = re.compile(rb"[\r\n]")
 _NOT_TEXT = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]")  # control characters; TAB, CR and LF are not here
 
@@ -74,7 +78,7 @@ def parse_final(line: str) -> Final | None:
         head, colon, rest = text.partition(":")
         if colon and head == kind.value:
             err = rest.strip(" \t")
-            if err.isascii() and err.isdigit():
+            if err.isascii() and err.isdigit() and len(err) <= MAX_ERROR_CODE_DIGITS:
                 return Final(kind=kind, code=int(err))
             return Final(kind=kind, reason=err or None)
     return None

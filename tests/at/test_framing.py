@@ -50,6 +50,11 @@ def feed_split(framer: LineFramer, stream: bytes, cuts: list[int]) -> list[Frame
         ("+CMS ERROR: 500", Final(kind=FinalKind.CMS_ERROR, code=500)),
         ("+CMS ERROR: unknown error", Final(kind=FinalKind.CMS_ERROR, reason="unknown error")),
         ("+CME ERROR:", Final(kind=FinalKind.CME_ERROR)),
+        ("+CME ERROR: 123456789", Final(kind=FinalKind.CME_ERROR, code=123456789)),
+        # found by `make fuzz` (fuzz/corpus/crashes/): int() refused the 4400 digits with ValueError, which
+        # would have ended the session's reader thread
+        ("+CME ERROR: " + "9" * 4400, Final(kind=FinalKind.CME_ERROR, reason="9" * 4400)),
+        ("+CMS ERROR: 1234567890", Final(kind=FinalKind.CMS_ERROR, reason="1234567890")),
     ],
 )
 def test_final_result_codes_are_classified(line: str, final: Final) -> None:
