@@ -141,8 +141,9 @@ def kill_once(rig: Rig, results: Path, seed: int) -> KillOutcome:
         time.sleep(after_s)
         rows_before = _rows_by_test(results / RUN_ID)
         below = descendants(miot.pid)
-        was_killed = miot.poll() is None
-        os.kill(miot.pid, signal.SIGKILL)  # miot alone, not its process group
+        was_killed = miot.poll() is None  # reaps a run that ended by itself: its pid is no longer ours
+        if was_killed:
+            os.kill(miot.pid, signal.SIGKILL)  # miot alone, not its process group
         miot.wait()
         survivors = _wait_for_orphans(below | _group_of(miot.pid))
     finally:
