@@ -145,7 +145,7 @@ def kill_once(rig: Rig, results: Path, seed: int) -> KillOutcome:
         if was_killed:
             os.kill(miot.pid, signal.SIGKILL)  # miot alone, not its process group
         miot.wait()
-        survivors = _wait_for_orphans(below | _group_of(miot.pid))
+        survivors = wait_for_orphans(below | _group_of(miot.pid))
     finally:
         # whatever survived is reported above; never leave it running
         _end(below | _group_of(miot.pid))
@@ -221,8 +221,9 @@ def _group_of(pgid: int) -> set[int]:
     return found
 
 
-def _wait_for_orphans(pids: set[int]) -> tuple[str, ...]:
-    deadline = time.monotonic() + ORPHAN_EXIT_TIMEOUT_S
+def wait_for_orphans(pids: set[int], timeout_s: float = ORPHAN_EXIT_TIMEOUT_S) -> tuple[str, ...]:
+    """The processes of `pids` still alive after timeout_s, by pid and command line."""
+    deadline = time.monotonic() + timeout_s
     while (alive := {pid for pid in pids if is_alive(pid)}) and time.monotonic() < deadline:
         time.sleep(POLL_S)
     return tuple(sorted(_command_line(pid) for pid in alive))

@@ -6,13 +6,22 @@ same rig and lock directory."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from harness.results import read_run
-from tests.reliability.crash_safety import RUN_ID, KillOutcome, Rig, crash_rig, kill_once, start_run
+from tests.reliability.crash_safety import (
+    RUN_ID,
+    KillOutcome,
+    Rig,
+    crash_rig,
+    kill_once,
+    start_run,
+    wait_for_orphans,
+)
 from tests.reliability.reliability_settings import figures_dir, is_full
 
 KILLS = 50 if is_full() else 2
@@ -72,3 +81,14 @@ def test_the_next_run_starts_cleanly_and_passes(
     assert miot.wait(timeout=NEXT_RUN_TIMEOUT_S) == 0, (tmp_path / "results.log").read_text()
     run = read_run(tmp_path / "results" / RUN_ID)
     assert [case.outcome for case in run.cases] == ["pass"] * 4
+
+
+def test_a_process_left_behind_is_named() -> None:
+    """The check above can fail: a process that outlives its parent is reported by pid and command."""
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        assert wait_for_orphans({sleeper.pid}, timeout_s=0.3) == (f"pid {sleeper.pid}: sleep 30",)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert wait_for_orphans({sleeper.pid}, timeout_s=0.3) == ()
