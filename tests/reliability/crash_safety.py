@@ -32,9 +32,6 @@ from tests.integration.test_killed_run import descendants, is_alive
 CHECKOUT = Path(__file__).resolve().parents[2]
 RUN_ID = "crash"
 MODULE_URL = "virtual://bc660k?ce=0&attach_s=0"
-# A whole run takes about 15-25 s here (pytest and two xdist workers start, two modules come up, two
-# cases each); kills fall anywhere in it, start-up and the report's writing included.
-KILL_WINDOW_S = 25.0
 # A virtual module polls its parent once a second; an xdist worker reads end of input at once.
 ORPHAN_EXIT_TIMEOUT_S = 15.0
 RUN_TIMEOUT_S = 180.0
@@ -133,8 +130,20 @@ class KillOutcome:
     problem: str  # why it was not readable, "" when it was
 
 
-def kill_once(rig: Rig, results: Path, seed: int) -> KillOutcome:
-    after_s = random.Random(seed).uniform(0.0, KILL_WINDOW_S)
+def timed_run(rig: Rig, results: Path) -> float:
+    """The seconds a whole run takes on this machine now (12-25 s: pytest and two xdist workers start, two
+    modules come up, two cases each, the report is written); AssertionError when it does not pass."""
+    started = time.monotonic()
+    miot = start_run(rig, results)
+    code = miot.wait(timeout=RUN_TIMEOUT_S)
+    assert code == 0, (results.parent / f"{results.name}.log").read_text()
+    return time.monotonic() - started
+
+
+def kill_once(rig: Rig, results: Path, seed: int, window_s: float) -> KillOutcome:
+    """One run SIGKILLed at a moment drawn from `seed` in its first window_s (a whole run's time: start-up,
+    cases and the report's writing alike)."""
+    after_s = random.Random(seed).uniform(0.0, window_s)
     miot = start_run(rig, results)
     below: set[int] = set()
     try:

@@ -1,7 +1,7 @@
-"""`miot run` SIGKILLed at seeded random moments (tests.reliability.crash_safety): two kills in `make test`,
-50 in `make reliability`; after each the run directory reads, `miot report` exits 0, no flushed row is lost,
-no process of the run is left and the module's port lock is free; after the last, a whole run passes on the
-same rig and lock directory."""
+"""`miot run` SIGKILLed at seeded random moments of a run's time, measured first on a whole run
+(tests.reliability.crash_safety): two kills in `make test`, 50 in `make reliability`. After each the run
+directory reads, `miot report` exits 0, no flushed row is lost, no process of the run is left and the
+module's port lock is free; after the last, a whole run passes on the same rig and lock directory."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from tests.reliability.crash_safety import (
     crash_rig,
     kill_once,
     start_run,
+    timed_run,
     wait_for_orphans,
 )
 from tests.reliability.reliability_settings import figures_dir, is_full
@@ -33,7 +34,11 @@ NEXT_RUN_TIMEOUT_S = 180.0
 def killed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Rig, list[KillOutcome]]]:
     directory = tmp_path_factory.mktemp("crash")
     with crash_rig(directory) as rig:
-        outcomes = [kill_once(rig, directory / f"results-{n}", seed=FIRST_SEED + n) for n in range(KILLS)]
+        window_s = timed_run(rig, directory / "results-whole")
+        outcomes = [
+            kill_once(rig, directory / f"results-{n}", seed=FIRST_SEED + n, window_s=window_s)
+            for n in range(KILLS)
+        ]
         if (figures := figures_dir()) is not None:
             write_figures(figures / "crash-safety.json", outcomes)
         yield rig, outcomes
