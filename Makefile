@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint fuzz bench system-deps test-deps bench-deps install-tools clean
+.PHONY: run test reliability lint fuzz bench system-deps test-deps bench-deps install-tools clean
 
 run: $(STAMP) system-deps
 	$(BIN)/miot run
@@ -16,6 +16,12 @@ TEST_WORKERS ?= 4
 test: $(STAMP) test-deps lint
 	@$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile; rc=$$?; \
 		if [ $$rc -eq 5 ]; then echo "miot: pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+# The figures of docs/reliability.md (issue 9): the whole fault matrix (every virtual-module fault against
+# every procedure the default virtual modules run, modules side by side) and 50 SIGKILLs of a run; `make
+# test` runs a short part of each. The tables go to results/reliability/ (MIOT_RELIABILITY_DIR).
+reliability: $(STAMP) test-deps
+	MIOT_RELIABILITY=full $(BIN)/python -m pytest -q -p no:cacheprovider tests/reliability
 
 lint: $(STAMP)
 	$(BIN)/ruff check harness tests testplans benchmarks fuzz conftest.py

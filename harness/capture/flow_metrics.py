@@ -141,7 +141,9 @@ def flow_rates(
     if not has_ip:
         columns = ["t_s", "packets", "payload_bytes", "goodput_kbps"]
     if table.empty:
-        return pd.DataFrame(columns=columns)
+        # typed like a full table's: samples must start with a numeric t_s even when nothing arrived
+        counts = {"packets", "ip_bytes", "payload_bytes"}
+        return pd.DataFrame({c: np.array([], dtype=np.int64 if c in counts else np.float64) for c in columns})
     t_s = table["t_s"].to_numpy(dtype=np.float64)
     start_s, end_s = float(t_s.min()), float(t_s.max())
     whole_bins = math.floor((end_s - start_s) / interval_s)

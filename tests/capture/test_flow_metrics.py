@@ -131,3 +131,16 @@ def test_metric_values_use_the_metric_grammar() -> None:
     assert "dl_owd_p95_ms" in names
     for name in names:
         parse_metric_name(name)
+
+
+@pytest.mark.parametrize("columns", [["t_s", "payload_bytes"], ["t_s", "payload_bytes", "length"]])
+def test_rates_of_nothing_received_are_typed_like_a_flows(columns: list[str]) -> None:
+    """A stream whose socket the network closed at once (the fault matrix's socket_closed) counted nothing;
+    its empty series must still start with a numeric t_s, or writing the samples raises."""
+    empty = pd.DataFrame({name: pd.Series([], dtype=object) for name in columns})
+    rates = flow_rates(empty, interval_s=1.0)
+    assert rates.empty
+    assert rates.columns[0] == "t_s"
+    assert rates["t_s"].dtype == "float64"
+    assert rates["packets"].dtype == "int64"
+    assert rates["goodput_kbps"].dtype == "float64"
