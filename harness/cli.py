@@ -116,12 +116,14 @@ def report(args: argparse.Namespace) -> int:
     """Aggregate the runs into one HTML report."""
     from harness.report.cross_run_report import write_cross_run_report
     from harness.report.labels import check_lang
+    from harness.results.files import writable_output
 
     try:
         lang = check_lang(args.lang)
     except ValueError as error:
         raise UserError(f"miot report: {error}") from None
-    written = write_cross_run_report(args.run_dirs, args.output, lang=lang, baseline_dirs=args.baseline)
+    output = writable_output(args.output, "miot report")
+    written = write_cross_run_report(args.run_dirs, output, lang=lang, baseline_dirs=args.baseline)
     print(f"miot: report: {written}")
     return 0
 

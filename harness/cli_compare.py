@@ -59,6 +59,7 @@ def compare(args: argparse.Namespace) -> int:
     )
     from harness.report.tolerance import load_tolerances
     from harness.results import write_bytes_atomic
+    from harness.results.files import writable_output
 
     baseline, current = compared_runs(args)
     _check_numbers(args)
@@ -78,8 +79,7 @@ def compare(args: argparse.Namespace) -> int:
         if keys:
             print(f"miot compare: only in the {side}: {', '.join(str(k) for k in keys)}")
     if args.output is not None:
-        if not args.output.parent.is_dir():
-            raise UserError(f"miot compare: -o {args.output}: no directory {args.output.parent}")
+        writable_output(args.output, "miot compare")
         page = comparison_page_html(comparison, title="miot compare", settings_text=settings_text)
         write_bytes_atomic(args.output, page.encode("utf-8"))
         print(f"miot compare: table written to {args.output}")

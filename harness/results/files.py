@@ -23,7 +23,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from harness.errors import UserError
 from harness.results.schema import parquet_metadata
+
+
+def writable_output(path: Path, who: str) -> Path:
+    """`path` for a command's output file (`-o`), or UserError naming it when its directory is missing."""
+    if not Path(path).parent.is_dir():
+        raise UserError(f"{who}: -o {path}: no directory {Path(path).parent}")
+    return Path(path)
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:

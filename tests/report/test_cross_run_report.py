@@ -306,3 +306,12 @@ def test_an_unknown_language_is_one_error_line(tmp_path: Path, capsys: pytest.Ca
     run = lab_runs(tmp_path)[0]
     assert main(["report", str(run), "-o", str(tmp_path / "r.html"), "--lang", "fr"]) == 2
     assert error_lines(capsys) == ["miot: error: miot report: --lang 'fr': expected one of en, zh"]
+
+
+def test_an_output_in_a_missing_directory_is_one_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = lab_runs(tmp_path)[0]
+    output = tmp_path / "no-such-dir" / "r.html"
+    assert main(["report", str(run), "-o", str(output)]) == 2
+    assert error_lines(capsys) == [f"miot: error: miot report: -o {output}: no directory {output.parent}"]
