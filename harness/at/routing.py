@@ -77,6 +77,12 @@ class LineRouter:
         self._transcript = transcript
         self._framer = LineFramer()
         self._pending: PendingCommand | None = None
+        # A command that timed out may still get its echo and final result code, late. With an echoing
+        # module, what comes before the next command's echo is that late answer, not the next command's: a
+        # module echoes a command before it answers it (V.250 §6.2.4, E1). The commands still owed, oldest
+        # first.
+        self._late_owed: list[tuple[str, bool]] = []  # (command, is_secret)
+        self._is_echoing = False  # the module echoed a command: known once one echo was seen
 
     def add_rule(self, rule: DataRule) -> None:
         self._framer.add_rule(rule)
@@ -91,11 +97,16 @@ class LineRouter:
         if self._pending is pending:
             self._pending = None
             self._framer.forget_expectations()
+            if pending.final is None:
+                self._late_owed.append((pending.command, pending.is_secret))
 
     def expect_echo(self, pending: PendingCommand, data: bytes) -> None:
         """`data` is about to be written; a module that echoed the command will echo it too."""
         if self._pending is pending and pending.is_echo_seen:
             self._framer.expect_echo(data)
+
+    def _is_late(self, pending: PendingCommand) -> bool:
+        return self._is_echoing and not pending.is_echo_seen and bool(self._late_owed)
 
     def take(self, chunk: bytes, t_s: float) -> list[Urc]:
         """Route what `chunk` completes; return the URCs among it, in order."""
@@ -123,16 +134,33 @@ class LineRouter:
             )
             return None
         is_echo = pending is not None and not pending.is_echo_seen and frame.text == pending.command
-        self._transcript.record_line(Direction.READ, frame.text, t_s=t_s, is_secret=is_echo and is_secret)
+        late_echo = [owed for owed in self._late_owed if owed[0] == frame.text]
+        is_secret_line = (is_echo and is_secret) or any(secret for _, secret in late_echo)
+        self._transcript.record_line(Direction.READ, frame.text, t_s=t_s, is_secret=is_secret_line)
         if frame.data:
             self._transcript.record_data(Direction.READ_DATA, frame.data, t_s=t_s)
+        final = parse_final(frame.text)
         if pending is None:
+            if self._late_owed and final is not None:
+                self._late_owed.pop(0)
             return Urc(line=frame.text, t_s=t_s, data=frame.data)
         if is_echo:
             pending.is_echo_seen = True
+            self._is_echoing = True
+            self._late_owed.clear()  # what follows the echo answers this command
             return None
-        final = parse_final(frame.text)
+        if self._is_late(pending) and (final is not None or late_echo):
+            if final is not None:
+                self._late_owed.pop(0)
+            shown = "a late echo" if late_echo else repr(frame.text)
+            self._transcript.note(
+                f"+{t_s:.3f}s {shown} before the echo of {pending.shown!r}: the late answer of an earlier "
+                "command that timed out, not this one's"
+            )
+            return None
         if final is not None:
+            if pending.command.upper() == "ATE0":  # echo off from now on: no echo to wait for
+                self._is_echoing = False
             pending.final, pending.final_line, pending.ended_s = final, frame.text, t_s
             self.end(pending)
             return None
