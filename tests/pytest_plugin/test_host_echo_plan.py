@@ -47,7 +47,9 @@ PLAN = """
 
 
 @pytest.mark.skipif(HOST_PATH_REASON is not None, reason=f"host data path: {HOST_PATH_REASON}")
-def test_host_echo_has_the_links_round_trip_by_payload_size(plan_tester: PlanTester) -> None:
+def test_host_echo_has_the_links_round_trip_by_payload_size(
+    plan_tester: PlanTester, rate_measurement_slot: None
+) -> None:
     plan_tester.write_rig(RIG)
     plan_tester.write_plan(PLAN)
     plan_tester.write_family("latency")

@@ -162,7 +162,7 @@ PLAN = f"""
 
 @pytest.mark.skipif(HOST_PATH_REASON is not None, reason=f"host data path: {HOST_PATH_REASON}")
 def test_host_path_procedures_run_over_a_rigs_data_interface_and_its_remote_server(
-    plan_tester: PlanTester, lab: LabLayout
+    plan_tester: PlanTester, lab: LabLayout, rate_measurement_slot: None
 ) -> None:
     plan_tester.write_rig(rig(lab))
     plan_tester.write_plan(PLAN)

@@ -139,7 +139,9 @@ PLAN = (
 )  # fmt: skip
 
 
-def test_the_throughput_plan_measures_the_virtual_radios_rates(plan_tester: PlanTester) -> None:
+def test_the_throughput_plan_measures_the_virtual_radios_rates(
+    plan_tester: PlanTester, rate_measurement_slot: None
+) -> None:
     plan_tester.write_rig(RIG)
     plan_tester.write_plan(PLAN)
     plan_tester.write_family("throughput")

@@ -84,7 +84,7 @@ def rig() -> Iterator[Rig]:
 @pytest.mark.parametrize("transport", list(Transport))
 @pytest.mark.parametrize("direction", list(Direction))
 def test_goodput_is_the_link_rate_less_headers_and_the_capture_agrees(
-    rig: Rig, direction: Direction, transport: Transport, tmp_path: Path
+    rig: Rig, direction: Direction, transport: Transport, tmp_path: Path, rate_measurement_slot: None
 ) -> None:
     link_kbps = UL_KBPS if direction is Direction.UL else DL_KBPS
     spec = Iperf3Spec(
@@ -121,7 +121,7 @@ def test_goodput_is_the_link_rate_less_headers_and_the_capture_agrees(
     assert result.pcap.parent == tmp_path
 
 
-def test_known_relay_loss_is_measured(rig: Rig) -> None:
+def test_known_relay_loss_is_measured(rig: Rig, rate_measurement_slot: None) -> None:
     control(rig.link.port, {"op": "conditions", "loss_pct": 10.0})
     try:
         spec = Iperf3Spec(
