@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import selectors
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -32,6 +30,7 @@ from harness import netns
 from harness.server.iperf import iperf3_problem
 from harness.virtual.link import expected_rtt_median_ms
 from harness.virtual.process import TcpPorts, child_environment, start_virtual_module
+from tests.server.server_process import listening_port, stop_server
 
 from .plan_tester import TESTPLANS, PlanTester
 from .test_host_echo_plan import LINK, TOLERANCE_MS
@@ -39,8 +38,6 @@ from .test_throughput_plan import QUIET, RC, TCP_SHARE, TCP_TOLERANCE, UDP_TOLER
 
 HOST_PATH_REASON = iperf3_problem() or netns.missing_net_admin()
 TOKEN_ENV = "HOST_PATH_TEST_SERVER_TOKEN"  # not MIOT_*: the plugin tests' fixture clears those
-SERVER_START_TIMEOUT_S = 20.0
-STOP_TIMEOUT_S = 10.0
 PAYLOADS = (64, 1024)
 # LINK's delay, jitter and loss are QUIET's too: one module serves both expectations
 assert (LINK.delay_ms, LINK.jitter_ms, LINK.loss_pct) == (20.0, 0.0, 0.0)
@@ -79,10 +76,10 @@ def lab(monkeypatch: pytest.MonkeyPatch) -> Iterator[LabLayout]:
                     ipaddress.IPv4Interface(f"{layout['host_address']}/{layout['prefix_length']}").network
                 ),
                 server_host=layout["server_address"],
-                server_port=_listening_port(server),
+                server_port=listening_port(server),
             )
         finally:
-            _stop(server)
+            stop_server(server)
     finally:
         module.stop()  # its relay removes the namespaces, the server no longer running in them
 
@@ -97,27 +94,6 @@ def _start_server(namespace: str, host: str, token: str) -> subprocess.Popen[str
         stderr=subprocess.STDOUT,
         text=True,
     )
-
-
-def _listening_port(server: subprocess.Popen[str]) -> int:
-    assert server.stdout is not None
-    with selectors.DefaultSelector() as selector:
-        selector.register(server.stdout, selectors.EVENT_READ)
-        is_ready = bool(selector.select(SERVER_START_TIMEOUT_S))
-    assert is_ready, f"miot server printed nothing within {SERVER_START_TIMEOUT_S:g} s"
-    first = server.stdout.readline()  # printed once it listens; EOF (a failed start) ends the read too
-    assert first.startswith("miot server: listening on "), first
-    return int(first.split()[4].rsplit(":", 1)[1])
-
-
-def _stop(server: subprocess.Popen[str]) -> None:
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 def rig(lab: LabLayout) -> str:

@@ -51,13 +51,13 @@ def miot_server(
     )
     reader: threading.Thread | None = None
     try:
-        server = ServerProcess(process=process, host="127.0.0.1", port=_listening_port(process))
+        server = ServerProcess(process=process, host="127.0.0.1", port=listening_port(process))
         # drained on a thread: a server that logs a lot must never block on a full pipe
         reader = threading.Thread(target=_collect, args=(process, server.output), daemon=True)
         reader.start()
         yield server
     finally:
-        _stop(process)
+        stop_server(process)
         if reader is not None:
             reader.join(timeout=STOP_TIMEOUT_S)
 
@@ -67,7 +67,7 @@ def _collect(process: subprocess.Popen[str], lines: list[str]) -> None:
     lines.extend(process.stdout)
 
 
-def _listening_port(process: subprocess.Popen[str]) -> int:
+def listening_port(process: subprocess.Popen[str]) -> int:
     assert process.stdout is not None
     with selectors.DefaultSelector() as selector:
         selector.register(process.stdout, selectors.EVENT_READ)
@@ -78,7 +78,7 @@ def _listening_port(process: subprocess.Popen[str]) -> int:
     return int(first.split()[4].rsplit(":", 1)[1])
 
 
-def _stop(process: subprocess.Popen[str]) -> None:
+def stop_server(process: subprocess.Popen[str]) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
     try:
