@@ -67,7 +67,8 @@ def test_first_packet_after_idle_sets_up_a_connection() -> None:
     (up_s, up), (down_s, down) = bench.urcs("+CSCON")
     assert (up, down) == ("+CSCON: 1", "+CSCON: 0")
     assert 0.08 - EPSILON_S <= up_s - sent_s < 0.08 + SLACK_S
-    assert 0.3 - EPSILON_S <= down_s - up_s < 0.3 + SLACK_S
+    # the inactivity timer runs from the set-up as scheduled, not from when its URC was read (late under load)
+    assert 0.3 - EPSILON_S <= down_s - (sent_s + 0.08) < 0.3 + SLACK_S
     (arrived_s,) = arrivals
     assert up_s <= arrived_s < down_s
 
