@@ -101,9 +101,13 @@ def retries_of(activity: TranscriptActivity) -> Retries:
     searches = [r.t_s for r in _changes(activity.registration) if r.stat == STAT_SEARCHING]
     supervision_s = T3410_S * activity.timer_scale
     attempts = list(activity.attach_commands)
+    unmatched = sorted(activity.attach_commands)  # each command started at most one search
     for t_s in searches:
-        if not any(0.0 <= t_s - c <= supervision_s for c in activity.attach_commands):
+        started_by = next((c for c in unmatched if 0.0 <= t_s - c <= supervision_s), None)
+        if started_by is None:
             attempts.append(t_s)
+        else:
+            unmatched.remove(started_by)
     attempts.sort()
     denied = [r.t_s for r in _changes(activity.registration) if r.stat == STAT_DENIED]
     failures = sorted({*denied, *activity.command_failures})
