@@ -4,9 +4,9 @@ network failure: retried after a back-off): a module keeping to 24.301 passes, a
 retries (`backoff.jitter`) vary across modules where exact timers do not.
 
 The module's reports go to a transcript through an ATSession (harness.dialects.connect), are read back with
-read_activity, as from any run directory. Timers are scaled (timer_scale) so a test takes seconds, and so is
-"an hour" in attach_attempts_per_hour_count. Slack, stated: URCs are read a few ms after they are sent, more on
-a loaded machine; the figures below are chosen so that 50 ms either way changes no verdict."""
+read_activity, as from any run directory. Timers are scaled (timer_scale) so a test takes seconds, and so
+is "an hour" in attach_attempts_per_hour_count. Slack, stated: URCs are read a few ms after they are sent,
+more on a loaded machine; the figures below are chosen so that 50 ms either way changes no verdict."""
 
 from __future__ import annotations
 
