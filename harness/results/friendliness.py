@@ -58,6 +58,9 @@ CASE_METRICS: tuple[str, ...] = (
     "psm_active_time_granted_s",
 )
 GROWTH_TOLERANCE = 0.95  # judgement: a virtual or real timer a few % short of the cap still counts as capped
+# A report's connection is set up after its send command is written; a +CSCON: 1 up to this long before the
+# first send still counts, as a dialect may wake the module just before it (judgement)
+_SETUP_S = 1.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,10 +178,6 @@ def _connections_with_reports(activity: TranscriptActivity) -> int:
     first_s = min(activity.report_sends) - _SETUP_S
     return sum(1 for t in activity.rrc_connected if t >= first_s)
 
-
-# A connection is set up for a report after the send command is written; a URC a little before it belongs to
-# the same report only when the dialect woke the module first (judgement: 1 s).
-_SETUP_S = 1.0
 
 
 def _changes(reports: Sequence[StatReport]) -> list[StatReport]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -118,7 +118,7 @@ class TranscriptActivity:
     registration: tuple[StatReport, ...] = ()
     rrc_connected: tuple[float, ...] = ()  # +CSCON mode 1
     rrc_released: tuple[float, ...] = ()  # +CSCON mode 0
-    granted_active_time_s: tuple[int, ...] = field(default=())  # T3324 in +CEREG reports that carry it
+    granted_active_time_s: tuple[int, ...] = ()  # T3324 in +CEREG reports that carry it
 
     @property
     def timer_scale(self) -> float:
