@@ -80,7 +80,9 @@ class VirtualModule:
         self.link_profile_watchers: list[Callable[[LinkProfile], None]] = []  # new link figures (conditions)
         self.close_watchers: list[Callable[[], None]] = []  # what a model started ends with the module
         self.data_interface: DataInterfaceInfo | None = None  # the host data interface (host_data_path)
-        self.rejects = RejectingNetwork(timer_scale=options.timer_scale)
+        self.rejects = RejectingNetwork(
+            timer_scale=options.timer_scale, retry=options.retry, seed=options.seed
+        )
         self.registration = Registration(
             loop=loop,
             attach_s=options.attach_s,

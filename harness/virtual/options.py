@@ -35,6 +35,7 @@ from harness.virtual.network_policy import NetworkPolicy, read_network_policy
 from harness.virtual.option_reader import OptionReader, digits, integer, number, shown_url
 from harness.virtual.profiles import PROFILES, RadioProfile
 from harness.virtual.radio import RadioConditions
+from harness.virtual.retry_policy import RetryPolicy, read_retry_policy
 
 SCHEME = "virtual"
 MODEL_PREFIX = "model_"
@@ -67,6 +68,8 @@ class ModuleOptions:
     settings: Mapping[str, Setting]  # the model's own options
     faults: tuple[Fault, ...] = ()  # the rig's faults (harness.virtual.faults), applied from boot
     pin: str | None = None  # the SIM's PIN (harness.virtual.sim_lock); None: the card asks for none
+    # how the module retries after a reject (harness.virtual.retry_policy)
+    retry: RetryPolicy = dataclasses.field(default_factory=RetryPolicy)
 
 
 # Default identities: a made-up IMEI TAC, and IMSI/ICCID on the test PLMN 001/01 (3GPP TS 23.003). The rest
@@ -173,6 +176,7 @@ def _build(url: str, model: str, reader: OptionReader) -> ModuleOptions:
         settings=MappingProxyType(settings),
         faults=read_url_faults(reader),
         pin=reader.get("pin", digits(4, 8), None),  # judgement: 4-8 digits as a UICC takes (ETSI TS 102 221)
+        retry=read_retry_policy(reader),
     )
 
 
