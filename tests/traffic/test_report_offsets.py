@@ -31,7 +31,8 @@ def test_randomised_reports_spread_over_their_window() -> None:
     draw = random.Random(4)
     sends = [1_800_000_000.0 + i * INTERVAL_S + draw.uniform(0, 30.0) for i in range(40)]
     spread = report_offset_spread_pct(sends, interval_s=INTERVAL_S, jitter_window_s=30.0)
-    assert spread.value is not None and spread.value >= 50
+    assert spread.value is not None
+    assert spread.value >= 50
     assert spread.n_samples == 40
 
 
@@ -43,7 +44,8 @@ def test_a_spread_across_the_grid_point_is_not_the_whole_interval() -> None:
 
 def test_too_few_reports_give_no_value() -> None:
     figure = report_offset_spread_pct([0.0] * (MIN_REPORTS - 1), interval_s=INTERVAL_S)
-    assert figure.value is None and figure.n_samples == MIN_REPORTS - 1
+    assert figure.value is None
+    assert figure.n_samples == MIN_REPORTS - 1
 
 
 def test_clock_schedule_waits_for_the_grid_and_adds_offsets_only_with_a_draw() -> None:
@@ -55,7 +57,8 @@ def test_clock_schedule_waits_for_the_grid_and_adds_offsets_only_with_a_draw() -
         count=50, schedule=Schedule.CLOCK, interval_s=10.0, offset_window_s=4.0, now_utc_s=1003.0,
         draw=random.Random(1),
     )  # fmt: skip
-    assert all(7.0 <= s < 11.0 for s in spread) and max(spread) - min(spread) > 2.0
+    assert all(7.0 <= s < 11.0 for s in spread)
+    assert max(spread) - min(spread) > 2.0
     from_start = schedule_shifts_s(
         count=2, schedule=Schedule.START, interval_s=10.0, offset_window_s=0.0, now_utc_s=1003.0, draw=None
     )
