@@ -63,16 +63,23 @@ def loaded_phase(direction: Direction) -> str:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LatencyUnderLoadSpec:
     """Plan parameters. The probes (`probes` after `warmup_probes`, every `interval_s`, `payload_bytes`
-    each, `timeout_s` to drain) run once per phase. The load offers `load_rate_kbps` of
-    `load_payload_bytes` datagrams, set above the link's rate so that it queues; `settle_s` of load runs
-    before the probes start. `loads`: the loaded phases, in order."""
+    each, `timeout_s` to drain) run once per phase. The load offers `ul_load_rate_kbps` up and
+    `dl_load_rate_kbps` down (links are rarely symmetric) of `load_payload_bytes` datagrams, each set above
+    its direction's link rate so that it queues; `settle_s` of load runs before the probes start. `loads`:
+    the loaded phases, in order.
+
+    How far above: a tail-drop queue that is full drops what arrives, probes included, in the share
+    1 - rate / offered; at twice the rate half the loaded probes may be lost, and a phase needs 2 answered
+    probes for its p50 and 20 for its p95 (harness.metrics.min_samples_for). 1.25-1.5 times the rate fills
+    the queue and keeps most probes (judgement)."""
 
     probes: int = field(default=20, metadata={"min": 2})
     payload_bytes: int = field(default=64, metadata={"min": HEADER_BYTES, "max": 1400})
     interval_s: float = field(default=0.5, metadata={"min": 0.01})
     warmup_probes: int = field(default=1, metadata={"min": 0})
     timeout_s: float = field(default=30.0, metadata={"min": 0.1})
-    load_rate_kbps: float = field(default=100.0, metadata={"min": 0.001})
+    ul_load_rate_kbps: float = field(default=100.0, metadata={"min": 0.001})
+    dl_load_rate_kbps: float = field(default=100.0, metadata={"min": 0.001})
     load_payload_bytes: int = field(default=512, metadata={"min": HEADER_BYTES, "max": 1400})
     settle_s: float = field(default=2.0, metadata={"min": 0.0})
     loads: tuple[Direction, ...] = field(
@@ -94,12 +101,15 @@ class LatencyUnderLoadSpec:
         """The load's length: the settling time and every probe's send slot."""
         return self.settle_s + (self.warmup_probes + self.probes) * self.interval_s
 
+    def load_rate_kbps(self, direction: Direction) -> float:
+        return self.ul_load_rate_kbps if direction is Direction.UL else self.dl_load_rate_kbps
+
     def stream_spec(self, direction: Direction, duration_s: float) -> UdpStreamSpec:
         """The load through the module's AT socket (via="module"); no capture: the probes are the figure."""
         return UdpStreamSpec(
             direction=direction,
             payload_bytes=self.load_payload_bytes,
-            rate_kbps=self.load_rate_kbps,
+            rate_kbps=self.load_rate_kbps(direction),
             duration_s=duration_s,
             drain_s=LOAD_DRAIN_S,
             timeout_s=duration_s + self.timeout_s,
@@ -113,7 +123,7 @@ class LatencyUnderLoadSpec:
         return Iperf3Spec(
             direction=direction,
             transport=Transport.UDP,
-            rate_kbps=self.load_rate_kbps,
+            rate_kbps=self.load_rate_kbps(direction),
             payload_bytes=self.load_payload_bytes,
             duration_s=max(MIN_IPERF3_DURATION_S, duration_s),
             timeout_s=self.timeout_s,

@@ -41,7 +41,8 @@ PLAN = f"""
     probes = 4
     interval_s = 0.25
     timeout_s = 20
-    load_rate_kbps = {LOAD_KBPS}
+    ul_load_rate_kbps = {LOAD_KBPS}
+    dl_load_rate_kbps = {LOAD_KBPS}
     load_payload_bytes = 200
     settle_s = {SETTLE_S}
 """
@@ -73,6 +74,7 @@ def test_loaded_probes_wait_behind_the_load(plan_tester: PlanTester) -> None:
 
 HOST_PATH_REASON = iperf3_problem() or netns.missing_net_admin()
 HOST_RATE_KBPS = 2000
+HOST_LOAD_KBPS = 3000  # 1.5 times the rate: the queue stays full, a third of what arrives is dropped
 HOST_LINK = (
     f"rx=1&attach_s=0.2&delay_ms=10&jitter_ms=0&loss_pct=0&ul_kbps={HOST_RATE_KBPS}&dl_kbps={HOST_RATE_KBPS}"
     "&datapath=netns"
@@ -91,7 +93,8 @@ HOST_PLAN = f"""
     probes = 10
     interval_s = 0.1
     timeout_s = 5
-    load_rate_kbps = {2 * HOST_RATE_KBPS}
+    ul_load_rate_kbps = {HOST_LOAD_KBPS}
+    dl_load_rate_kbps = {HOST_LOAD_KBPS}
     load_payload_bytes = 1200
     settle_s = 1.0
 """
@@ -102,7 +105,7 @@ def test_host_probes_wait_in_the_shapers_queue_and_no_longer(
     plan_tester: PlanTester, rate_measurement_slot: None
 ) -> None:
     """Over the host data interface the queue is tbf's, bounded at the relay's queue_ms: a load at twice
-    the rate fills it, so the loaded round trip grows by about queue_ms and not beyond (the rest is
+    the rate keeps it full, so the loaded round trip grows by about queue_ms and not beyond (the rest is
     dropped)."""
     plan_tester.write_rig(HOST_RIG)
     plan_tester.write_plan(HOST_PLAN)

@@ -147,7 +147,7 @@ def test_increase(
 
 
 def test_the_stream_and_iperf3_loads_offer_the_plan_rate() -> None:
-    spec = LatencyUnderLoadSpec(load_rate_kbps=250.0, load_payload_bytes=300)
+    spec = LatencyUnderLoadSpec(ul_load_rate_kbps=250.0, dl_load_rate_kbps=500.0, load_payload_bytes=300)
     stream = spec.stream_spec(Direction.UL, 7.5)
     iperf3 = spec.iperf3_spec(Direction.DL, 0.2)
     assert (stream.rate_kbps, stream.payload_bytes, stream.duration_s, stream.is_captured) == (
@@ -156,5 +156,5 @@ def test_the_stream_and_iperf3_loads_offer_the_plan_rate() -> None:
         7.5,
         False,
     )
-    assert (iperf3.rate_kbps, iperf3.payload_bytes, iperf3.transport.value) == (250.0, 300, "udp")
+    assert (iperf3.rate_kbps, iperf3.payload_bytes, iperf3.transport.value) == (500.0, 300, "udp")
     assert iperf3.duration_s == 1.0  # iperf3's least
