@@ -33,7 +33,7 @@ ISSUE_12_SCENARIOS = {
 }  # fmt: skip
 QUICK = {"city-sensors"}  # run by `make test`: NB-IoT on the default rig, no root needed
 ALL_VARIABLE = "MIOT_SCENARIOS"
-_RUN_TIME = re.compile(r"Run time there: under (\d+(?:\.\d+)?) minutes?\.")
+_RUN_TIME = re.compile(r"Run time there: under (\d+(?:\.\d+)?) minutes?\b")
 _HEADER_RIG = re.compile(r"fixtures/rigs/[a-z0-9-]+\.toml")
 
 
@@ -49,7 +49,7 @@ def header_of(path: Path) -> str:
 
 def stated_run_time_s(path: Path) -> float:
     found = _RUN_TIME.search(header_of(path))
-    assert found, f"{path.name}: the header states no 'Run time there: under N minutes.'"
+    assert found, f"{path.name}: the header states no 'Run time there: under N minutes'"
     return float(found[1]) * 60
 
 
