@@ -31,7 +31,7 @@ PLANS = sorted(SCENARIOS.glob("*.toml"))
 ISSUE_12_SCENARIOS = {
     "metering", "city-sensors", "tracker", "low-altitude", "agriculture", "health-wearable", "vehicle"
 }  # fmt: skip
-# run by `make test`: the shortest (about 35 s); like make test's other data-path tests it needs root and iperf3
+# run by `make test`: the shortest (about 35 s); like the other data-path tests it needs root and iperf3
 QUICK = {"health-wearable"}
 ALL_VARIABLE = "MIOT_SCENARIOS"
 _RUN_TIME = re.compile(r"Run time there: under (\d+(?:\.\d+)?) minutes?\b")
