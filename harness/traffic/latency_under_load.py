@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from harness.errors import HarnessError
 from harness.metrics import MetricValue
 from harness.probe import HEADER_BYTES
 from harness.traffic.direction import Direction
@@ -160,7 +161,12 @@ def _under_load(
         while not loading.done() and time.monotonic() < deadline:
             time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
         if loading.done():
-            loading.result()  # raises the load's error; a load that ended early is a short load
+            loading.result()  # raises the load's own error first
+            raise HarnessError(
+                f"latency under load: the {direction.value} load ended before its probes began (within"
+                f" settle_s = {spec.settle_s:g} s of its {spec.load_duration_s:g} s): they would measure"
+                " an unloaded link"
+            )
         echo = probe(spec.echo)
         return echo, loading.result()
 

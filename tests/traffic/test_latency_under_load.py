@@ -3,13 +3,13 @@ so the phases, the one clock, the concurrency and the KPI arithmetic are checked
 
 from __future__ import annotations
 
-import threading
 import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from harness.errors import HarnessError
 from harness.metrics import MetricValue, parse_metric_name
 from harness.traffic.direction import Direction
 from harness.traffic.latency_under_load import (
@@ -112,13 +112,20 @@ def test_a_failing_load_is_raised_in_the_caller() -> None:
         run_latency_under_load(FakeLink().probe, broken, SPEC)
 
 
+def test_a_load_that_ends_before_the_probes_is_an_error() -> None:
+    def short(direction: Direction, duration_s: float) -> dict[str, MetricValue]:
+        return {}
+
+    with pytest.raises(HarnessError, match="the ul load ended before its probes began"):
+        run_latency_under_load(FakeLink().probe, short, SPEC)
+
+
 def test_the_load_outlasts_the_probes_sending() -> None:
-    started = threading.Event()
     durations: list[float] = []
 
     def load(direction: Direction, duration_s: float) -> dict[str, MetricValue]:
         durations.append(duration_s)
-        started.set()
+        time.sleep(0.2)  # still loading when the probes start (settle_s = 0)
         return {}
 
     spec = LatencyUnderLoadSpec(
