@@ -11,6 +11,8 @@ import pytest
 
 from harness.errors import HarnessError
 from harness.metrics import MetricValue, parse_metric_name
+from harness.report.indicator_families import family_of
+from harness.report.metric_direction import better_direction
 from harness.traffic.direction import Direction
 from harness.traffic.latency_under_load import (
     LatencyUnderLoadSpec,
@@ -98,10 +100,12 @@ def test_a_lost_probe_counts_in_its_phase_loss() -> None:
     assert summary["loss_unloaded_pct"].n_samples == SPEC.probes
 
 
-def test_every_kpi_name_is_a_metric_name_with_a_unit() -> None:
+def test_every_kpi_name_is_a_metric_name_in_the_latency_family_but_the_loads_goodput() -> None:
     link = FakeLink()
     for name in run_latency_under_load(link.probe, link.load, SPEC).summary:
         parse_metric_name(name)
+        assert family_of(name) == ("throughput" if name.endswith("_load_goodput_kbps") else "latency"), name
+        assert better_direction(name) is not None, name
 
 
 def test_a_failing_load_is_raised_in_the_caller() -> None:
