@@ -69,9 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Check the inputs, then hand over to pytest on testplans/."""
-    rig_file = rig_path(args)
-    rig = checked_rig(rig_file)
     plan = load_plan(args.plan)
+    rig_file = rig_path(args, default=plan.rig)
+    rig = checked_rig(rig_file)
     if not args.testplans.is_dir():
         raise UserError(f"no test plan directory {args.testplans}: run miot from the checkout")
     from harness.pytest_plugin.cases import plan_problems, procedures_in

@@ -12,6 +12,10 @@ harness.radio_conditions) and may `sweep` parameters or conditions: `sweep = { p
 or `sweep = { "conditions.ce" = [0, 1, 2] }`. A sweep becomes one case per value (per combination, for
 several keys, in the order written), with the value in its id: `echo.payload_bytes-512`, `ul.ce-2`. Each
 swept case is an ordinary case from then on: its own test id, samples and KPI rows, the same limits.
+
+`[plan] rig = "<path>"` (relative to the plan file) names the rig a plan is written for, used when the
+command line, environment and ini name none (STYLE 9: it sits just above the default): a scenario plan for
+Cat-1 and RedCap modules runs with `miot run --plan <it>` alone.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from harness.errors import InputError, Problem
 from harness.metrics import Limit, parse_metric_name
 from harness.radio_conditions import condition_name_problem
 from harness.rat import Rat
-from harness.rig import ID_PATTERN, Heading, Module, Rig
+from harness.rig import ID_PATTERN, NAME_PATTERN, Module, Rig
 from harness.table_builder import FieldPath, build, join
 from harness.toml_reader import read_toml
 
@@ -145,6 +149,7 @@ class Plan:
     cases: tuple[Case, ...]
     path: Path
     sha256: str
+    rig: Path | None = None  # the rig the plan is written for, resolved against the plan's directory
     file_positions: Mapping[str, int] = field(default_factory=_no_entries)
 
     def cases_for(self, test_name: str) -> tuple[Case, ...]:
@@ -166,8 +171,17 @@ class Plan:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PlanHeading:
+    """The `[plan]` table: the plan's name, and the rig it is written for when not the default one."""
+
+    name: str = field(metadata={"pattern": NAME_PATTERN})
+    description: str = ""
+    rig: str | None = field(default=None, metadata={"pattern": r"\S+\.toml"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _PlanFile:
-    plan: Heading
+    plan: PlanHeading
     case: tuple[Case, ...] = field(
         metadata={"min_items": 1, "unique": "id", "doc": "one or more [[case]] tables"}
     )
@@ -187,6 +201,9 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
                     Problem(str(document.path), join("case", i), f"case id {case.id!r} is also {other}'s")
                 )
             positions[case.id] = i
+    rig = None if parsed.plan.rig is None else document.path.parent / parsed.plan.rig
+    if rig is not None and not rig.is_file():
+        problems.append(Problem(str(document.path), "plan.rig", f"no rig file {rig}"))
     if problems:
         raise InputError(problems)
     return Plan(
@@ -196,6 +213,7 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
         path=document.path,
         sha256=document.sha256,
         file_positions=types.MappingProxyType(positions),
+        rig=rig,
     )
 
 
