@@ -2,7 +2,6 @@
 and TS 51.011, status words of ETSI TS 102 221 §10.2) and cold/warm preparation of a test SIM. Above
 `dialects`; imports only `at`, `dialects` and `errors`."""
 
-from harness.sim_card.bcd import decode_bcd, decode_plmn, encode_bcd, encode_plmn
 from harness.sim_card.card import SimCard, SimWrite, sim_card_of
 from harness.sim_card.elementary_files import (
     EF_AD,
@@ -32,6 +31,7 @@ from harness.sim_card.location_files import (
 from harness.sim_card.plmn_files import AccessTechnology, EfPlmnActList, EfPlmnList, PlmnAct
 from harness.sim_card.preparation import Preparation, PreparationResult, prepare
 from harness.sim_card.status_words import StatusWord, check_status
+from harness.sim_codes import decode_bcd, decode_plmn, encode_bcd, encode_plmn
 
 __all__ = [
     "EF_AD",

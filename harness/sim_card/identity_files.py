@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.sim_card.bcd import decode_bcd, decode_swapped, encode_swapped
+from harness.sim_codes import decode_bcd, decode_swapped, encode_swapped
 
 ICCID_BYTES = 10
 IMSI_BYTES = 9

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-from harness.sim_card.bcd import PLMN_BYTES, decode_plmn, encode_plmn
+from harness.sim_codes import PLMN_BYTES, decode_plmn, encode_plmn
 
 LOCI_BYTES = 11
 PSLOCI_BYTES = 14

@@ -2,7 +2,7 @@
 (GSM PLMN selector without access technology, TS 51.011 §10.3.4) and the selectors with access technology
 EF_PLMNwAcT, EF_OPLMNwAcT and EF_HPLMNwAcT (TS 31.102 §4.2.5, §4.2.53, §4.2.54).
 
-A list file is a row of fixed-size entries that fills the whole file: 3 bytes of PLMN (harness.sim_card.bcd;
+A list file is a row of fixed-size entries that fills the whole file: 3 bytes of PLMN (harness.sim_codes;
 FF FF FF an empty entry), and for the "wAcT" files 2 more bytes of access technology bits. Those bits are
 kept as read (`act_bits`, first byte high); `access_technologies` names the ones §4.2.5 defines as we read it
 (Rel-15: byte 4 b8 UTRAN, b7 E-UTRAN in WB-S1 mode, b6 E-UTRAN in NB-S1 mode, b5 NG-RAN; byte 5 b8 GSM,
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntFlag
 
-from harness.sim_card.bcd import PLMN_BYTES, decode_plmn, encode_plmn
+from harness.sim_codes import PLMN_BYTES, decode_plmn, encode_plmn
 
 PLMN_ACT_BYTES = PLMN_BYTES + 2
 

@@ -1,4 +1,4 @@
-"""harness.sim_card.bcd: swapped BCD and the 3-byte PLMN (TS 24.008 §10.5.1.13, TS 31.102 §4.2.16), known
+"""harness.sim_codes: swapped BCD and the 3-byte PLMN (TS 24.008 §10.5.1.13, TS 31.102 §4.2.16), known
 vectors and round trips."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.sim_card.bcd import decode_bcd, decode_plmn, decode_swapped, encode_bcd, encode_plmn
+from harness.sim_codes import decode_bcd, decode_plmn, decode_swapped, encode_bcd, encode_plmn
 
 PLMNS = st.from_regex(r"[0-9]{5,6}", fullmatch=True)
 

@@ -1,11 +1,13 @@
-"""sim_card layer: the two digit codings SIM files use (3GPP TS 31.102 §4.2.2, §4.2.12; ETSI TS 102 221
-§13.2; TS 24.008 §10.5.1.3).
+"""errors layer (bottom, no harness imports): the two digit codings SIM files use (3GPP TS 31.102 §4.2.2,
+§4.2.12; ETSI TS 102 221 §13.2; TS 24.008 §10.5.1.3).
 
 - Swapped BCD: two digits a byte, the first digit in the low nibble; a digit string of odd length is padded
   with F in the last high nibble, and unused bytes are FF (EF_ICCID: `98 10 14 30 12 11 81 15 70 02` is
   ICCID 89014103211118510720, cellular-iot.md §1.6).
 - PLMN (MCC+MNC) in 3 bytes: MCC2 MCC1 | MNC3 MCC3 | MNC2 MNC1 (high nibble first); a 2-digit MNC has F
   as MNC3, so 001/01 is `00 F1 10` and 460/00 `64 F0 00`; FF FF FF is an empty entry.
+harness.sim_card (the SIM files over AT) and harness.virtual's UICC (whose module process stays independent
+of the layers above it) both import this module.
 """
 
 from __future__ import annotations
