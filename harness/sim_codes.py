@@ -4,6 +4,9 @@
 - Swapped BCD: two digits a byte, the first digit in the low nibble; a digit string of odd length is padded
   with F in the last high nibble, and unused bytes are FF (EF_ICCID: `98 10 14 30 12 11 81 15 70 02` is
   ICCID 89014103211118510720, cellular-iot.md §1.6).
+- EF_IMSI (TS 31.102 §4.2.2), 9 bytes: the number of bytes in use, then the first digit in the high nibble
+  over `1001` (odd number of digits) or `0001` (even): bits 1-3 are 001 (IMSI), bit 4 the parity; then the
+  other digits in swapped BCD, F-padded, FF after. IMSI 234150999999999 is `08 29 43 51 90 99 99 99 99`.
 - PLMN (MCC+MNC) in 3 bytes: MCC2 MCC1 | MNC3 MCC3 | MNC2 MNC1 (high nibble first); a 2-digit MNC has F
   as MNC3, so 001/01 is `00 F1 10` and 460/00 `64 F0 00`; FF FF FF is an empty entry.
 harness.sim_card (the SIM files over AT) and harness.virtual's UICC (whose module process stays independent
@@ -48,6 +51,34 @@ def encode_swapped(digits: str, length_bytes: int, *, allowed: str = "0123456789
         raise ValueError(f"{len(digits)} digits do not fit in {length_bytes} bytes")
     nibbles = [int(d, 16) for d in digits] + [_FILLER] * (2 * length_bytes - len(digits))
     return bytes(low | high << 4 for low, high in zip(nibbles[::2], nibbles[1::2], strict=True))
+
+
+_IMSI_TYPE = 0b001
+_ODD = 0b1000
+IMSI_FILE_BYTES = 9
+
+
+def decode_imsi_file(data: bytes) -> str:
+    """The IMSI of EF_IMSI's content; ValueError for a length, type or parity that does not fit."""
+    if len(data) < 2 or not 1 <= data[0] <= len(data) - 1:
+        raise ValueError(f"EF_IMSI {data.hex().upper()}: its length byte does not fit the file")
+    first, rest = data[1], data[2 : 1 + data[0]]
+    if first & 0b111 != _IMSI_TYPE:
+        raise ValueError(f"EF_IMSI {data.hex().upper()}: byte 2 does not end in 001 (IMSI)")
+    imsi = f"{first >> 4}" + decode_bcd(rest)
+    if first >> 4 > 9 or bool(first & _ODD) != (len(imsi) % 2 == 1):
+        raise ValueError(f"EF_IMSI {data.hex().upper()}: its parity bit does not match its digits")
+    return imsi
+
+
+def encode_imsi_file(imsi: str, size_bytes: int = IMSI_FILE_BYTES) -> bytes:
+    """EF_IMSI's content for an IMSI of 6 to 15 digits (TS 23.003 §2.2), FF-padded to `size_bytes`."""
+    if not (imsi.isascii() and imsi.isdigit() and 6 <= len(imsi) <= 15):
+        raise ValueError(f"IMSI {imsi!r} is not 6 to 15 digits")
+    first = int(imsi[0]) << 4 | (_ODD if len(imsi) % 2 else 0) | _IMSI_TYPE
+    used = 1 + len(imsi) // 2  # byte 2 and the remaining digits, two a byte
+    body = bytes([used, first]) + encode_bcd(imsi[1:], used - 1)
+    return body + b"\xff" * (size_bytes - len(body))
 
 
 def decode_plmn(data: bytes) -> str | None:

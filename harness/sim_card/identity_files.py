@@ -2,9 +2,8 @@
 31.102 §4.2.2) and EF_AD, administrative data with the MNC length (§4.2.18).
 
 - EF_ICCID 2FE2, 10 bytes of swapped BCD, F-padded (hex letters accepted: Chinese issuers use them).
-- EF_IMSI 6F07, 9 bytes: byte 1 the number of bytes that follow in use; byte 2 the first digit in its high
-  nibble over `1001` (odd number of digits) or `0001` (even): bits 1-3 are 001, bit 4 the parity; then the
-  remaining digits in swapped BCD, F-padded. IMSI 234150999999999 is `08 29 43 51 90 99 99 99 99`.
+- EF_IMSI 6F07, 9 bytes: a length byte, the first digit over the parity, the rest swapped BCD (the codec is
+  harness.sim_codes', shared with the transcript's identifier redaction and the virtual UICC).
 - EF_AD 6FAD, 3 bytes or more: UE operation mode (byte 1), additional information (bytes 2-3), and in byte
   4, bits 1-4, the number of MNC digits in the IMSI (2 or 3), which an IMSI alone cannot tell.
 """
@@ -13,12 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.sim_codes import decode_bcd, decode_swapped, encode_swapped
+from harness.sim_codes import (
+    IMSI_FILE_BYTES,
+    decode_imsi_file,
+    decode_swapped,
+    encode_imsi_file,
+    encode_swapped,
+)
 
 ICCID_BYTES = 10
-IMSI_BYTES = 9
-_IMSI_TYPE = 0b001  # bits 1-3 of byte 2 (TS 24.008 §10.5.1.4 type of identity: IMSI)
-_ODD = 0b1000
+IMSI_BYTES = IMSI_FILE_BYTES
 _AD_MNC_BYTE = 3
 _MNC_LENGTHS = (2, 3)
 
@@ -50,25 +53,11 @@ def encode_iccid(value: EfIccid, size_bytes: int) -> bytes:
 
 
 def decode_imsi(data: bytes) -> EfImsi:
-    if len(data) < 2 or not 1 <= data[0] <= len(data) - 1:
-        raise ValueError(f"EF_IMSI {data.hex().upper()}: its length byte does not fit the file")
-    first, rest = data[1], data[2 : 1 + data[0]]
-    if first & 0b111 != _IMSI_TYPE:
-        raise ValueError(f"EF_IMSI {data.hex().upper()}: byte 2 does not end in 001 (IMSI)")
-    imsi = f"{first >> 4}" + decode_bcd(rest)
-    if first >> 4 > 9 or bool(first & _ODD) != (len(imsi) % 2 == 1):
-        raise ValueError(f"EF_IMSI {data.hex().upper()}: its parity bit does not match its digits")
-    return EfImsi(imsi=imsi)
+    return EfImsi(imsi=decode_imsi_file(data))
 
 
 def encode_imsi(value: EfImsi, size_bytes: int) -> bytes:
-    imsi = value.imsi
-    if not (imsi.isascii() and imsi.isdigit() and 6 <= len(imsi) <= 15):
-        raise ValueError(f"IMSI {imsi!r} is not 6 to 15 digits")
-    first = int(imsi[0]) << 4 | (_ODD if len(imsi) % 2 else 0) | _IMSI_TYPE
-    used = 1 + len(imsi) // 2  # byte 2 and the remaining digits, two a byte
-    body = bytes([used, first]) + encode_swapped(imsi[1:], used - 1, allowed="0123456789")
-    return body + b"\xff" * (size_bytes - len(body))
+    return encode_imsi_file(value.imsi, size_bytes)
 
 
 def decode_ad(data: bytes) -> EfAd:

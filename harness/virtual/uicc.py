@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from harness.sim_codes import EMPTY_PLMN, encode_plmn, encode_swapped
+from harness.sim_codes import EMPTY_PLMN, encode_imsi_file, encode_plmn, encode_swapped
 
 SW_OK = (0x90, 0x00)
 SW_WRONG_LENGTH = (0x67, 0x00)
@@ -80,7 +80,7 @@ class Uicc:
         plmn = encode_plmn(home_plmn)
         card = cls()
         card.add("2FE2", MF, encode_swapped(iccid, 10), Protection.ADM)
-        card.add("6F07", USIM, _imsi_file(imsi), Protection.ADM)
+        card.add("6F07", USIM, encode_imsi_file(imsi), Protection.ADM)
         card.add("6FAD", USIM, bytes.fromhex("00000002"), Protection.ADM)
         card.add("6F7B", USIM, EMPTY_PLMN * 4)
         card.add("6F7E", USIM, bytes.fromhex("00000001") + plmn + LAC + bytes([0, _UPDATED]))
@@ -161,11 +161,3 @@ def _range_problem(card_file: CardFile, offset: int, length: int) -> tuple[int, 
     if length == 0 or offset + length > len(card_file.data):
         return SW_WRONG_LENGTH
     return None
-
-
-def _imsi_file(imsi: str) -> bytes:
-    """TS 31.102 §4.2.2: length, first digit over parity and type 001, the rest swapped BCD, FF padding."""
-    used = 1 + len(imsi) // 2
-    first = int(imsi[0]) << 4 | (0b1000 if len(imsi) % 2 else 0) | 0b001
-    body = bytes([used, first]) + encode_swapped(imsi[1:], used - 1)
-    return body + b"\xff" * (9 - len(body))
