@@ -236,7 +236,7 @@ def _sim_write_problems(case: Case, rig: Rig, file: str, where: str) -> list[Pro
     return [
         Problem(
             file,
-            join(where, "params.prepare"),
+            join(join(where, "params"), "prepare"),
             f'"cold" writes the SIM, but module {module.id!r} of rig {rig.path} is not marked as holding a '
             "test SIM the harness may write: set writable = true in its [module.sim], or use prepare = "
             '"warm"',

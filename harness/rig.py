@@ -185,7 +185,9 @@ class Sim:
     pin_env: str | None = env_name_field("PIN")
     slot: int | None = field(default=None, metadata={"min": 0})
     # a test SIM the lab may change: harness.sim_card writes (cold preparation) only where this is true
-    writable: bool = field(default=False, metadata={"doc": "true only for a test SIM the harness may write"})
+    writable: bool = field(
+        default=False, metadata={"doc": "true or false (true only for a test SIM the harness may write)"}
+    )
 
 
 class ResetMethod(StrEnum):
