@@ -88,6 +88,7 @@ LABELS: dict[str, dict[Lang, str]] = {
     "family_throughput": {"en": "Throughput", "zh": "吞吐量"},
     "family_uplink": {"en": "Uplink reporting", "zh": "上行上报"},
     "family_power_save": {"en": "Power saving", "zh": "节能"},
+    "family_friendliness": {"en": "Network friendliness", "zh": "网络友好性"},
     "family_coverage": {"en": "Coverage", "zh": "覆盖"},
     "family_stability": {"en": "Stability", "zh": "稳定性"},
     "family_other": {"en": "Other metrics", "zh": "其他指标"},

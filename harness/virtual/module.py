@@ -83,7 +83,9 @@ class VirtualModule:
         self.link_profile_watchers: list[Callable[[LinkProfile], None]] = []  # new link figures (conditions)
         self.close_watchers: list[Callable[[], None]] = []  # what a model started ends with the module
         self.data_interface: DataInterfaceInfo | None = None  # the host data interface (host_data_path)
-        self.rejects = RejectingNetwork(timer_scale=options.timer_scale)
+        self.rejects = RejectingNetwork(
+            timer_scale=options.timer_scale, retry=options.retry, seed=options.seed
+        )
         self.uicc = Uicc.issued(
             imsi=self.sim_identity.imsi,
             iccid=self.sim_identity.iccid,
