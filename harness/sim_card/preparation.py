@@ -77,9 +77,11 @@ def prepare(
             'SIM the lab may change, or use prepare = "warm")'
         )
     card.session.send(RF_OFF_COMMAND, timeout_s=CFUN_TIMEOUT_S)
-    writes = _done(card.write(ef, value) for ef, value in cold_contents())
-    if is_radio_restored:
-        card.session.send(RF_ON_COMMAND, timeout_s=CFUN_TIMEOUT_S)
+    try:
+        writes = _done(card.write(ef, value) for ef, value in cold_contents())
+    finally:  # a card that refused a write must not leave the module in flight mode
+        if is_radio_restored:
+            card.session.send(RF_ON_COMMAND, timeout_s=CFUN_TIMEOUT_S)
     return PreparationResult(preparation=preparation, writes=writes, is_dry_run=False)
 
 
