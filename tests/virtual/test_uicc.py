@@ -73,3 +73,18 @@ def test_a_forbidden_serving_plmn_is_not_selected_automatically(link: ModemLink,
     card.write(EF_FPLMN, EfPlmnList(plmns=()))
     _cycle_radio(link)
     _registered_after_s(link)
+
+
+@pytest.mark.parametrize("model", ["bc660k", "rg255c", "ml307r", "generic"])
+def test_every_model_has_a_card_that_says_what_the_module_says(model: str) -> None:
+    """The ICCID and IMSI the card's files code are the module's own (+CIMI and the vendor ICCID command),
+    and its stored TAI is the serving cell's (the last two bytes of a 5G TAC)."""
+    with connect(f"virtual://{model}?attach_s=0") as opened:
+        identity = opened.modem.identity()
+        card = sim_card_of(opened.modem)
+        assert card.read_imsi() == identity.imsi
+        if identity.iccid is not None:  # a dialect that reads an ICCID at all
+            assert card.read_iccid() == identity.iccid
+        registration = opened.modem.attach(None, timeout_s=DEADLINE_S)
+        assert registration.tac is not None
+        assert card.read(EF_EPSLOCI).tai.code == int(registration.tac[-4:], 16)
