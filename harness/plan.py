@@ -243,4 +243,22 @@ def plan_rig_problems(plan: Plan, rig: Rig) -> list[Problem]:
             found.append(
                 Problem(file, where, f"selects no module of rig {rig.path} (RATs asked for: {rats})")
             )
+        found += _sim_write_problems(case, rig, file, where)
     return found
+
+
+def _sim_write_problems(case: Case, rig: Rig, file: str, where: str) -> list[Problem]:
+    """A case that prepares the SIM cold writes it (harness.sim_card): only SIMs the rig marks writable."""
+    if case.params.get("prepare") != "cold":
+        return []
+    return [
+        Problem(
+            file,
+            join(join(where, "params"), "prepare"),
+            f'"cold" writes the SIM, but module {module.id!r} of rig {rig.path} is not marked as holding a '
+            "test SIM the harness may write: set writable = true in its [module.sim], or use prepare = "
+            '"warm"',
+        )
+        for module in case.select(rig.modules)
+        if module.sim is None or not module.sim.writable
+    ]
