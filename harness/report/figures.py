@@ -25,7 +25,8 @@ import pandas as pd
 
 from harness.report.coverage_map import SitePoint, coverage_map_png
 from harness.report.current_plot import current_trace_png
-from harness.report.figure_data import echo_rtts_ms, goodput_series_of, power_of
+from harness.report.drawing_pool import draw_all
+from harness.report.figure_data import POWER_FILE, echo_rtts_ms, goodput_series_of, power_of
 from harness.report.labels import Lang, label
 from harness.report.plots import rtt_cdf_png
 from harness.report.site_coverage import site_points
@@ -135,17 +136,43 @@ def goodput_radio_points(run_dirs: Sequence[Path]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CurrentTraceJob:
+    """What a worker needs to draw one test's current trace (drawing_pool.draw_all)."""
+
+    test_dir: Path
+    title: str
+    lang: Lang
+
+
 def current_figures(tests: pd.DataFrame, *, lang: Lang) -> list[ReportFigure]:
-    figures = []
+    """One current trace per test with a power.parquet, drawn side by side (drawing_pool): one per run and
+    power test, they are most of a many-run report's time."""
+    keys, jobs = [], []
     for run_id, test_id, test_dir in zip(tests["run_id"], tests["test_id"], tests["test_dir"], strict=True):
-        power = power_of(test_dir)
-        if power is not None:
-            title = f"{label('current_trace', lang)}, {test_id}"
-            png = current_trace_png(
-                power.trace, title=title, segments=power.segments, markers=power.markers, lang=lang
+        if (test_dir / POWER_FILE).exists():
+            keys.append(html_key("current", run_id, test_id))
+            jobs.append(
+                CurrentTraceJob(
+                    test_dir=test_dir, title=f"{label('current_trace', lang)}, {test_id}", lang=lang
+                )
             )
-            figures.append(ReportFigure(key=html_key("current", run_id, test_id), title=title, png=png))
-    return figures
+    pngs = draw_all(draw_current_trace, jobs)
+    return [
+        ReportFigure(key=key, title=job.title, png=png)
+        for key, job, png in zip(keys, jobs, pngs, strict=True)
+        if png is not None
+    ]
+
+
+def draw_current_trace(job: CurrentTraceJob) -> bytes | None:
+    """The PNG of the job's current trace; None when its trace has no rows."""
+    power = power_of(job.test_dir)
+    if power is None:
+        return None
+    return current_trace_png(
+        power.trace, title=job.title, segments=power.segments, markers=power.markers, lang=job.lang
+    )
 
 
 def coverage_map_figures(run_dirs: Sequence[Path], *, lang: Lang) -> list[ReportFigure]:
