@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from harness.report.coverage_map import SitePoint, coverage_map_png
@@ -73,10 +74,10 @@ def rtt_cdf_figures(tests: pd.DataFrame, *, lang: Lang) -> list[ReportFigure]:
     """One RTT CDF per module, pooling the udp_echo samples (warm-up probes left out) of all its tests."""
     figures = []
     for module_id, rows in tests.groupby("module_id", sort=True):
-        rtts = [rtt for test_dir in rows["test_dir"] for rtt in echo_rtts_ms(test_dir) or []]
-        if rtts:
+        tests_rtts = [rtts for test_dir in rows["test_dir"] if (rtts := echo_rtts_ms(test_dir)) is not None]
+        if tests_rtts:
             title = f"{label('rtt_cdf', lang)}, {module_id}"
-            png = rtt_cdf_png(rtts, title=title, lang=lang)
+            png = rtt_cdf_png(np.concatenate(tests_rtts), title=title, lang=lang)
             figures.append(ReportFigure(key=html_key("rtt-cdf", str(module_id)), title=title, png=png))
     return figures
 
