@@ -25,6 +25,7 @@ Job = TypeVar("Job")
 Drawn = TypeVar("Drawn")
 
 JOBS_PER_WORKER = 8
+MAX_WORKERS = 8  # each holds about 0.2 GB (matplotlib, pandas, pyarrow): 1.6 GB at most on a big machine
 
 
 def usable_cpus() -> int:
@@ -37,7 +38,7 @@ def usable_cpus() -> int:
 
 def worker_count(jobs: int, cpus: int) -> int:
     """Workers for `jobs` jobs on `cpus` CPUs; below 2, the jobs are drawn in this process."""
-    return min(cpus, jobs // JOBS_PER_WORKER)
+    return min(cpus, MAX_WORKERS, jobs // JOBS_PER_WORKER)
 
 
 def draw_all(draw: Callable[[Job], Drawn], jobs: Sequence[Job], *, cpus: int | None = None) -> list[Drawn]:

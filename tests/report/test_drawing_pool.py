@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from harness.report import drawing_pool
-from harness.report.drawing_pool import JOBS_PER_WORKER, draw_all, worker_count
+from harness.report.drawing_pool import JOBS_PER_WORKER, MAX_WORKERS, draw_all, worker_count
 from harness.report.figures import CurrentTraceJob, current_figures, draw_current_trace
 
 from .runs import write_kpis, write_power
@@ -30,9 +30,15 @@ def fail_on_three(job: int) -> int:
 
 @pytest.mark.parametrize(
     ("jobs", "cpus", "workers"),
-    [(0, 8, 0), (2 * JOBS_PER_WORKER - 1, 8, 1), (2 * JOBS_PER_WORKER, 8, 2), (100 * JOBS_PER_WORKER, 4, 4)],
+    [
+        (0, 8, 0),
+        (2 * JOBS_PER_WORKER - 1, 8, 1),
+        (2 * JOBS_PER_WORKER, 8, 2),
+        (100 * JOBS_PER_WORKER, 4, 4),
+        (100 * JOBS_PER_WORKER, 64, MAX_WORKERS),
+    ],
 )
-def test_a_worker_gets_at_least_jobs_per_worker_and_there_are_no_more_workers_than_cpus(
+def test_a_worker_gets_at_least_jobs_per_worker_and_there_are_no_more_workers_than_cpus_or_the_cap(
     jobs: int, cpus: int, workers: int
 ) -> None:
     assert worker_count(jobs, cpus) == workers
