@@ -33,7 +33,7 @@ from harness.virtual.link import LinkProfile
 from harness.virtual.model_spec import ModelSpec, Setting
 from harness.virtual.network_policy import NetworkPolicy, read_network_policy
 from harness.virtual.option_reader import OptionReader, digits, integer, number, shown_url
-from harness.virtual.profiles import PROFILES, RadioProfile
+from harness.virtual.profiles import PROFILES, TEST_PLMN, RadioProfile
 from harness.virtual.radio import RadioConditions
 
 SCHEME = "virtual"
@@ -67,6 +67,7 @@ class ModuleOptions:
     settings: Mapping[str, Setting]  # the model's own options
     faults: tuple[Fault, ...] = ()  # the rig's faults (harness.virtual.faults), applied from boot
     pin: str | None = None  # the SIM's PIN (harness.virtual.sim_lock); None: the card asks for none
+    plmn: str = TEST_PLMN  # the SIM's home network, where the module registers (harness.virtual.sim_slots)
 
 
 # Default identities: a made-up IMEI TAC, and IMSI/ICCID on the test PLMN 001/01 (3GPP TS 23.003). The rest
@@ -173,6 +174,7 @@ def _build(url: str, model: str, reader: OptionReader) -> ModuleOptions:
         settings=MappingProxyType(settings),
         faults=read_url_faults(reader),
         pin=reader.get("pin", digits(4, 8), None),  # judgement: 4-8 digits as a UICC takes (ETSI TS 102 221)
+        plmn=reader.get("plmn", digits(5, 6), TEST_PLMN),  # MCC+MNC, 3GPP TS 23.003 §2.2
     )
 
 
