@@ -12,6 +12,12 @@ harness.radio_conditions) and may `sweep` parameters or conditions: `sweep = { p
 or `sweep = { "conditions.ce" = [0, 1, 2] }`. A sweep becomes one case per value (per combination, for
 several keys, in the order written), with the value in its id: `echo.payload_bytes-512`, `ul.ce-2`. Each
 swept case is an ordinary case from then on: its own test id, samples and KPI rows, the same limits.
+
+A plan may sweep operators: top-level `operators = ["46000", "46011"]` runs every case once per operator, on
+the modules whose rig SIMs (`[[module.sims]]`) include one of that operator; the harness switches each
+module to that SIM before the operator's cases (harness.sim_card.rotation) and the operator is in the test
+id (`attach.operator-46000@redcap`) and in each measurements.csv row. Operators are written as the rig
+writes them, in letters, digits, `_`, `.` and `-` so that they fit a test id (a PLMN is digits).
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ T = TypeVar("T")
 
 TEST_PATTERN = r"test_[a-z0-9_]+"
 CONDITIONS_PREFIX = "conditions."
+OPERATOR_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 SweepValue = int | float | str | bool
 
 
@@ -146,6 +153,7 @@ class Plan:
     path: Path
     sha256: str
     file_positions: Mapping[str, int] = field(default_factory=_no_entries)
+    operators: tuple[str, ...] = ()  # the operators every case runs for; () : the module's one SIM
 
     def cases_for(self, test_name: str) -> tuple[Case, ...]:
         """The cases run by the test function `test_name`, in file order."""
@@ -171,6 +179,19 @@ class _PlanFile:
     case: tuple[Case, ...] = field(
         metadata={"min_items": 1, "unique": "id", "doc": "one or more [[case]] tables"}
     )
+    operators: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "pattern": OPERATOR_PATTERN,
+            "min_items": 1,
+            "doc": "an operator as the rig's [[module.sims]] name it, in letters, digits, _ . - (46000)",
+        },
+    )
+
+    def problems(self) -> Iterator[tuple[FieldPath, str]]:
+        for j, operator in enumerate(self.operators):
+            if operator in self.operators[:j]:
+                yield ("operators", j), f"{operator!r} is listed twice"
 
 
 def load_plan(path: str | os.PathLike[str]) -> Plan:
@@ -196,6 +217,7 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
         path=document.path,
         sha256=document.sha256,
         file_positions=types.MappingProxyType(positions),
+        operators=parsed.operators,
     )
 
 
@@ -206,9 +228,14 @@ def _sweep_suffix(key: str, value: SweepValue) -> str:
 
 
 def plan_rig_problems(plan: Plan, rig: Rig) -> list[Problem]:
-    """What in the plan does not fit the rig: module ids it lacks, cases that select no module at all."""
+    """What in the plan does not fit the rig: module ids it lacks, cases that select no module at all,
+    operators no module has a SIM of."""
     file = str(plan.path)
-    found: list[Problem] = []
+    found: list[Problem] = [
+        Problem(file, join("operators", j), f"no module of rig {rig.path} has a SIM of operator {operator!r}")
+        for j, operator in enumerate(plan.operators)
+        if not any(module.sim_for(operator) for module in rig.modules)
+    ]
     for case in plan.cases:
         where = plan.field_of(case)
         has = ", ".join(rig.module_ids)
