@@ -13,7 +13,7 @@ or `sweep = { "conditions.ce" = [0, 1, 2] }`. A sweep becomes one case per value
 several keys, in the order written), with the value in its id: `echo.payload_bytes-512`, `ul.ce-2`. Each
 swept case is an ordinary case from then on: its own test id, samples and KPI rows, the same limits.
 
-A plan may sweep operators: top-level `operators = ["46000", "46011"]` runs every case once per operator, on
+A plan may sweep operators: `operators = ["46000", "46011"]` in `[plan]` runs every case once per operator, on
 the modules whose rig SIMs (`[[module.sims]]`) include one of that operator; the harness switches each
 module to that SIM before the operator's cases (harness.sim_card.rotation) and the operator is in the test
 id (`attach.operator-46000@redcap`) and in each measurements.csv row. Operators are written as the rig
@@ -174,11 +174,9 @@ class Plan:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class _PlanFile:
-    plan: Heading
-    case: tuple[Case, ...] = field(
-        metadata={"min_items": 1, "unique": "id", "doc": "one or more [[case]] tables"}
-    )
+class PlanHeading(Heading):
+    """`[plan]`: the plan's name, and the operators it sweeps."""
+
     operators: tuple[str, ...] = field(
         default=(),
         metadata={
@@ -192,6 +190,14 @@ class _PlanFile:
         for j, operator in enumerate(self.operators):
             if operator in self.operators[:j]:
                 yield ("operators", j), f"{operator!r} is listed twice"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _PlanFile:
+    plan: PlanHeading
+    case: tuple[Case, ...] = field(
+        metadata={"min_items": 1, "unique": "id", "doc": "one or more [[case]] tables"}
+    )
 
 
 def load_plan(path: str | os.PathLike[str]) -> Plan:
@@ -217,7 +223,7 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
         path=document.path,
         sha256=document.sha256,
         file_positions=types.MappingProxyType(positions),
-        operators=parsed.operators,
+        operators=parsed.plan.operators,
     )
 
 
@@ -232,7 +238,9 @@ def plan_rig_problems(plan: Plan, rig: Rig) -> list[Problem]:
     operators no module has a SIM of."""
     file = str(plan.path)
     found: list[Problem] = [
-        Problem(file, join("operators", j), f"no module of rig {rig.path} has a SIM of operator {operator!r}")
+        Problem(
+            file, join("plan.operators", j), f"no module of rig {rig.path} has a SIM of operator {operator!r}"
+        )
         for j, operator in enumerate(plan.operators)
         if not any(module.sim_for(operator) for module in rig.modules)
     ]
