@@ -52,12 +52,11 @@ def test_an_empty_slot_answers_sim_not_inserted_and_never_registers(open_link: O
 def test_cards_from_the_url() -> None:
     options = parse_virtual_url(f"virtual://rg255c?{CARDS}")
     assert first_card(options) == SlotSim(imsi="460000000000017", iccid="89860000000000000017", plmn="46000")
-    assert second_card(options) == SlotSim(
-        imsi="460110000000025", iccid="89861100000000000025", plmn="46011"
-    )
+    assert second_card(options) == SlotSim(imsi="460110000000025", iccid="89861100000000000025", plmn="46011")
     derived = second_card(parse_virtual_url("virtual://rg255c?sim_slots=2&sim2.plmn=46011"))
     assert derived is not None
     assert derived.plmn == "46011"
-    assert derived.imsi.startswith("46011") and len(derived.imsi) == 15
+    assert derived.imsi.startswith("46011")
+    assert len(derived.imsi) == 15
     assert derived.iccid != first_card(parse_virtual_url("virtual://rg255c?sim_slots=2")).iccid
     assert second_card(parse_virtual_url("virtual://rg255c?sim_slots=2&sim2.inserted=0")) is None
