@@ -38,7 +38,7 @@ from harness.errors import HarnessError, ModemError
 from harness.results import ModuleRecord, hash_identifier
 from harness.results.identifiers import IdentifierMode
 from harness.rig import Module, Sim
-from harness.sim_card.rotation import switch_sim
+from harness.sim_card.rotation import RotatingModem, switch_sim
 from harness.transport.port_lock import hold_port, this_holder
 
 # NB-IoT attach can take minutes in the field (indicators.md §5.1: p95 up to 60 s, 180 s attempt timeout).
@@ -209,6 +209,8 @@ class ModemPool:
                 f"dialect {link.dialect} offers no SIM preparation (harness.dialects.sim.SimModem)"
             )
         if len(module.all_sims) > 1 and sim is not None:
+            if not isinstance(modem, RotatingModem):
+                raise ModemError(f"dialect {link.dialect} cannot switch SIMs (no radio on/off)")
             report = switch_sim(
                 modem, module, sim, self._environ, attach_timeout_s=ATTACH_TIMEOUT_S, show=self._shown
             )

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import Protocol, runtime_checkable
 
 from harness.dialects.modem import SIM_SLOTS, SimState
 from harness.dialects.module_recovery import run_reset_command
@@ -33,13 +34,20 @@ from harness.rig import Module, Sim
 ShowIdentifier = Callable[[str], str]
 
 
+@runtime_checkable
+class RotatingModem(SimModem, Protocol):
+    """What rotation uses of a Modem: SIM preparation's, and the radio switched off around a rig's switch."""
+
+    def set_radio(self, on: bool) -> None: ...
+
+
 class SimRotationError(InfrastructureError):
     """The rig could not put the operator's SIM in front of the module: the switch failed, the slot is empty
     or holds another card."""
 
 
 def switch_sim(
-    modem: SimModem,
+    modem: RotatingModem,
     module: Module,
     sim: Sim,
     environ: Mapping[str, str],
@@ -72,7 +80,7 @@ def switch_sim(
     return prepare_sim(modem, replace(sim, slot=None), environ, attach_timeout_s=attach_timeout_s)
 
 
-def select_slot(modem: SimModem, module: Module, slot: int) -> None:
+def select_slot(modem: RotatingModem, module: Module, slot: int) -> None:
     """The rig's SIM switch command when it has one, else the module's own slot command."""
     switch = module.sim_switch
     if switch is None:

@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 
 from harness.dialects import ConnectOptions, ModemLink, connect
-from harness.dialects.sim import SimModem
 from harness.errors import InfrastructureError
 from harness.rat import Rat
 from harness.rig import Module, Sim, SimSwitch
-from harness.sim_card.rotation import SimRotationError, switch_sim
+from harness.sim_card.rotation import RotatingModem, SimRotationError, switch_sim
 
 ICCID_1 = "89860000000000000017"
 ICCID_2 = "89861100000000000025"
@@ -35,13 +34,13 @@ def shown(value: str) -> str:
 
 
 @pytest.fixture
-def modem() -> Iterator[Callable[[str], SimModem]]:
+def modem() -> Iterator[Callable[[str], RotatingModem]]:
     links: list[ModemLink] = []
 
-    def open_(query: str) -> SimModem:
+    def open_(query: str) -> RotatingModem:
         link = connect(f"virtual://rg255c?{query}", ConnectOptions())
         links.append(link)
-        assert isinstance(link.modem, SimModem)
+        assert isinstance(link.modem, RotatingModem)
         return link.modem
 
     yield open_
@@ -53,7 +52,7 @@ def module_with(*sims: Sim, switch: SimSwitch | None = None) -> Module:
     return Module(id="redcap", port="virtual://rg255c", rat=Rat.REDCAP, sims=sims, sim_switch=switch)
 
 
-def test_switching_registers_with_each_cards_operator(modem: Callable[[str], SimModem]) -> None:
+def test_switching_registers_with_each_cards_operator(modem: Callable[[str], RotatingModem]) -> None:
     dual = modem(CARDS)
     module = module_with(SIM_1, SIM_2)
     for sim, imsi in ((SIM_2, "460110000000025"), (SIM_1, "460000000000017"), (SIM_2, "460110000000025")):
@@ -66,7 +65,7 @@ def test_switching_registers_with_each_cards_operator(modem: Callable[[str], Sim
 
 
 def test_an_empty_slot_is_an_infrastructure_error_naming_module_slot_and_iccid(
-    modem: Callable[[str], SimModem],
+    modem: Callable[[str], RotatingModem],
 ) -> None:
     dual = modem(f"{CARDS}&sim2.inserted=0")
     module = module_with(SIM_1, SIM_2)
@@ -83,7 +82,7 @@ def test_an_empty_slot_is_an_infrastructure_error_naming_module_slot_and_iccid(
 
 
 def test_a_wrong_card_names_the_expected_iccid_and_the_read_one_hashed(
-    modem: Callable[[str], SimModem],
+    modem: Callable[[str], RotatingModem],
 ) -> None:
     other = "89861100000000000991"
     dual = modem(CARDS.replace(ICCID_2, other))
@@ -98,7 +97,7 @@ def test_a_wrong_card_names_the_expected_iccid_and_the_read_one_hashed(
 
 
 def test_the_rigs_switch_command_is_run_with_the_slot_instead_of_the_modules(
-    modem: Callable[[str], SimModem], tmp_path: Path
+    modem: Callable[[str], RotatingModem], tmp_path: Path
 ) -> None:
     record = tmp_path / "switched"
     script = f"import sys; open({str(record)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')"
@@ -117,7 +116,7 @@ def test_the_rigs_switch_command_is_run_with_the_slot_instead_of_the_modules(
     assert record.read_text() == "--slot 1\n"
 
 
-def test_a_failing_switch_command_is_a_rotation_error(modem: Callable[[str], SimModem]) -> None:
+def test_a_failing_switch_command_is_a_rotation_error(modem: Callable[[str], RotatingModem]) -> None:
     switch = SimSwitch(command=(sys.executable, "-c", "raise SystemExit('relay 3 busy')", "{slot}"))
     with pytest.raises(SimRotationError) as caught:
         switch_sim(
