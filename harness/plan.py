@@ -255,9 +255,16 @@ def plan_rig_problems(plan: Plan, rig: Rig) -> list[Problem]:
             if module_id not in rig.module_ids
         ]
         found += unknown
-        if not unknown and not case.select(rig.modules):
+        selected = case.select(rig.modules)
+        if not unknown and not selected:
             rats = ", ".join(case.rats or ()) or "any"
             found.append(
                 Problem(file, where, f"selects no module of rig {rig.path} (RATs asked for: {rats})")
+            )
+        elif plan.operators and not any(m.sim_for(o) for m in selected for o in plan.operators):
+            found.append(
+                Problem(
+                    file, where, "selects no module with a SIM of the plan's operators: it would never run"
+                )
             )
     return found

@@ -151,3 +151,12 @@ def test_an_operator_no_module_has_a_sim_of_is_named(write_toml: WriteToml) -> N
     assert [str(p) for p in plan_rig_problems(plan, rig)] == [
         f"{plan.path}: plan.operators[1]: no module of rig {rig.path} has a SIM of operator '46001'"
     ]
+
+
+def test_a_case_whose_modules_hold_none_of_the_operators_is_named(write_toml: WriteToml) -> None:
+    other = MODULE.replace('id = "nb"', 'id = "other"') + '[module.sim]\noperator = "46001"\n'
+    rig = load_rig(write_toml(MODULE + SIMS + other.replace('[rig]\nname = "bench"\n', ""), name="rig.toml"))
+    plan = load_plan(write_toml(PLAN.format(operators='"46000"') + 'modules = ["other"]\n', name="plan.toml"))
+    assert [str(p) for p in plan_rig_problems(plan, rig)] == [
+        f"{plan.path}: case[0]: selects no module with a SIM of the plan's operators: it would never run"
+    ]
