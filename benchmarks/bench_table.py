@@ -1,5 +1,5 @@
-"""The one table `make bench` prints (issue 10): a row per figure, the harness against the reference tool a lab
-would otherwise use, their ratio and the goal, from the run that printed it.
+"""The one table `make bench` prints (issue 10): a row per figure, the harness against the reference tool a
+lab would otherwise use, their ratio and the goal, from the run that printed it.
 
 Every benchmark module keeps its own detailed table (printed as it runs) and returns its headline figures as
 `BenchFigure`s from `main()`; `benchmarks/__main__.py` prints them together and writes docs/performance.md.

@@ -94,9 +94,7 @@ def _read_urc(urc: Urc, layout: FirmwareLayout, seen: set[str]) -> None:
 
 def _read_answer(pending: PendingCommand, layout: FirmwareLayout, seen: set[str]) -> None:
     lines = tuple(pending.lines)
-    calls: list[Callable[[], object]] = [
-        functools.partial(parse, line, solicited=True) for line in lines
-    ]
+    calls: list[Callable[[], object]] = [functools.partial(parse, line, solicited=True) for line in lines]
     readers: tuple[Callable[[tuple[str, ...]], object], ...] = (
         read_imsi,
         read_imei,

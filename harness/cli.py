@@ -2,6 +2,7 @@
 
     miot run [--rig R] [--plan P] [--results DIR] [--run-id ID] [-- PYTEST_ARGS...]
     miot rig check [RIG] [--rig R] [--results DIR] [--timeout-s S]                   (harness.cli_rig)
+    miot sim prepare [RIG] [--rig R] --module ID (--cold | --warm) [--dry-run]       (harness.cli_sim)
     miot report RUN_DIR... -o report.html [--lang en|zh]
     miot virtual <model> [--tcp PORT] [--rfc2217 PORT] [--<option> VALUE ...]
     miot server [--listen HOST:PORT] [--token-env NAME] [--public]
@@ -41,6 +42,7 @@ from urllib.parse import urlencode
 from harness.cli_compare import add_compare
 from harness.cli_export import add_export
 from harness.cli_rig import DEFAULT_RESULTS, add_rig_argument, add_rig_commands, checked_rig, rig_path
+from harness.cli_sim import add_sim_commands
 from harness.errors import InputError, UserError, VirtualModuleError
 from harness.plan import Plan, load_plan, plan_rig_problems
 from harness.probe import HEADERS_SNAPLEN_BYTES
@@ -69,9 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Check the inputs, then hand over to pytest on testplans/."""
-    rig_file = rig_path(args)
-    rig = checked_rig(rig_file)
     plan = load_plan(args.plan)
+    rig_file = rig_path(args, default=plan.rig)
+    rig = checked_rig(rig_file)
     if not args.testplans.is_dir():
         raise UserError(f"no test plan directory {args.testplans}: run miot from the checkout")
     from harness.pytest_plugin.cases import plan_problems, procedures_in
@@ -268,6 +270,7 @@ def _parser() -> argparse.ArgumentParser:
     run_parser.set_defaults(command=run)
 
     add_rig_commands(commands)
+    add_sim_commands(commands)
 
     virtual_parser = commands.add_parser(
         "virtual",

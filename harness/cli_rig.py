@@ -53,12 +53,13 @@ def add_rig_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rig", type=Path, default=None, help=f"rig file (default {DEFAULT_RIG})")
 
 
-def rig_path(args: argparse.Namespace) -> Path:
-    """The rig a command names: RIG or --rig (both only when they agree), else the default."""
+def rig_path(args: argparse.Namespace, *, default: Path | None = None) -> Path:
+    """The rig a command names: RIG or --rig (both only when they agree), else `default` (a plan's own
+    rig), else DEFAULT_RIG."""
     given = getattr(args, "rig_file", None)
     if given is not None and args.rig is not None and given != args.rig:
         raise UserError(f"two rigs given: {given} and --rig {args.rig}; give one")
-    return given or args.rig or DEFAULT_RIG
+    return given or args.rig or default or DEFAULT_RIG
 
 
 def rig_check(args: argparse.Namespace) -> int:

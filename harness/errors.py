@@ -115,3 +115,30 @@ class NeedsNetAdmin(NetnsError):
 
 class CaptureError(HarnessError):
     """Packet capture could not start, or failed while running."""
+
+
+class SimError(HarnessError):
+    """The card refused a SIM access (+CRSM/+CSIM status word other than normal ending, ETSI TS 102 221
+    §10.2); `file` names the elementary file (`EF_FPLMN 6F7B`), `sw1`/`sw2` the status word."""
+
+    def __init__(self, message: str, *, file: str, sw1: int, sw2: int) -> None:
+        self.file = file
+        self.sw1 = sw1
+        self.sw2 = sw2
+        super().__init__(message)
+
+
+class SimFileNotFound(SimError):
+    """6A 82 (TS 102 221) or 94 04 (TS 51.011): the card has no such file."""
+
+
+class SimSecurityNotSatisfied(SimError):
+    """69 82 (TS 102 221) or 98 04 (TS 51.011): the access condition (PIN, ADM) is not fulfilled."""
+
+
+class SimWrongParameters(SimError):
+    """67 xx, 6B xx, 6C xx, 6A 86...: a wrong length, offset or P1/P2 for this file."""
+
+
+class SimNotWritable(UserError):
+    """A write to a SIM the rig does not mark as a test SIM (`[module.sim] writable = true`)."""

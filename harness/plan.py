@@ -13,6 +13,10 @@ or `sweep = { "conditions.ce" = [0, 1, 2] }`. A sweep becomes one case per value
 several keys, in the order written), with the value in its id: `echo.payload_bytes-512`, `ul.ce-2`. Each
 swept case is an ordinary case from then on: its own test id, samples and KPI rows, the same limits.
 
+`[plan] rig = "<path>"` (relative to the plan file) names the rig a plan is written for, used when the
+command line, environment and ini name none (STYLE 9: it sits just above the default): a scenario plan for
+Cat-1 and RedCap modules runs with `miot run --plan <it>` alone.
+
 A plan may sweep operators: `operators = ["46000", "46011"]` in `[plan]` runs every case once per operator, on
 the modules whose rig SIMs (`[[module.sims]]`) include one of that operator; the harness switches each
 module to that SIM before the operator's cases (harness.sim_card.rotation) and the operator is in the test
@@ -35,7 +39,7 @@ from harness.errors import InputError, Problem
 from harness.metrics import Limit, parse_metric_name
 from harness.radio_conditions import condition_name_problem
 from harness.rat import Rat
-from harness.rig import ID_PATTERN, Heading, Module, Rig
+from harness.rig import ID_PATTERN, NAME_PATTERN, Module, Rig
 from harness.table_builder import FieldPath, build, join
 from harness.toml_reader import read_toml
 
@@ -152,6 +156,7 @@ class Plan:
     cases: tuple[Case, ...]
     path: Path
     sha256: str
+    rig: Path | None = None  # the rig the plan is written for, resolved against the plan's directory
     file_positions: Mapping[str, int] = field(default_factory=_no_entries)
     operators: tuple[str, ...] = ()  # the operators every case runs for; () : the module's one SIM
 
@@ -174,9 +179,13 @@ class Plan:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PlanHeading(Heading):
-    """`[plan]`: the plan's name, and the operators it sweeps."""
+class PlanHeading:
+    """The `[plan]` table: the plan's name, the rig it is written for when not the default one, and the
+    operators it sweeps."""
 
+    name: str = field(metadata={"pattern": NAME_PATTERN})
+    description: str = ""
+    rig: str | None = field(default=None, metadata={"pattern": r"\S+\.toml"})
     operators: tuple[str, ...] = field(
         default=(),
         metadata={
@@ -214,6 +223,9 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
                     Problem(str(document.path), join("case", i), f"case id {case.id!r} is also {other}'s")
                 )
             positions[case.id] = i
+    rig = None if parsed.plan.rig is None else document.path.parent / parsed.plan.rig
+    if rig is not None and not rig.is_file():
+        problems.append(Problem(str(document.path), "plan.rig", f"no rig file {rig}"))
     if problems:
         raise InputError(problems)
     return Plan(
@@ -223,6 +235,7 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
         path=document.path,
         sha256=document.sha256,
         file_positions=types.MappingProxyType(positions),
+        rig=rig,
         operators=parsed.plan.operators,
     )
 
@@ -267,4 +280,22 @@ def plan_rig_problems(plan: Plan, rig: Rig) -> list[Problem]:
                     file, where, "selects no module with a SIM of the plan's operators: it would never run"
                 )
             )
+        found += _sim_write_problems(case, rig, file, where)
     return found
+
+
+def _sim_write_problems(case: Case, rig: Rig, file: str, where: str) -> list[Problem]:
+    """A case that prepares the SIM cold writes it (harness.sim_card): only SIMs the rig marks writable."""
+    if case.params.get("prepare") != "cold":
+        return []
+    return [
+        Problem(
+            file,
+            join(join(where, "params"), "prepare"),
+            f'"cold" writes the SIM, but module {module.id!r} of rig {rig.path} is not marked as holding a '
+            "test SIM the harness may write: set writable = true in its [module.sim], or use prepare = "
+            '"warm"',
+        )
+        for module in case.select(rig.modules)
+        if not module.all_sims or not all(sim.writable for sim in module.all_sims)
+    ]

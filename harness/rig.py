@@ -184,6 +184,10 @@ class Sim:
     iccid: str | None = field(default=None, metadata={"pattern": ICCID_PATTERN, "doc": "19 or 20 digits"})
     pin_env: str | None = env_name_field("PIN")
     slot: int | None = field(default=None, metadata={"min": 0})
+    # a test SIM the lab may change: harness.sim_card writes (cold preparation) only where this is true
+    writable: bool = field(
+        default=False, metadata={"doc": "true or false (true only for a test SIM the harness may write)"}
+    )
 
 
 class ResetMethod(StrEnum):

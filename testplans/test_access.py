@@ -15,6 +15,7 @@ from harness.dialects import EDRX, PSM, Modem
 from harness.kpi import KpiRecorder
 from harness.pytest_plugin.cases import CaseRun
 from harness.pytest_plugin.fixtures import CaseEvents, Evidence
+from harness.sim_card import Preparation, SimCard, SimWrite, sim_card_of
 from harness.traffic.attach import AttachSpec, run_attach
 from harness.traffic.grants import GrantSpec, run_grants
 
@@ -28,12 +29,38 @@ def test_attach(
     case: CaseRun, registered_modem: Modem, kpis: KpiRecorder, evidence: Evidence, case_events: CaseEvents
 ) -> None:
     """Attach attempts (radio off and on, or a reboot, as the case says), each timed to its registration;
-    every rejected one named in the report and in events.jsonl with its cause."""
-    result = run_attach(registered_modem, case.spec)
+    every rejected one named in the report and in events.jsonl with its cause. With `prepare` the SIM is
+    prepared cold or warm before every attempt: every file written is an event (`sim_write`, with its old
+    content), and the report notes which preparation it was."""
+    card = _sim_card(case, registered_modem, case_events) if case.spec.prepare is not None else None
+    result = run_attach(registered_modem, case.spec, sim_card=card)
+    if case.spec.prepare is not None:
+        case_events.record(
+            "sim_prepared", note=_PREPARED_NOTES[case.spec.prepare], prepare=str(case.spec.prepare)
+        )
     evidence.write_samples("attach", result.samples)
     for rejection in result.rejections:
         case_events.record("registration_rejected", note=rejection.note, **rejection.fields)
     kpis.record_all(result.summary)
+
+
+_PREPARED_NOTES = {
+    Preparation.COLD: "SIM prepared cold before every attempt: forbidden PLMNs cleared, stored location "
+    "(EF_LOCI, EF_PSLOCI, EF_EPSLOCI) deleted, so each attempt is a full attach",
+    Preparation.WARM: "SIM prepared warm: its stored location was left as the last attach left it",
+}
+
+
+def _sim_card(case: CaseRun, modem: Modem, case_events: CaseEvents) -> SimCard:
+    """The module's SIM, writable where the rig says so; each write an event with the old content."""
+
+    def record(write: SimWrite) -> None:
+        case_events.record(
+            "sim_write", file=write.file, path=write.path, old_hex=write.old_hex, new_hex=write.new_hex
+        )
+
+    sim = case.module.sim
+    return sim_card_of(modem, is_writable=sim is not None and sim.writable, on_write=record)
 
 
 @pytest.mark.procedure(spec=GrantSpec)

@@ -166,3 +166,19 @@ def test_help_works(argv: list[str], expected: str, capsys: pytest.CaptureFixtur
 
     assert stopped.value.code == 0
     assert expected in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("is_rig_given", [False, True])
+def test_run_takes_the_plans_own_rig_unless_one_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, is_rig_given: bool
+) -> None:
+    own_rig = copied(VIRTUAL_RIG, tmp_path)
+    plan = copied(SMOKE_PLAN, tmp_path, ('name = "smoke"', f'name = "smoke"\nrig = "{own_rig.name}"'))
+    seen: list[list[str]] = []
+    monkeypatch.setattr(pytest, "main", lambda args: seen.append(args) or 0)
+    argv = [*run_args(VIRTUAL_RIG, plan, tmp_path)] if is_rig_given else ["run", f"--plan={plan}"]
+
+    assert main([*argv, f"--results={tmp_path / 'results'}"]) == 0
+
+    (args,) = seen
+    assert f"--rig={VIRTUAL_RIG if is_rig_given else own_rig}" in args

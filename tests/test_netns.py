@@ -124,9 +124,7 @@ def test_another_failure_is_a_netns_error_naming_the_command(monkeypatch: pytest
         return subprocess.CompletedProcess(command, 2, "", "Error: argument is wrong")
 
     monkeypatch.setattr(netns.subprocess, "run", fail)
-    with pytest.raises(
-        NetnsError, match=r"`ip link set dev miot-x0 up` failed: Error: argument"
-    ) as caught:
+    with pytest.raises(NetnsError, match=r"`ip link set dev miot-x0 up` failed: Error: argument") as caught:
         netns.set_link("miot-x0", is_up=True)
     assert not isinstance(caught.value, NeedsNetAdmin)
 

@@ -21,6 +21,7 @@ from harness.pytest_plugin import (
     attempts,
     case_state,
     cases,
+    friendliness_kpis,
     html_report,
     junit_report,
     progress,
@@ -150,6 +151,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         if fault is not None:
             raise fault from error
         raise
+    friendliness_kpis.record_asked(item, run, case)
     # KPIs out of limits may be a module that rebooted or hung mid-case, not the module's result
     fault = recovery.infrastructure_error(item, run, case, None) if verdicts.is_failing(item, case) else None
     verdict = verdicts.judge(item, run, case, body_failed=False, error=None if fault is None else str(fault))

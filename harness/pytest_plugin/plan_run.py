@@ -122,8 +122,9 @@ def start_plan_run(config: pytest.Config) -> PlanRun:
 def load_inputs(config: pytest.Config) -> tuple[Rig, Plan]:
     """The rig and plan of the run, cross-checked; every input problem becomes one line of a UsageError."""
     try:
-        rig = load_rig(settings.resolve_path(config, "rig"))
         plan = load_plan(settings.resolve_path(config, "plan"))
+        is_rig_default = settings.resolve(config, "rig").source == "default"
+        rig = load_rig(plan.rig if is_rig_default and plan.rig else settings.resolve_path(config, "rig"))
         problems = [*rig_connection_problems(rig), *plan_rig_problems(plan, rig)]
         if problems:
             raise InputError(problems)

@@ -3,6 +3,7 @@
 this test's directory only, each where the test has the data:
 
   rtt-cdf                     its udp_echo RTTs
+  rtt-under-load              its latency-under-load probes over time, by load phase
   goodput-series              its per-second goodput
   goodput-vs-rsrp, -vs-sinr   per second of an uplink UDP stream, goodput against the radio joined on it
   current                     its current trace, state bands and test events
@@ -13,9 +14,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.report.current_plot import current_trace_png
-from harness.report.figure_data import echo_rtts_ms, goodput_series_of, power_of, radio_goodput_points
+from harness.report.figure_data import (
+    echo_rtts_ms,
+    goodput_series_of,
+    load_latency_of,
+    power_of,
+    radio_goodput_points,
+)
 from harness.report.figures import ReportFigure, html_key
 from harness.report.labels import Lang, label
+from harness.report.load_latency_plot import rtt_under_load_png
 from harness.report.plots import rtt_cdf_png
 from harness.report.throughput_plots import RADIO_FIGURES, goodput_series_png, goodput_vs_radio_png
 
@@ -29,6 +37,11 @@ def case_figures(test_dir: Path, *, name: str, lang: Lang = "en") -> list[Report
         figures.append(
             ReportFigure(key="rtt-cdf", title=title, png=rtt_cdf_png(rtts, title=title, lang=lang))
         )
+    probes = load_latency_of(test_dir)
+    if probes is not None and probes["rtt_ms"].notna().any():
+        title = f"{label('rtt_under_load', lang)}, {name}"
+        png = rtt_under_load_png(probes, title=title, lang=lang)
+        figures.append(ReportFigure(key="rtt-under-load", title=title, png=png))
     series = goodput_series_of(test_dir)
     if series is not None:
         title = f"{label('goodput_series', lang)}, {name}"

@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from harness.report.compare import CompareSettings, compare_runs
 from harness.report.cross_run_page import report_page
 from harness.report.figures import run_figures
+from harness.report.fleet_rows import fleet_rows
 from harness.report.indicator_tables import indicator_table
 from harness.report.labels import Lang
 from harness.report.run_set import load_runs
@@ -25,7 +28,9 @@ def write_cross_run_report(
     (as `miot compare` makes it, default settings); UserError (one line) for a directory that is not a
     run."""
     run_set = load_runs(run_dirs)
-    table = indicator_table(run_set.measurements)
+    fleet = fleet_rows(run_set.runs)  # run-level friendliness figures (harness.report.fleet_rows)
+    measurements = run_set.measurements if fleet.empty else pd.concat([run_set.measurements, fleet])
+    table = indicator_table(measurements.reset_index(drop=True))
     figures = run_figures([run.path for run in run_set.runs], lang=lang)
     comparison = (
         compare_runs(list(baseline_dirs), list(run_dirs), CompareSettings()) if baseline_dirs else None

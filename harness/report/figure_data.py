@@ -23,6 +23,8 @@ SEGMENTS_ENGINE = "power_save"  # harness.power.report_budget.segment_trace on t
 RADIO_STREAM_ENGINE = "udp_stream"  # per datagram, with the radio joined on its session-clock send time
 RADIO_COLUMNS = ("rsrp_dbm", "sinr_db")
 BIN_S = 1.0
+# latency under load (harness.traffic.latency_under_load), through the module's sockets or over the host's
+LOAD_LATENCY_ENGINES = ("latency_under_load", "host_latency_under_load")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,6 +42,16 @@ def echo_rtts_ms(test_dir: Path) -> list[float] | None:
     samples = read_samples(path)
     rtts = samples.loc[~samples["is_warmup"].astype(bool), "rtt_ms"].dropna().astype(float).tolist()
     return rtts or None
+
+
+def load_latency_of(test_dir: Path) -> pd.DataFrame | None:
+    """The test's latency-under-load probes (t_s, phase, rtt_ms), warm-up probes left out."""
+    for engine in LOAD_LATENCY_ENGINES:
+        path = samples_path(test_dir, engine)
+        if path.exists():
+            samples = read_samples(path)
+            return samples.loc[~samples["is_warmup"].astype(bool), ["t_s", "phase", "rtt_ms"]]
+    return None
 
 
 def goodput_series_of(test_dir: Path) -> pd.DataFrame | None:

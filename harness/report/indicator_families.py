@@ -2,7 +2,8 @@
 
 The families and their order are ../shared/reference/indicators.md §5: access (§5.1), latency (§5.2),
 throughput (§5.3), uplink small-data reporting (§5.4), power saving (§5.5), coverage (§5.6), stability
-(§5.7). A metric is matched by its name (DESIGN "Inputs": `[ul_|dl_]<quantity>[_<statistic>]_<unit>`),
+(§5.7), and network friendliness (GSMA TS.34, §3.1: harness.results.friendliness) after power saving. A
+metric is matched by its name (DESIGN "Inputs": `[ul_|dl_]<quantity>[_<statistic>]_<unit>`),
 first pattern wins, so the more specific families come first in FAMILY_PATTERNS. A metric no pattern
 knows goes to `other`: a report never drops a number silently (STYLE 7).
 
@@ -11,7 +12,9 @@ Where a metric could sit in two families, the choice is ours:
   like §5.1 `data_ready_time`), not latency;
 - `ul_`/`dl_` loss, jitter and one-way delay come from a stream and are throughput; plain `loss_pct` and
   `jitter_ms` come from the echo probes and are latency;
-- eDRX/PSM reachability of the downlink is power saving (it checks what the sleep schedule allows).
+- eDRX/PSM reachability of the downlink is power saving (it checks what the sleep schedule allows);
+- RRC connections per report (§5.4) and attach attempts per hour (§5.1) are network friendliness: they are
+  TS.34's signalling checks, and `attach_attempts_per_hour` must win over access's `attach_`.
 """
 
 from __future__ import annotations
@@ -24,12 +27,19 @@ FAMILIES: tuple[str, ...] = (
     "throughput",
     "uplink",
     "power_save",
+    "friendliness",
     "coverage",
     "stability",
     "other",
 )
 
 _PATTERNS: tuple[tuple[str, str], ...] = (
+    (
+        "friendliness",
+        r"(attach_attempts_per_hour|pdn_activations_per_hour|retry_backoff_violation|retry_wait_growth"
+        r"|first_retry_delay|rrc_connections_per_report|dns_lookups_per_report|release_assistance"
+        r"|report_release_delay|power_saving_requested|psm_active_time_granted|report_offset_spread)_",
+    ),
     (
         "coverage",
         r"(rsrp|rsrq|sinr|ce_level|class_[a-z0-9_]+|radio_read_failures|coupling_loss"
@@ -48,7 +58,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "uplink",
         r"(delivery_ratio|accepted_not_delivered|retries_per_report|overhead_per_report"
-        r"|rrc_connections_per_report|schedule_mismatch|reports_from_[a-z]+)_|ul_(report|burst)_latency_",
+        r"|schedule_mismatch|reports_from_[a-z]+)_|ul_(report|burst)_latency_",
     ),
     (
         "power_save",

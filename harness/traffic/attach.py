@@ -18,6 +18,11 @@ counts its rejects and the retries the module made sooner than the cause's back-
 the network sends with #22, when the plan knows it). A URC that never comes is caught by a read every
 `_POLL_S`; such a time is marked `is_read` (it is an upper bound).
 
+`prepare` (issue 11 item 2): "cold" empties the SIM's forbidden PLMN list and deletes its stored location
+before every attempt (harness.sim_card.prepare, radio off with CFUN=4 first), so each attempt is a full
+attach; "warm" leaves the card as the last attach left it (with its GUTI); unset, the card is not touched
+either and the samples say nothing about it. Cold needs the SimCard of a SIM the rig marks writable.
+
 After a registration: the PDN address (pdn="default_bearer": registration -> first address in +CGPADDR,
 the default EPS bearer the attach sets up, TS 23.401 §5.3.2.1; pdn="cgact": AT+CGACT=1,<cid>, 27.007
 §10.1.10, -> address) and a radio snapshot, so every sample carries its radio conditions (issue 6 item 8).
@@ -36,8 +41,9 @@ from harness.at.responses import Cgpaddr, parse_as
 from harness.dialects.connection import READY_TIMEOUT_S, wait_until_responsive
 from harness.dialects.modem import Modem, SimState
 from harness.dialects.ts27007 import COMMAND_TIMEOUTS_S
-from harness.errors import ModemError, ParseError
+from harness.errors import ModemError, ParseError, SimError
 from harness.metrics import MetricValue
+from harness.sim_card import Preparation, SimCard, prepare
 from harness.traffic.attach_attempt import (
     Attempt,
     AttemptOutcome,
@@ -90,6 +96,7 @@ class AttachSpec:
     ready_urc: str | None = None
     timer_scale: float = field(default=1.0, metadata={"above": 0})  # a UE timer runs this times its length
     t3346_s: float | None = field(default=None, metadata={"min": 0})
+    prepare: Preparation | None = None  # the SIM before every attempt: cold or warm (see above)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,22 +106,27 @@ class AttachResult:
     rejections: tuple[Rejection, ...] = ()  # the attempts the network rejected at least once
 
 
-def run_attach(modem: Modem, spec: AttachSpec) -> AttachResult:
+def run_attach(modem: Modem, spec: AttachSpec, *, sim_card: SimCard | None = None) -> AttachResult:
     """Run `spec.cycles` attempts; one sample per attempt and the summary KPIs. The module is left
-    registered when the last attempt registered."""
+    registered when the last attempt registered. `sim_card` is the module's SIM, which a cold `prepare`
+    writes before each attempt."""
     reporting = reporting_modem(modem)
+    if spec.prepare is Preparation.COLD and sim_card is None:
+        raise ModemError('prepare = "cold" writes the SIM before every attempt, but no SIM card was given')
     attempts: list[Attempt] = []
     with report_mode(reporting):
         origin_s = reporting.session.now_s()
         for index in range(1, spec.cycles + 1):
             attempt = Attempt(attempt=index, t_s=reporting.session.now_s() - origin_s)
             try:
+                if spec.prepare is not None and sim_card is not None:
+                    prepare(sim_card, spec.prepare, is_radio_restored=False)
                 _run_attempt(reporting, spec, attempt)
-            except (ATCommandError, ModemError) as error:
+            except (ATCommandError, ModemError, SimError) as error:
                 attempt.outcome = AttemptOutcome.ERROR
                 attempt.detail = str(error)
             attempts.append(attempt)
-    samples = attempt_samples(attempts, start=str(spec.start))
+    samples = attempt_samples(attempts, start=str(spec.start), prepare=spec.prepare)
     samples = with_session_clock(samples, samples["t_s"].to_numpy(dtype=float) + origin_s)  # attempt starts
     return AttachResult(
         samples=samples,

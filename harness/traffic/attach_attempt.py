@@ -91,12 +91,15 @@ def denial(attempt: Attempt) -> str:
     return describe_denial(attempt.reject_cause, cause_type=attempt.cause_type, domain=attempt.reject_domain)
 
 
-def attempt_samples(attempts: list[Attempt], *, start: str) -> pd.DataFrame:
-    """One row per attempt, t_s first (DESIGN samples-<engine>.parquet)."""
+def attempt_samples(attempts: list[Attempt], *, start: str, prepare: str | None = None) -> pd.DataFrame:
+    """One row per attempt, t_s first (DESIGN samples-<engine>.parquet); a `prepare` column (cold or
+    warm) when the SIM was prepared."""
     names = [f.name for f in dataclasses.fields(Attempt)]
     columns = {name: [getattr(a, name) for a in attempts] for name in names}
     frame = pd.DataFrame(columns)
     frame.insert(2, "start", start)
+    if prepare is not None:
+        frame.insert(3, "prepare", str(prepare))
     frame["outcome"] = frame["outcome"].astype(str)
     for name in ("stat", "cause_type", "reject_cause", "ce_level"):
         frame[name] = frame[name].astype("Int64")

@@ -114,10 +114,11 @@ class RegistrationWatch:
         except ParseError:
             return  # the session's transcript keeps the line; a report we cannot read tells no state
         if isinstance(line, RegistrationLine):
-            self.add(_report(line, urc.t_s, is_read=False))
+            self.add(stat_report_of(line, urc.t_s, is_read=False))
 
 
-def _report(line: RegistrationLine, t_s: float, *, is_read: bool) -> StatReport:
+def stat_report_of(line: RegistrationLine, t_s: float, *, is_read: bool) -> StatReport:
+    """The report a registration line gives at session time `t_s` (also read back from a transcript)."""
     return StatReport(
         t_s=t_s,
         stat=line.stat,

@@ -18,6 +18,9 @@ and land in a server UDP sink session, captured at the server when `is_captured`
 come from harness.traffic.uplink_delivery (capture first, sink stamp otherwise). After the last report the
 engine waits up to `drain_s` for every accepted report to reach the sink and up to `settle_timeout_s` for
 the connection's release, so the last report's release time is measured too.
+The schedule runs from the start, or on the wall clock's grid of the interval with a random offset per report
+or none (`schedule`, `offset_window_s`, `is_offset_random`: harness.traffic.report_offsets), so a plan can
+show a fleet spreading its reports and catch one that reports in step (`report_offset_spread_pct`).
 KPIs: indicators.md §5.4 (`delivery_ratio_pct`, `accepted_not_delivered_pct`,
 `rrc_connections_per_report_mean_count`, `overhead_per_report_mean_bytes`), §5.2 (`ul_report_latency_*`),
 §5.5 (`rrc_release_time_*`), the burst's `ul_burst_latency_*` and `ul_burst_duration_ms`, and the coverage
@@ -27,6 +30,7 @@ level (harness.traffic.coverage_tag).
 from __future__ import annotations
 
 import contextlib
+import random
 import tempfile
 import time
 from contextlib import AbstractContextManager
@@ -50,6 +54,7 @@ from harness.traffic.coverage_tag import coverage_metrics, coverage_of, tag_samp
 from harness.traffic.grants import GrantSpec, granted_requests
 from harness.traffic.modem_state_watch import ModemState, ModemStateWatch, psm_report_of
 from harness.traffic.registration_watch import reporting_modem
+from harness.traffic.report_offsets import Schedule, report_offset_spread_pct, schedule_shifts_s
 from harness.traffic.session_clock import with_session_clock
 from harness.traffic.uplink_delivery import (
     Phase,
@@ -105,6 +110,12 @@ class UplinkReportsSpec:
     attempt_timeout_s: float = field(default=180.0, metadata={"above": 0})
     off_s: float = field(default=1.0, metadata={"min": 0})
     is_captured: bool = True
+    # when the periodic reports are due (harness.traffic.report_offsets): from the start, or on the wall
+    # clock's grid of interval_s; with a random offset in [0, offset_window_s) each, or none at all (a
+    # fleet reporting in step, the misbehaviour GSMA TS.34 warns of)
+    schedule: Schedule = Schedule.START
+    offset_window_s: float = field(default=0.0, metadata={"min": 0})
+    is_offset_random: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -173,6 +184,7 @@ def _run(
     ip_bytes = None if table is None else int(table.loc[_to_port(table, sink.port), "length"].sum())
     summary = {
         **summarize_reports(samples, rrc_connections=connected, capture_ip_bytes=ip_bytes),
+        **_offset_spread(sent, spec),
         **coverage_metrics(coverage),
     }
     return UplinkReportsResult(
@@ -181,6 +193,17 @@ def _run(
         counters=counters,
         pcap=pcap if capture_dir is not None else None,
     )
+
+
+def _offset_spread(sent: pd.DataFrame, spec: UplinkReportsSpec) -> dict[str, MetricValue]:
+    """`report_offset_spread_pct` of the periodic reports, where the case declares a randomisation window."""
+    if spec.offset_window_s <= 0:
+        return {}
+    periodic = sent[sent["phase"] == str(Phase.PERIODIC)]
+    spread = report_offset_spread_pct(
+        periodic["sent_utc_s"].tolist(), interval_s=spec.interval_s, jitter_window_s=spec.offset_window_s
+    )
+    return {"report_offset_spread_pct": spread}
 
 
 def _to_port(table: pd.DataFrame, port: int) -> pd.Series:
@@ -214,10 +237,8 @@ def _send_all(
         sender = ReportSender(session=session, sock=sock, watch=watch, payload_bytes=spec.payload_bytes)
         wanted = _WANTED[spec.sleep]
         reach(watch, wanted, spec.settle_timeout_s)
-        start_s = session.now_s()
-        dues = report_schedule(
-            reports=spec.reports, interval_s=spec.interval_s, burst_reports=spec.burst_reports
-        )
+        start_s, start_utc_s = session.now_s(), time.time()
+        dues = _due_times_s(spec, now_utc_s=start_utc_s)
         sent: list[SentReport] = []
         rows: list[dict[str, object]] = []
         for seq, due_s in enumerate(dues):
@@ -231,7 +252,7 @@ def _send_all(
             t_s = report.sent_s - start_s
             phase = Phase.BURST if is_burst else Phase.PERIODIC
             rows.append({"t_s": t_s, **report.row(), "phase": str(phase), "due_s": due_s,
-                         "late_ms": (t_s - due_s) * 1000.0})  # fmt: skip
+                         "late_ms": (t_s - due_s) * 1000.0, "sent_utc_s": start_utc_s + t_s})  # fmt: skip
         accepted = sum(report.is_accepted for report in sent)
         _wait_for_sink(server, session_info, expected=accepted, drain_s=spec.drain_s)
         wait_released(watch, sent[-1], spec.settle_timeout_s)
@@ -239,6 +260,20 @@ def _send_all(
     finally:
         wake_uart(session)  # the module may sleep by now; what follows needs its UART
         sock.close()
+
+
+def _due_times_s(spec: UplinkReportsSpec, *, now_utc_s: float) -> list[float]:
+    """Each report's due time from now: the schedule of report_schedule moved by report_offsets."""
+    dues = report_schedule(reports=spec.reports, interval_s=spec.interval_s, burst_reports=spec.burst_reports)
+    shifts = schedule_shifts_s(
+        count=len(dues),
+        schedule=spec.schedule,
+        interval_s=spec.interval_s,
+        offset_window_s=spec.offset_window_s,
+        now_utc_s=now_utc_s,
+        draw=random.Random() if spec.is_offset_random and spec.offset_window_s > 0 else None,
+    )
+    return [due + shift for due, shift in zip(dues, shifts, strict=True)]
 
 
 def _wait_for_sink(server: ServerControl, sink: SessionInfo, *, expected: int, drain_s: float) -> None:

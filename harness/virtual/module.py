@@ -11,6 +11,8 @@ module and its network behave (cellular-iot.md §5.3):
   timing and held downlink are harness.virtual.idle_mode's.
 - Data: `uplink` and `downlink` (the RadioPath the UDP and TCP sockets and the ping use) carry packets
   through the link model; uplink data wakes a module from PSM; downlink waits for the module to be reachable.
+- The UICC (harness.virtual.uicc): the attach takes `attach_s` with a valid stored EF_EPSLOCI (warm) and
+  `cold_attach_s` without (cold); every attach stores its GUTI and TAI there.
 - The state timeline (harness.virtual.state_timeline) a power rail reads, with every transfer's air use, and
   `handle_control`, the entry of the control channel (harness.virtual.control).
 """
@@ -27,7 +29,7 @@ from harness.virtual.data_interface_topology import DataInterfaceInfo
 from harness.virtual.event_loop import EventLoop
 from harness.virtual.idle_mode import IdleEvents, IdleMode
 from harness.virtual.link import Direction, LinkModel, LinkProfile, ReleaseAssistance, Transfer
-from harness.virtual.options import MODEL_PREFIX, Identity, ModuleOptions
+from harness.virtual.options import COLD_ATTACH_FACTOR, MODEL_PREFIX, Identity, ModuleOptions
 from harness.virtual.pdp_contexts import PdpContexts
 from harness.virtual.power_saving import PowerSaving
 from harness.virtual.profiles import VISITED_PLMN
@@ -36,7 +38,7 @@ from harness.virtual.registration import Fun, Registration, RegistrationEvents, 
 from harness.virtual.registration_reject import Reject, RejectingNetwork
 from harness.virtual.rrc import RrcState
 from harness.virtual.sim_lock import SimLock
-from harness.virtual.sim_slots import SlotSim, first_card
+from harness.virtual.sim_slots import SlotSim, first_card, issue_uicc
 from harness.virtual.state_timeline import StateTimeline, modem_state
 from harness.virtual.tcp_sockets import TcpSocketTable
 from harness.virtual.udp_sockets import SocketTable
@@ -82,10 +84,12 @@ class VirtualModule:
         self.link_profile_watchers: list[Callable[[LinkProfile], None]] = []  # new link figures (conditions)
         self.close_watchers: list[Callable[[], None]] = []  # what a model started ends with the module
         self.data_interface: DataInterfaceInfo | None = None  # the host data interface (host_data_path)
-        self.rejects = RejectingNetwork(timer_scale=options.timer_scale)
+        self.rejects = RejectingNetwork(
+            timer_scale=options.timer_scale, retry=options.retry, seed=options.seed
+        )
+        self.uicc = issue_uicc(first_card(options), tac=self.cell.tac)  # the card in use's (sim_slots)
         self.registration = Registration(
             loop=loop,
-            attach_s=options.attach_s,
             events=RegistrationEvents(
                 on_registered=self._on_registered,
                 on_deregistered=self._on_deregistered,
@@ -93,6 +97,8 @@ class VirtualModule:
                 is_roaming=lambda: self.network.is_roaming,
                 answer_attempt=self._answer_attempt,
                 forget_failures=self.rejects.forget_failures,
+                attach_s=self._attach_s,
+                is_forbidden=lambda: self.uicc.is_forbidden(self._serving_plmn()),
             ),
         )
         self.registration.report_urc = self.front.emit_urc
@@ -251,11 +257,24 @@ class VirtualModule:
         card = self.sim_card or first_card(self.options)
         return Identity(imei=self.options.identity.imei, imsi=card.imsi, iccid=card.iccid)
 
-    def _on_registered(self) -> None:
-        home_plmn = (self.sim_card or first_card(self.options)).plmn
-        self.cell = dataclasses.replace(
-            self.profile.cell, plmn=VISITED_PLMN if self.network.is_roaming else home_plmn
+    def _serving_plmn(self) -> str:
+        home_plmn = (self.sim_card or first_card(self.options)).plmn  # the network of the card in use
+        return VISITED_PLMN if self.network.is_roaming else home_plmn
+
+    def _attach_s(self) -> float:
+        """With a valid EF_EPSLOCI for the serving area the attach uses the GUTI (warm); else a full one."""
+        options = self.options
+        if self.uicc.is_warm_for(plmn=self._serving_plmn(), tac=self.profile.cell.tac):
+            return options.attach_s
+        return (
+            options.cold_attach_s
+            if options.cold_attach_s is not None
+            else COLD_ATTACH_FACTOR * options.attach_s
         )
+
+    def _on_registered(self) -> None:
+        self.cell = dataclasses.replace(self.profile.cell, plmn=self._serving_plmn())
+        self.uicc.store_registration(plmn=self.cell.plmn, tac=self.cell.tac)
         self._negotiate()
         if self.link.signal(self.loop.now_s()):
             self.rrc.report(is_connected=True)

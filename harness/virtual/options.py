@@ -35,6 +35,7 @@ from harness.virtual.network_policy import NetworkPolicy, read_network_policy
 from harness.virtual.option_reader import OptionReader, digits, integer, number, shown_url
 from harness.virtual.profiles import PROFILES, TEST_PLMN, RadioProfile
 from harness.virtual.radio import RadioConditions
+from harness.virtual.retry_policy import RetryPolicy, read_retry_policy
 
 SCHEME = "virtual"
 MODEL_PREFIX = "model_"
@@ -68,6 +69,10 @@ class ModuleOptions:
     faults: tuple[Fault, ...] = ()  # the rig's faults (harness.virtual.faults), applied from boot
     pin: str | None = None  # the SIM's PIN (harness.virtual.sim_lock); None: the card asks for none
     plmn: str = TEST_PLMN  # the SIM's home network, where the module registers (harness.virtual.sim_slots)
+    # how the module retries after a reject (harness.virtual.retry_policy)
+    retry: RetryPolicy = dataclasses.field(default_factory=RetryPolicy)
+    # a full attach (no valid EF_EPSLOCI); None: COLD_ATTACH_FACTOR x attach_s
+    cold_attach_s: float | None = None
 
 
 # Default identities: a made-up IMEI TAC, and IMSI/ICCID on the test PLMN 001/01 (3GPP TS 23.003). The rest
@@ -79,6 +84,10 @@ ICCID_ISSUER = "8900101"
 DEFAULT_IP = "127.0.0.1"
 # A real attach takes 6-50 s on live networks (indicators.md §4.1 [R20]); 3 s keeps virtual runs short.
 DEFAULT_ATTACH_S = 3.0
+# Judgement (neither reference gives a cold/warm split): `attach_s` is an attach with a stored GUTI and TAI
+# (TS 24.301 §5.5.1.2.2); a full attach adds the identity request, authentication and security mode
+# exchanges, each a round trip like the attach request/accept itself, so it takes about twice as long.
+COLD_ATTACH_FACTOR = 2.0
 DEFAULT_SEED = 1
 
 # Link fields that options (and the control op "conditions") may set, with the parser of each value.
@@ -173,8 +182,10 @@ def _build(url: str, model: str, reader: OptionReader) -> ModuleOptions:
         timer_scale=reader.get("timer_scale", number(0.0001, 1000.0), 1.0),
         settings=MappingProxyType(settings),
         faults=read_url_faults(reader),
+        cold_attach_s=reader.get("cold_attach_s", number(0.0, 3_600.0), None),
         pin=reader.get("pin", digits(4, 8), None),  # judgement: 4-8 digits as a UICC takes (ETSI TS 102 221)
         plmn=reader.get("plmn", digits(5, 6), TEST_PLMN),  # MCC+MNC, 3GPP TS 23.003 §2.2
+        retry=read_retry_policy(reader),
     )
 
 

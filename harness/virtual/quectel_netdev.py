@@ -28,7 +28,7 @@ from harness.virtual.at_front import Handler, Reply, cme_error, error, ok
 from harness.virtual.command_line import ATCommand, CommandKind, int_arg
 from harness.virtual.data_call import DataCall
 from harness.virtual.model_spec import int_setting
-from harness.virtual.sim_slots import first_card, insert_card, second_card
+from harness.virtual.sim_slots import first_card, insert_card, issue_uicc, second_card
 
 if TYPE_CHECKING:
     from harness.virtual.module import VirtualModule
@@ -47,6 +47,8 @@ class QuectelNetdev:
         self.sim_slots = int_setting(module.options.settings, "sim_slots")
         self.sim_slot = 1
         self.cards = {1: first_card(module.options), 2: second_card(module.options)}
+        second = self.cards[2]
+        self.uiccs = {1: module.uicc, 2: None if second is None else issue_uicc(second, tac=module.cell.tac)}
         self._call: tuple[int, int, int] | None = None  # (op, cid, urc_en) as last written
         self.data_call = DataCall(module)
         module.reboot_watchers.append(self._reboot)
@@ -105,7 +107,7 @@ class QuectelNetdev:
 
     def _switch_sim(self, slot: int) -> None:
         self.sim_slot = slot
-        insert_card(self._module, self.cards[slot])
+        insert_card(self._module, self.cards[slot], self.uiccs[slot])
 
     def _reboot(self) -> None:
         self.usbnet_active = self.usbnet_saved

@@ -66,6 +66,9 @@ class RegistrationEvents:
     is_roaming: Callable[[], bool]
     answer_attempt: Callable[[], Reject | None]  # the network's answer: None accepts
     forget_failures: Callable[[], None]  # registered, or a CFUN or SIM cycle: the attempt counter restarts
+    attach_s: Callable[[], float]  # how long this attempt takes: a full attach, or one with a stored GUTI
+    # the serving PLMN is in the SIM's forbidden list: automatic selection does not register there
+    is_forbidden: Callable[[], bool] = lambda: False
 
 
 class RegistrationReport:
@@ -134,9 +137,8 @@ class RegistrationReport:
 
 
 class Registration:
-    def __init__(self, *, loop: EventLoop, attach_s: float, events: RegistrationEvents) -> None:
+    def __init__(self, *, loop: EventLoop, events: RegistrationEvents) -> None:
         self._loop = loop
-        self._attach_s = attach_s
         self._events = events
         self._attach_timer: Timer | None = None
         self._retry_timer: Timer | None = None
@@ -165,7 +167,8 @@ class Registration:
     def attach(self) -> None:
         """Search, and have the network answer attach_s from now, unless already registered or searching,
         not at CFUN=1, deregistered by +COPS=2, without a SIM or its PIN, or under a reject (its back-off
-        decides)."""
+        decides). In automatic selection a PLMN in the SIM's forbidden list is not registered on: the module
+        searches (TS 23.122 §3.1: forbidden PLMNs are not selected automatically)."""
         if (
             self.fun is not Fun.FULL
             or self.cops_mode is CopsMode.DEREGISTER
@@ -176,8 +179,9 @@ class Registration:
         ):
             return
         self._set_stat(RegStat.SEARCHING)
-        if self._attach_timer is None and not self.is_barred:
-            self._attach_timer = self._loop.call_later(self._attach_s, self._answered)
+        is_forbidden = self.cops_mode is CopsMode.AUTOMATIC and self._events.is_forbidden()
+        if self._attach_timer is None and not self.is_barred and not is_forbidden:
+            self._attach_timer = self._loop.call_later(self._events.attach_s(), self._answered)
 
     def detach(self) -> None:
         self._cancel_attach()

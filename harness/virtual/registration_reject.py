@@ -13,15 +13,18 @@ The module (the UE side): the attempt is answered attach_s after it started; a r
 (<stat> 2, then the network's answer attach_s later) after its back-off: T3411, T3402 after the 5th failed
 attempt, T3346 after #22, each run `timer_scale` times its length (harness.virtual.options) so a test sees
 them in seconds. After #3/#6/#7/#8 (SIM invalid) and #11-#13/#15 (forbidden PLMN or area; the virtual network
-has one tracking area) it stays rejected until a CFUN or SIM cycle, or a reset.
+has one tracking area) it stays rejected until a CFUN or SIM cycle, or a reset. A module told to misbehave
+(`backoff=flat|storm`, harness.virtual.retry_policy) waits otherwise.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
-from harness.emm_causes import MAX_ATTEMPTS, backoff_s, reject_cause
+from harness.emm_causes import MAX_ATTEMPTS, reject_cause
 from harness.virtual.network_policy import NetworkPolicy
+from harness.virtual.retry_policy import RetryPolicy
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,8 +40,10 @@ class RejectingNetwork:
     """Answers each registration attempt of one module by its policy, and keeps the module's attempt
     counter (the 24.301 one, which picks T3411 or T3402)."""
 
-    def __init__(self, *, timer_scale: float) -> None:
+    def __init__(self, *, timer_scale: float, retry: RetryPolicy | None = None, seed: int = 0) -> None:
         self._timer_scale = timer_scale
+        self._retry = retry or RetryPolicy()
+        self._draw = random.Random(seed)  # the retry jitter, the same on every run of one URL
         self._attempts = 0  # seen by the network since its reject policy was set
         self._failed_attempts = 0  # the module's counter
 
@@ -61,8 +66,11 @@ class RejectingNetwork:
         if policy.reject_attempts is not None and rejected > policy.reject_attempts:
             return None
         self._failed_attempts += 1
-        wait_s = backoff_s(
-            reject_cause(cause), failed_attempts=self._failed_attempts, t3346_s=policy.reject_t3346_s
+        wait_s = self._retry.wait_s(
+            reject_cause(cause),
+            failed_attempts=self._failed_attempts,
+            t3346_s=policy.reject_t3346_s,
+            draw=self._draw,
         )
         if self._failed_attempts >= MAX_ATTEMPTS:
             self._failed_attempts = 0  # T3402 runs, and the counter starts again when it expires

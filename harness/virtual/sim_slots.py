@@ -7,8 +7,9 @@ model (RG255C firmware with `sim_slots=2`, harness.virtual.quectel_netdev) reads
 module registers there, so +COPS shows the network of the card in use (roaming networks aside:
 harness.virtual.network_policy). An empty slot in use answers the card's commands with +CME ERROR: 10 (SIM
 not inserted, 27.007 §9.2) and never registers, as the `sim_removed` fault does (harness.virtual.
-fault_effects). A card is a SlotSim, small and frozen, so that a model of the card's files can be built
-from the one in use.
+fault_effects). A card is a SlotSim, small and frozen; each card present has its own UICC
+(harness.virtual.uicc, issued on the card's home network), which keeps what was written to it while the
+other slot is in use.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from harness.virtual.fault_effects import no_sim_answer
 from harness.virtual.model_spec import ModelOption, Settings, int_setting, str_setting
 from harness.virtual.option_reader import digits, integer
 from harness.virtual.options import ModuleOptions, derived_identity
+from harness.virtual.profiles import VISITED_PLMN
+from harness.virtual.uicc import Uicc
 
 if TYPE_CHECKING:
     from harness.virtual.module import VirtualModule
@@ -61,10 +64,20 @@ def second_card(options: ModuleOptions) -> SlotSim | None:
     )
 
 
-def insert_card(module: VirtualModule, card: SlotSim | None) -> None:
-    """Put `card` (None: an empty slot) in use: a registered module detaches and attaches with it."""
+def issue_uicc(card: SlotSim, *, tac: str) -> Uicc:
+    """The card's UICC as issued: its identity, home network and a registration in area `tac` there."""
+    return Uicc.issued(
+        imsi=card.imsi, iccid=card.iccid, home_plmn=card.plmn, visited_plmn=VISITED_PLMN, tac=tac
+    )
+
+
+def insert_card(module: VirtualModule, card: SlotSim | None, uicc: Uicc | None) -> None:
+    """Put `card` (None: an empty slot) and its UICC in use: a registered module detaches and attaches with
+    it."""
     registration = module.registration
     module.sim_card = card
+    if uicc is not None:
+        module.uicc = uicc
     if card is None:
         if no_sim_answer not in module.front.guards:
             module.front.guards.append(no_sim_answer)

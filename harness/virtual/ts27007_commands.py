@@ -2,9 +2,10 @@
 
 Syntax and layouts as the BC660K AT manual [S5] documents the standard commands (chapters 2, 4, 8, 9;
 ../shared/reference/cellular-iot.md §1): +CFUN, +CEREG, +CESQ, +CSQ, +CSCON, +CIMI, +CPIN, +CGSN here;
-`standard_table` adds the packet domain (harness.virtual.packet_domain_commands) and power saving
-(harness.virtual.ts27007_power_commands) commands. A model replaces an entry where its firmware differs.
-Radio answers (+CESQ, +CSQ) say "not known" (99/255) while the module is not registered.
+`standard_table` adds the packet domain (harness.virtual.packet_domain_commands), power saving
+(harness.virtual.ts27007_power_commands) and SIM access (harness.virtual.uicc_commands) commands. A model
+replaces an entry where its firmware differs. Radio answers (+CESQ, +CSQ) say "not known" (99/255) while the
+module is not registered.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from harness.virtual.packet_domain_commands import PacketDomainCommands
 from harness.virtual.radio import ACT_NR_5GCN, rsrp_index, rsrq_index, rssi_dbm, rssi_index
 from harness.virtual.registration import Fun, RegistrationReport
 from harness.virtual.ts27007_power_commands import Ts27007PowerCommands
+from harness.virtual.uicc_commands import UiccCommands
 
 if TYPE_CHECKING:
     from harness.virtual.module import VirtualModule
@@ -32,6 +34,7 @@ def standard_table(module: VirtualModule, *, power: Ts27007PowerCommands | None 
         **Ts27007Commands(module).table(),
         **PacketDomainCommands(module).table(),
         **(power or Ts27007PowerCommands(module)).table(),
+        **UiccCommands(module).table(),
     }
 
 

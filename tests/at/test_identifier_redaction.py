@@ -13,6 +13,7 @@ from harness.at import ATSession
 from harness.at.identifier_redaction import IDENTIFIER_PREFIXES, IdentifierRedactor, normalised
 from harness.at.responses import read_imei, read_imsi
 from harness.at.transcript import Direction, Transcript
+from harness.sim_codes import encode_imsi_file, encode_swapped
 
 from .fake_module import FakeModule, lines
 
@@ -151,3 +152,33 @@ def test_the_session_reads_real_values_while_its_transcript_hides_them(
     for value in (IMEI, IMSI, ICCID):
         assert value not in text
         assert fake_hash(value) in text
+
+
+@given(
+    iccid=st.from_regex(r"89[0-9A-E]{16,18}", fullmatch=True),
+    imsi=st.from_regex(r"[0-9]{6,15}", fullmatch=True),
+    quote=st.sampled_from(["", '"']),
+)
+def test_sim_file_reads_of_iccid_and_imsi_carry_the_hash_of_what_they_code(
+    iccid: str, imsi: str, quote: str
+) -> None:
+    """AT+CRSM READ BINARY of EF_ICCID / EF_IMSI (harness.sim_card) answers their swapped-BCD content."""
+    iccid_file = encode_swapped(iccid, 10).hex().upper()
+    redactor = _redactor_after("AT+CRSM=176,12258,0,0,10")
+    assert redactor.redact_read(f"+CRSM: 144,0,{quote}{iccid_file}{quote}") == (
+        f"+CRSM: 144,0,{quote}{fake_hash(normalised(iccid))}{quote}"
+    )
+    imsi_file = encode_imsi_file(imsi).hex().upper()
+    redactor.redact_written('AT+CRSM=176,28423,0,0,9,,"7FFF"')
+    assert redactor.redact_read(f'+CRSM: 144,0,"{imsi_file}"') == f'+CRSM: 144,0,"{fake_hash(imsi)}"'
+    assert redactor.redact_read(f"the IMSI is {imsi}") == f"the IMSI is {fake_hash(imsi)}"  # learnt
+
+
+def test_other_sim_file_reads_stay_and_an_undecodable_identity_file_is_still_hashed() -> None:
+    redactor = _redactor_after('AT+CRSM=176,28539,0,0,12,,"7FFF"')
+    assert (
+        redactor.redact_read('+CRSM: 144,0,"64F000FFFFFFFFFFFFFFFFFF"')
+        == '+CRSM: 144,0,"64F000FFFFFFFFFFFFFFFFFF"'
+    )
+    redactor.redact_written("AT+CRSM=176,28423,0,0,9")
+    assert "0829435190" not in redactor.redact_read('+CRSM: 144,0,"0829435190FFFF"')

@@ -287,3 +287,15 @@ def test_a_swept_id_that_clashes_with_another_case_is_a_problem(
 def test_an_unknown_condition_names_the_key(write_toml: WriteToml, problems_of: ProblemsOf) -> None:
     path = write_toml(SWEPT.replace("conditions = { rsrp = -100 }", "conditions = { rsrp = -100, snr = 3 }"))
     assert fields_of(problems_of(load_plan, path)) == ["case[0].conditions.snr"]
+
+
+def test_a_plan_names_its_rig_relative_to_itself(write_toml: WriteToml, problems_of: ProblemsOf) -> None:
+    rig = write_toml(RIG, name="rig.toml")
+    path = write_toml(SMOKE.replace('name = "smoke"', 'name = "smoke"\nrig = "rig.toml"'))
+    assert load_plan(path).rig == rig
+    assert load_plan(write_toml(SMOKE)).rig is None
+
+    missing = write_toml(SMOKE.replace('name = "smoke"', 'name = "smoke"\nrig = "../rigs/none.toml"'))
+    assert problems_of(load_plan, missing) == [
+        f"{missing}: plan.rig: no rig file {missing.parent / '../rigs/none.toml'}"
+    ]

@@ -54,7 +54,7 @@ def test_the_default_virtual_rig_loads() -> None:
     assert [m.port for m in rig.modules] == ["virtual://bc660k?ce=0", "virtual://bc660k?ce=1"]
     assert {m.rat for m in rig.modules} == {Rat.NB_IOT}
     assert {m.dialect for m in rig.modules} == {"auto"}
-    assert {m.sim for m in rig.modules} == {Sim(operator="00101", apn="iot.test")}
+    assert {m.sim for m in rig.modules} == {Sim(operator="00101", apn="iot.test", writable=True)}
     assert (rig.server.mode, rig.server.host) == (ServerMode.LOCAL, "127.0.0.1")
     assert (rig.capture.point, rig.capture.interface) == (CapturePoint.SERVER, "lo")
     assert rig.sha256 == hashlib.sha256(VIRTUAL_RIG.read_bytes()).hexdigest()

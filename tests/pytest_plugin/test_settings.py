@@ -85,3 +85,26 @@ def test_results_and_run_id_come_from_the_environment_too(
 
     result.assert_outcomes(passed=1)
     assert (plan_tester.pytester.path / "env-results" / "env-run" / "run.json").is_file()
+
+
+@pytest.mark.parametrize("is_rig_given", [False, True])
+def test_a_plans_own_rig_is_used_when_no_rig_is_set(
+    plan_tester: PlanTester, monkeypatch: pytest.MonkeyPatch, is_rig_given: bool
+) -> None:
+    """`[plan] rig` sits just above the default: any rig set (here MIOT_RIG) still wins over it."""
+    pytester = plan_tester.pytester
+    plan_tester.rig_path = pytester.path / "rigs" / "own.toml"
+    plan_tester.write_rig('[[module]]\nid = "own-a"\nport = "virtual://bc660k"\nrat = "nbiot"\n')
+    plan_tester.rig_path = pytester.path / "set.toml"
+    plan_tester.write_rig('[[module]]\nid = "set-a"\nport = "virtual://bc660k"\nrat = "nbiot"\n')
+    plan_tester.write_plan('rig = "rigs/own.toml"\n\n[[case]]\nid = "fixed"\ntest = "test_fixed"\n')
+    plan_tester.write_tests(PROCEDURES)
+    if is_rig_given:
+        monkeypatch.setenv("MIOT_RIG", str(plan_tester.rig_path))
+
+    result = pytester.runpytest(
+        str(plan_tester.tests_path), f"--plan={plan_tester.plan_path}", "--results=results", "--collect-only"
+    )
+
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines([f"*test_fixed[[]fixed@{'set-a' if is_rig_given else 'own-a'}[]]*"])

@@ -216,9 +216,7 @@ def test_no_loss_at_zero_and_all_lost_at_hundred() -> None:
     ),
     st.integers(min_value=0, max_value=2**32),
 )
-def test_packets_keep_their_order_per_direction(
-    sends: list[tuple[float, Direction, int]], seed: int
-) -> None:
+def test_packets_keep_their_order_per_direction(sends: list[tuple[float, Direction, int]], seed: int) -> None:
     link = LinkModel(dataclasses.replace(PROFILE, jitter_ms=300.0), seed=seed)
     at_s = 0.0
     last = {Direction.UL: 0.0, Direction.DL: 0.0}

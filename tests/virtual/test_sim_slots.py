@@ -9,6 +9,7 @@ import pytest
 from harness.at import ATCommandError
 from harness.dialects.modem import SimState
 from harness.errors import ModemError
+from harness.sim_card import sim_card_of
 from harness.virtual.options import parse_virtual_url
 from harness.virtual.sim_slots import SlotSim, first_card, second_card
 
@@ -29,6 +30,8 @@ def test_the_network_follows_the_card_in_use(open_link: OpenLink) -> None:
     assert modem.attach(None, timeout_s=10).is_registered
     assert modem.operator_selection().plmn == "46011"
     assert (modem.identity().imsi, modem.iccid()) == ("460110000000025", "89861100000000000025")
+    card = sim_card_of(modem)  # the UICC behind +CRSM is the card in use's too
+    assert (card.read_imsi(), card.read_iccid()) == ("460110000000025", "89861100000000000025")
     modem.select_sim_slot(1)
     modem.attach(None, timeout_s=10)
     assert modem.operator_selection().plmn == "46000"

@@ -16,6 +16,7 @@ from harness.at.responses.power_saving import Cedrxp, Cedrxrdp, Cedrxs, Cpsms, E
 from harness.at.responses.registration import C5greg, Cereg, Cgreg, Creg
 from harness.at.responses.registry import Parser, known_prefixes, parse, parse_as, parses
 from harness.at.responses.signal_quality import Cesq, Csq
+from harness.at.responses.sim_access import Crsm, Csim
 
 __all__ = [
     "CME_ERRORS",
@@ -40,7 +41,9 @@ __all__ = [
     "Cpin",
     "Cpsms",
     "Creg",
+    "Crsm",
     "Cscon",
+    "Csim",
     "Csq",
     "EdrxParameters",
     "ErrorCodeTable",
