@@ -16,6 +16,12 @@ swept case is an ordinary case from then on: its own test id, samples and KPI ro
 `[plan] rig = "<path>"` (relative to the plan file) names the rig a plan is written for, used when the
 command line, environment and ini name none (STYLE 9: it sits just above the default): a scenario plan for
 Cat-1 and RedCap modules runs with `miot run --plan <it>` alone.
+
+A plan may sweep operators: `operators = ["46000", "46011"]` in `[plan]` runs every case once per operator, on
+the modules whose rig SIMs (`[[module.sims]]`) include one of that operator; the harness switches each
+module to that SIM before the operator's cases (harness.sim_card.rotation) and the operator is in the test
+id (`attach.operator-46000@redcap`) and in each measurements.csv row. Operators are written as the rig
+writes them, in letters, digits, `_`, `.` and `-` so that they fit a test id (a PLMN is digits).
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ T = TypeVar("T")
 
 TEST_PATTERN = r"test_[a-z0-9_]+"
 CONDITIONS_PREFIX = "conditions."
+OPERATOR_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 SweepValue = int | float | str | bool
 
 
@@ -151,6 +158,7 @@ class Plan:
     sha256: str
     rig: Path | None = None  # the rig the plan is written for, resolved against the plan's directory
     file_positions: Mapping[str, int] = field(default_factory=_no_entries)
+    operators: tuple[str, ...] = ()  # the operators every case runs for; () : the module's one SIM
 
     def cases_for(self, test_name: str) -> tuple[Case, ...]:
         """The cases run by the test function `test_name`, in file order."""
@@ -172,11 +180,25 @@ class Plan:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanHeading:
-    """The `[plan]` table: the plan's name, and the rig it is written for when not the default one."""
+    """The `[plan]` table: the plan's name, the rig it is written for when not the default one, and the
+    operators it sweeps."""
 
     name: str = field(metadata={"pattern": NAME_PATTERN})
     description: str = ""
     rig: str | None = field(default=None, metadata={"pattern": r"\S+\.toml"})
+    operators: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "pattern": OPERATOR_PATTERN,
+            "min_items": 1,
+            "doc": "an operator as the rig's [[module.sims]] name it, in letters, digits, _ . - (46000)",
+        },
+    )
+
+    def problems(self) -> Iterator[tuple[FieldPath, str]]:
+        for j, operator in enumerate(self.operators):
+            if operator in self.operators[:j]:
+                yield ("operators", j), f"{operator!r} is listed twice"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -214,6 +236,7 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
         sha256=document.sha256,
         file_positions=types.MappingProxyType(positions),
         rig=rig,
+        operators=parsed.plan.operators,
     )
 
 
@@ -224,9 +247,16 @@ def _sweep_suffix(key: str, value: SweepValue) -> str:
 
 
 def plan_rig_problems(plan: Plan, rig: Rig) -> list[Problem]:
-    """What in the plan does not fit the rig: module ids it lacks, cases that select no module at all."""
+    """What in the plan does not fit the rig: module ids it lacks, cases that select no module at all,
+    operators no module has a SIM of."""
     file = str(plan.path)
-    found: list[Problem] = []
+    found: list[Problem] = [
+        Problem(
+            file, join("plan.operators", j), f"no module of rig {rig.path} has a SIM of operator {operator!r}"
+        )
+        for j, operator in enumerate(plan.operators)
+        if not any(module.sim_for(operator) for module in rig.modules)
+    ]
     for case in plan.cases:
         where = plan.field_of(case)
         has = ", ".join(rig.module_ids)
@@ -238,10 +268,17 @@ def plan_rig_problems(plan: Plan, rig: Rig) -> list[Problem]:
             if module_id not in rig.module_ids
         ]
         found += unknown
-        if not unknown and not case.select(rig.modules):
+        selected = case.select(rig.modules)
+        if not unknown and not selected:
             rats = ", ".join(case.rats or ()) or "any"
             found.append(
                 Problem(file, where, f"selects no module of rig {rig.path} (RATs asked for: {rats})")
+            )
+        elif plan.operators and not any(m.sim_for(o) for m in selected for o in plan.operators):
+            found.append(
+                Problem(
+                    file, where, "selects no module with a SIM of the plan's operators: it would never run"
+                )
             )
         found += _sim_write_problems(case, rig, file, where)
     return found
@@ -260,5 +297,5 @@ def _sim_write_problems(case: Case, rig: Rig, file: str, where: str) -> list[Pro
             '"warm"',
         )
         for module in case.select(rig.modules)
-        if module.sim is None or not module.sim.writable
+        if not module.all_sims or not all(sim.writable for sim in module.all_sims)
     ]

@@ -41,7 +41,7 @@ from harness.errors import InputError, Problem
 from harness.probe import HEADERS_SNAPLEN_BYTES
 from harness.rat import Rat
 from harness.rig_data_interface import HostDataInterface
-from harness.table_builder import build, join
+from harness.table_builder import FieldPath, build, join
 from harness.toml_reader import read_toml
 
 ID_PATTERN = r"[a-z0-9][a-z0-9_.-]*"
@@ -214,21 +214,77 @@ class Reset:
         return []
 
 
+SLOT_PLACEHOLDER = "{slot}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimSwitch:
+    """`[module.sim_switch]`: a program on the rig host that puts the SIM of a slot in front of the module (a
+    SIM multiplexer, a relay board), for modules that cannot switch slots themselves. `command` is an argv
+    run without a shell, with `{slot}` in any argument replaced by the slot number; `timeout_s` bounds it,
+    as harness.rig.Reset's command."""
+
+    command: tuple[str, ...] = field(metadata={"pattern": r"\S(.*\S)?", "min_items": 1})
+    timeout_s: float = field(default=30.0, metadata={"min": 1, "max": 600})
+
+    def problems(self) -> list[tuple[str, str]]:
+        if not any(SLOT_PLACEHOLDER in argument for argument in self.command):
+            return [("command", f"no argument holds {SLOT_PLACEHOLDER}: the command cannot tell slots apart")]
+        return []
+
+    def argv(self, slot: int) -> tuple[str, ...]:
+        return tuple(argument.replace(SLOT_PLACEHOLDER, str(slot)) for argument in self.command)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Module:
+    """One module of the rig. Its test SIM is `[module.sim]`, or, for per-operator runs, several
+    `[[module.sims]]` (one per operator, each in its slot) switched by the module's own AT command or by
+    `[module.sim_switch]` (harness.sim_card.rotation)."""
+
     id: str = field(metadata={"pattern": ID_PATTERN})
     port: str = field(metadata={"pattern": r"\S+", "doc": "a port URL or a device path"})
     rat: Rat
     baudrate: int = field(default=DEFAULT_BAUDRATE, metadata={"min": 1})
     dialect: str = field(default=AUTO_DIALECT, metadata={"pattern": DIALECT_PATTERN})
     sim: Sim | None = None
+    sims: tuple[Sim, ...] = field(default=(), metadata={"unique": "operator"})
+    sim_switch: SimSwitch | None = None
     reset: Reset = field(default_factory=Reset)
     data: HostDataInterface | None = None  # `[module.data]`: a real module's host data interface
 
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self) -> list[tuple[str | FieldPath, str]]:
+        found: list[tuple[str | FieldPath, str]] = []
         if self.port.startswith("/") and not os.path.exists(self.port):
-            return [("port", f"{self.port} does not exist")]
-        return []
+            found.append(("port", f"{self.port} does not exist"))
+        if self.sim is not None and self.sims:
+            found.append(("sims", "give [module.sim] or [[module.sims]], not both"))
+        for i, sim in enumerate(self.sims):
+            if sim.operator is None:
+                found.append((("sims", i, "operator"), "each of several SIMs names its operator"))
+            if sim.slot is None and len(self.sims) > 1:
+                found.append((("sims", i, "slot"), "each of several SIMs names the slot it is in"))
+        slots = [sim.slot for sim in self.sims if sim.slot is not None]
+        for i, sim in enumerate(self.sims):
+            if sim.slot is not None and slots.count(sim.slot) > 1 and slots.index(sim.slot) < i:
+                found.append((("sims", i, "slot"), f"slot {sim.slot} holds another SIM of this module"))
+        if self.sim_switch is not None and len(self.all_sims) < 2:
+            found.append(("sim_switch", "a SIM switch needs two or more [[module.sims]] to switch between"))
+        return found
+
+    @property
+    def all_sims(self) -> tuple[Sim, ...]:
+        """The SIMs the module can use: its `[[module.sims]]`, or its one `[module.sim]`."""
+        return self.sims or ((self.sim,) if self.sim is not None else ())
+
+    def sim_for(self, operator: str) -> Sim | None:
+        """The module's SIM of this operator, None when it has none."""
+        return next((sim for sim in self.all_sims if sim.operator == operator), None)
+
+    @property
+    def first_sim(self) -> Sim | None:
+        """The SIM the module is brought up with."""
+        return self.all_sims[0] if self.all_sims else None
 
 
 def _module_id_problem(key: str) -> str | None:

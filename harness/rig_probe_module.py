@@ -69,7 +69,9 @@ def probe_modem(modem: ProbedModem, module: Module, settings: ProbeSettings, fin
     if identity is not None:
         imei = "none" if identity.imei is None else hash_identifier(identity.imei, settings.id_key)
         findings.answered.append(f"{identity.model} {identity.firmware}, IMEI {imei}")
-    sim = module.sim or Sim()
+    # Of several SIMs, which one is in use is not known before a switch: each is checked as a plan switches
+    # to it (harness.sim_card.rotation), so here only the one SIM of a single-SIM module is.
+    sim = module.all_sims[0] if len(module.all_sims) == 1 else Sim()
     is_pin_entered = steps.run("SIM", lambda: unlock_sim(modem, sim.pin_env, settings.environ))
     if is_pin_entered is not None:
         findings.answered.append(f"SIM ready (PIN from ${sim.pin_env})" if is_pin_entered else "SIM ready")

@@ -59,7 +59,7 @@ def _sim_card(case: CaseRun, modem: Modem, case_events: CaseEvents) -> SimCard:
             "sim_write", file=write.file, path=write.path, old_hex=write.old_hex, new_hex=write.new_hex
         )
 
-    sim = case.module.sim
+    sim = case.sim  # the SIM in use: of a module with several, the case's operator's
     return sim_card_of(modem, is_writable=sim is not None and sim.writable, on_write=record)
 
 

@@ -63,12 +63,13 @@ def recover_link(link: ModemLink, module: Module, fault: ModuleFault, options: C
     return Recovered(link=new, how=how, took_s=time.monotonic() - start_s)
 
 
-def run_reset_command(argv: tuple[str, ...], *, timeout_s: float) -> None:
-    """The rig's reset command (no shell); ModemError naming it when it cannot run, fails or overruns."""
+def run_reset_command(argv: tuple[str, ...], *, timeout_s: float, what: str = "reset command") -> None:
+    """A command of the rig (reset, SIM switch: `what`) run without a shell; ModemError naming it when it
+    cannot run, fails or overruns."""
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise ModemError(f"reset command {argv[0]}: {error}") from None
+        raise ModemError(f"{what} {argv[0]}: {error}") from None
     if done.returncode != 0:
         last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise ModemError(f"reset command {argv[0]} exited {done.returncode}: {last[0]}")
+        raise ModemError(f"{what} {argv[0]} exited {done.returncode}: {last[0]}")

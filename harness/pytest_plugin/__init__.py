@@ -120,6 +120,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if placeholders:
         config.hook.pytest_deselected(items=placeholders)
         items[:] = [item for item in items if not cases.is_placeholder(item)]
+    if run.plan.operators:
+        items[:] = cases.operator_order(items, run.plan.operators)
 
 
 @pytest.hookimpl(tryfirst=True)

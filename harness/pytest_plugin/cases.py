@@ -1,7 +1,8 @@
 """glue layer: plan cases become test items.
 
 `pytest_generate_tests` parametrises every test function that takes a `case` with the plan's `[[case]]`
-entries naming it, once per selected module and iteration. A test declares its parameter spec with
+entries naming it, once per selected module and iteration (and per operator of a plan that sweeps
+operators, on the modules with a SIM of it). A test declares its parameter spec with
 `@pytest.mark.procedure(spec=SpecClass)`; each case's `params` are built into that spec at collection, so a
 mistyped parameter stops the run before anything starts. Items get a marker per RAT (`-m nbiot`).
 """
@@ -19,7 +20,7 @@ import pytest
 from harness.errors import InputError, Problem
 from harness.plan import Case, Plan
 from harness.rat import Rat
-from harness.rig import Module
+from harness.rig import Module, Sim
 
 CASE_ARG = "case"
 NO_CASE_ID = "no-plan-case"
@@ -39,15 +40,29 @@ class CaseRun:
     iteration: int
     spec: Any
     test_id: str
+    operator: str | None = None  # the plan's operator this run is for; None: the module's one SIM
 
     @property
     def id(self) -> str:
         return self.case.id
 
+    @property
+    def sim(self) -> Sim | None:
+        """The rig SIM the case runs with: its operator's, else the module's first."""
+        return self.module.first_sim if self.operator is None else self.module.sim_for(self.operator)
 
-def test_id_of(case: Case, module: Module, iteration: int) -> str:
-    """`echo-ce0@nb-ce0`, with `+2`, `+3`... for the iterations after the first of a repeated case."""
-    base = f"{case.id}@{module.id}"
+    @property
+    def operator_of_rows(self) -> str | None:
+        """The operator measurements.csv rows carry: the swept one, else the SIM's."""
+        sim = self.sim
+        return self.operator or (sim.operator if sim else None)
+
+
+def test_id_of(case: Case, module: Module, iteration: int, operator: str | None) -> str:
+    """`echo-ce0@nb-ce0`, with `+2`, `+3`... for the iterations after the first of a repeated case;
+    `echo-ce0.operator-46000@nb-ce0` for an operator of a plan that sweeps them."""
+    case_part = case.id if operator is None else f"{case.id}.operator-{operator}"
+    base = f"{case_part}@{module.id}"
     return base if iteration == 1 else f"{base}+{iteration}"
 
 
@@ -64,14 +79,49 @@ def case_params(metafunc: pytest.Metafunc, plan: Plan, modules: tuple[Module, ..
         except InputError as error:
             problems.extend(p for p in error.problems if p not in problems)
             continue
-        for module in case.select(modules):
+        for operator, module in operator_runs(plan, case, modules):
             for iteration in range(1, case.repeat + 1):
-                test_id = test_id_of(case, module, iteration)
-                run = CaseRun(case=case, module=module, iteration=iteration, spec=spec, test_id=test_id)
+                test_id = test_id_of(case, module, iteration, operator)
+                run = CaseRun(
+                    case=case,
+                    module=module,
+                    iteration=iteration,
+                    spec=spec,
+                    test_id=test_id,
+                    operator=operator,
+                )
                 params.append(pytest.param(run, id=test_id, marks=getattr(pytest.mark, module.rat.value)))
     if problems:
         raise InputError(problems)
     return params or [pytest.param(None, id=NO_CASE_ID)]
+
+
+def operator_runs(plan: Plan, case: Case, modules: tuple[Module, ...]) -> list[tuple[str | None, Module]]:
+    """(operator, module) pairs a case runs on: per operator of the plan, the selected modules with a SIM of
+    it; without operators, every selected module (operator None)."""
+    selected = case.select(modules)
+    if not plan.operators:
+        return [(None, module) for module in selected]
+    return [
+        (operator, module)
+        for operator in plan.operators
+        for module in selected
+        if module.sim_for(operator) is not None
+    ]
+
+
+def operator_order(items: list[pytest.Item], operators: tuple[str, ...]) -> list[pytest.Item]:
+    """The items with each operator's cases together, in the plan's order of operators (then as collected),
+    so that a module switches SIM once per operator rather than between every two test functions."""
+    rank = {operator: i for i, operator in enumerate(operators)}
+
+    def operator_rank(item: pytest.Item) -> int:
+        callspec = getattr(item, "callspec", None)
+        run = callspec.params.get(CASE_ARG) if callspec is not None else None
+        operator = run.operator if isinstance(run, CaseRun) else None
+        return rank.get(operator, -1) if operator is not None else -1
+
+    return sorted(items, key=operator_rank)
 
 
 def is_placeholder(item: pytest.Item) -> bool:

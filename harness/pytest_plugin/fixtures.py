@@ -38,7 +38,7 @@ from harness.pytest_plugin.plan_run import PLAN_RUN, PlanRun
 from harness.pytest_plugin.radio_sampling import RADIO_LOG, RadioLog
 from harness.pytest_plugin.verdicts import KPIS
 from harness.pytest_plugin.workers import MODULE_RECORD
-from harness.results import write_parquet_atomic, write_samples
+from harness.results import ModuleRecord, write_parquet_atomic, write_samples
 from harness.rig import CapturePoint, ServerMode
 from harness.server import (
     LocalServer,
@@ -48,6 +48,7 @@ from harness.server import (
     SessionParams,
 )
 from harness.server.client import ServerClient, token_from_environment
+from harness.sim_card.rotation import SimRotationError
 from harness.transport.radio_control import RadioControl, changed_conditions, radio_control_of
 
 CaptureFactory = Callable[[str, str], AbstractContextManager[CaptureRecord | None]]
@@ -140,19 +141,10 @@ def registered_modem(
     case: CaseRun,
     evidence: Evidence,
 ) -> Iterator[Modem]:
-    """The case's module, registered to the network; its AT transcript goes to this test's at.log. A case
-    with `conditions` runs with them held (the test skips when the rig cannot set them) and put back after."""
-    failure = modem_pool.failure(case.module.id)
-    if failure is not None:
-        pytest.skip(f"module {failure.module_id} bring-up failed: {failure.reason}")
-    try:
-        modem, record = modem_pool.registered(case.module, evidence.dir / "at.log")
-    except HarnessError as error:
-        # STYLE 8: what went wrong and where the full log is, not a traceback through the harness
-        pytest.fail(
-            f"module {case.module.id} bring-up failed: {error}; transcript: {evidence.dir / 'at.log'}",
-            pytrace=False,
-        )
+    """The case's module, registered to the network with the case's SIM (switched to it when the plan
+    sweeps operators); its AT transcript goes to this test's at.log. A case with `conditions` runs with them
+    held (the test skips when the rig cannot set them) and put back after."""
+    modem, record = _registered(plan_run, modem_pool, case, evidence.dir / "at.log")
     if record is not None:  # run.json gets it from the report (harness.pytest_plugin.workers)
         request.node.stash[MODULE_RECORD] = record
     conditions = case.case.conditions
@@ -172,6 +164,39 @@ def registered_modem(
             pytest.fail(f"module {case.module.id}: radio conditions {shown} not set: {error}", pytrace=False)
         plan_run.record_event(case.test_id, "conditions", **conditions)
         yield modem
+
+
+def _registered(
+    run: PlanRun, pool: ModemPool, case: CaseRun, at_log: Path
+) -> tuple[Modem, ModuleRecord | None]:
+    """The pool's modem for the case, skipping when its module or its SIM failed before (STYLE 11); a
+    failure now is the case's error (a setup error: the rig's SIM, not the module, stopped it)."""
+    failure = pool.failure(case.module.id)
+    if failure is not None:
+        pytest.skip(f"module {failure.module_id} bring-up failed: {failure.reason}")
+    sim = case.sim
+    earlier = None if sim is None else pool.sim_failure(case.module.id, sim)
+    if earlier is not None:
+        pytest.skip(f"module {case.module.id}: its SIM of operator {case.operator} failed earlier: {earlier}")
+    before = pool.active_sim(case.module.id)
+    try:
+        modem, record = pool.registered(case.module, at_log, sim)
+    except HarnessError as error:
+        what = "bring-up failed" if sim is None or len(case.module.all_sims) < 2 else "SIM rotation failed"
+        run.record_event(
+            case.test_id,
+            "sim_rotation_failed" if isinstance(error, SimRotationError) else "bring_up_failed",
+            module_id=case.module.id,
+            operator=case.operator,
+            reason=str(error).splitlines()[0],
+        )
+        # STYLE 8: what went wrong and where the full log is, not a traceback through the harness
+        pytest.fail(f"module {case.module.id} {what}: {error}; transcript: {at_log}", pytrace=False)
+    if sim is not None and len(case.module.all_sims) > 1 and before != sim:
+        run.record_event(
+            case.test_id, "sim_switch", module_id=case.module.id, operator=sim.operator, slot=sim.slot
+        )
+    return modem, record
 
 
 @pytest.fixture

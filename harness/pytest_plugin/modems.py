@@ -10,6 +10,11 @@ at.log: the transcript moves to the test's directory while the port stays open. 
 module's port lock is taken (harness.transport.port_lock) and held until the run ends, so two runs never
 drive one module; a port held by another run is waited for up to the lock wait, then bring-up fails
 naming the holder.
+
+Per-operator runs (a plan's `operators`, a rig module with several `[[module.sims]]`): each case asks for
+its operator's SIM, and the pool switches the module to it when another is in use
+(harness.sim_card.rotation: slot, card present, ICCID, attach with its APN). A failed switch latches that
+SIM only: the module stays up, its other SIMs' cases go on, and later cases of that SIM skip naming why.
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ from harness.dialects.sim import SimModem, SimReport, prepare_sim
 from harness.errors import HarnessError, ModemError
 from harness.results import ModuleRecord, hash_identifier
 from harness.results.identifiers import IdentifierMode
-from harness.rig import Module
+from harness.rig import Module, Sim
+from harness.sim_card.rotation import RotatingModem, switch_sim
 from harness.transport.port_lock import hold_port, this_holder
 
 # NB-IoT attach can take minutes in the field (indicators.md §5.1: p95 up to 60 s, 180 s attempt timeout).
@@ -66,15 +72,31 @@ class ModemPool:
         self._links: dict[str, ModemLink] = {}
         self._watches: dict[str, RebootWatch] = {}
         self._failures: dict[str, BringUpFailure] = {}
+        self._sim_failures: dict[tuple[str, Sim], str] = {}
+        self._active_sims: dict[str, Sim | None] = {}  # absent: none chosen yet; None: unknown (a failure)
+        self._recorded: set[str] = set()  # modules whose ModuleRecord was returned
         self._lock = threading.Lock()
 
     def failure(self, module_id: str) -> BringUpFailure | None:
         return self._failures.get(module_id)
 
-    def registered(self, module: Module, at_log: Path) -> tuple[Modem, ModuleRecord | None]:
-        """The module's Modem, registered; the ModuleRecord is returned on first bring-up only.
+    def sim_failure(self, module_id: str, sim: Sim) -> str | None:
+        """Why switching the module to this SIM failed earlier, None when it did not."""
+        return self._sim_failures.get((module_id, sim))
 
-        Raises ModemError (and latches the failure) when bring-up fails."""
+    def active_sim(self, module_id: str) -> Sim | None:
+        """The rig SIM the module was last brought up or switched to, None when none (yet)."""
+        return self._active_sims.get(module_id)
+
+    def registered(
+        self, module: Module, at_log: Path, sim: Sim | None = None
+    ) -> tuple[Modem, ModuleRecord | None]:
+        """The module's Modem, registered with `sim` (default: its first rig SIM), switched to it when
+        another is in use; the ModuleRecord is returned once, on the first SIM preparation that succeeds.
+
+        Raises ModemError (and latches the module) when bring-up fails, SimRotationError or ModemError (and
+        latches that SIM) when a module with several SIMs cannot be switched to or registered with it."""
+        sim = sim or module.first_sim
         with self._lock:
             failure = self._failures.get(module.id)
             if failure is not None:
@@ -82,23 +104,47 @@ class ModemPool:
             link = self._links.get(module.id)
             if link is not None:
                 link.session.transcript.retarget(at_log)
-                return link.modem, None
-            try:
-                self._port_locks.enter_context(
-                    hold_port(module.port, this_holder(self._run_id, module.id), wait_s=self._lock_wait_s)
-                )
-                link = connect(module.port, self._options(module, at_log))
-                try:
-                    record = self._bring_up(module, link)
-                except BaseException:
-                    link.close()
-                    raise
-            except HarnessError as error:
-                reason = str(error).splitlines()[0]
-                self._failures[module.id] = BringUpFailure(module_id=module.id, reason=reason)
-                raise
-            self._keep(module.id, link)
-            return link.modem, record
+                if module.id in self._active_sims and self._active_sims[module.id] == sim:
+                    return link.modem, None
+            else:
+                link = self._connect(module, at_log)
+            return link.modem, self._prepare(module, link, sim)
+
+    def _connect(self, module: Module, at_log: Path) -> ModemLink:
+        try:
+            self._port_locks.enter_context(
+                hold_port(module.port, this_holder(self._run_id, module.id), wait_s=self._lock_wait_s)
+            )
+            link = connect(module.port, self._options(module, at_log))
+        except HarnessError as error:
+            self._latch(module.id, str(error))
+            raise
+        self._keep(module.id, link)
+        return link
+
+    def _prepare(self, module: Module, link: ModemLink, sim: Sim | None) -> ModuleRecord | None:
+        """SIM preparation with `sim`; a failure latches the SIM of a module that has several, else the
+        module (its link closed)."""
+        try:
+            record = self._bring_up(module, link, sim)
+        except HarnessError as error:
+            if len(module.all_sims) > 1 and sim is not None:
+                self._sim_failures[(module.id, sim)] = str(error).splitlines()[0]
+                self._active_sims[module.id] = None
+            else:
+                self._links.pop(module.id)
+                self._watches.pop(module.id).close()
+                link.close()
+                self._latch(module.id, str(error))
+            raise
+        if module.id in self._recorded:
+            return None
+        self._recorded.add(module.id)
+        return record
+
+    def _latch(self, module_id: str, error: str) -> None:
+        reason = error.splitlines()[0]
+        self._failures[module_id] = BringUpFailure(module_id=module_id, reason=reason)
 
     def now_s(self, module_id: str) -> float | None:
         """The module's AT session clock, None when it is not up."""
@@ -125,7 +171,9 @@ class ModemPool:
                     link, module, fault, self._options(module, at_log, dialect=link.dialect)
                 )
                 try:
-                    self._bring_up(module, recovered.link)
+                    self._bring_up(
+                        module, recovered.link, self._active_sims.get(module.id) or module.first_sim
+                    )
                 except BaseException:
                     recovered.link.close()
                     raise
@@ -154,19 +202,31 @@ class ModemPool:
             watch.close()
         self._port_locks.close()
 
-    def _bring_up(self, module: Module, link: ModemLink) -> ModuleRecord:
+    def _bring_up(self, module: Module, link: ModemLink, sim: Sim | None) -> ModuleRecord:
         modem = link.modem
         if not isinstance(modem, SimModem):
             raise ModemError(
                 f"dialect {link.dialect} offers no SIM preparation (harness.dialects.sim.SimModem)"
             )
-        report = prepare_sim(modem, module.sim, self._environ, attach_timeout_s=ATTACH_TIMEOUT_S)
+        if len(module.all_sims) > 1 and sim is not None:
+            if not isinstance(modem, RotatingModem):
+                raise ModemError(f"dialect {link.dialect} cannot switch SIMs (no radio on/off)")
+            report = switch_sim(
+                modem, module, sim, self._environ, attach_timeout_s=ATTACH_TIMEOUT_S, show=self._shown
+            )
+        else:
+            report = prepare_sim(modem, sim, self._environ, attach_timeout_s=ATTACH_TIMEOUT_S)
+        self._active_sims[module.id] = sim
         for note in report.notes:
             link.session.transcript.note(f"SIM preparation: {note}")
             warnings.warn(f"module {module.id}: {note}", stacklevel=2)
-        return self._record(module, link.dialect, report)
+        return self._record(module, link.dialect, report, sim)
 
-    def _record(self, module: Module, dialect: str, report: SimReport) -> ModuleRecord:
+    def _shown(self, identifier: str) -> str:
+        """An identifier in a message: in clear in a clear-identifier run, else its keyed hash."""
+        return identifier if self._identifiers is IdentifierMode.CLEAR else f"hash {self._hash(identifier)}"
+
+    def _record(self, module: Module, dialect: str, report: SimReport, sim: Sim | None) -> ModuleRecord:
         identity = report.identity
         return ModuleRecord(
             module_id=module.id,
@@ -177,7 +237,7 @@ class ModemPool:
             imei_hash=self._hashed(identity.imei),
             imsi_hash=self._hashed(identity.imsi),
             iccid_hash=self._hashed(identity.iccid),
-            operator=report.operator or (module.sim.operator if module.sim else None),
+            operator=report.operator or (sim.operator if sim else None),
             apn=report.apn,
             **self._clear(identity.imei, identity.imsi, identity.iccid),
         )

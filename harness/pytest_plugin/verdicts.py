@@ -56,7 +56,7 @@ def judge(
         iteration=case.iteration,
         module_id=case.module.id,
         rat=str(case.module.rat),
-        operator=case.module.sim.operator if case.module.sim else None,
+        operator=case.operator_of_rows,
     )
     run.measurements.append(tabulate_measurements(context, measurements))
     verdict = Verdict(outcome=outcome, measurements=measurements, error=error)

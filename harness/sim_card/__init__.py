@@ -1,6 +1,7 @@
 """sim_card layer (DESIGN): SIM files over AT+CRSM / AT+CSIM (3GPP TS 27.007 §8.17-8.18; files of TS 31.102
-and TS 51.011, status words of ETSI TS 102 221 §10.2) and cold/warm preparation of a test SIM. Above
-`dialects`; imports only `at`, `dialects` and `errors`."""
+and TS 51.011, status words of ETSI TS 102 221 §10.2), cold/warm preparation of a test SIM, and SIM
+rotation for per-operator runs (`harness.sim_card.rotation`, which also imports `inputs`: the rig's SIMs).
+Above `dialects`; imports only `at`, `dialects`, `inputs` and `errors`."""
 
 from harness.sim_card.card import SimCard, SimWrite, sim_card_of
 from harness.sim_card.elementary_files import (

@@ -161,20 +161,14 @@ class FaultEffects:
 
     def _remove_sim(self, fault: Fault) -> None:
         del fault
-        if self._no_sim not in self._module.front.guards:
-            self._module.front.guards.append(self._no_sim)
+        if no_sim_answer not in self._module.front.guards:
+            self._module.front.guards.append(no_sim_answer)
         self._module.registration.remove_sim()
 
     def _insert_sim(self) -> None:
-        if self._no_sim in self._module.front.guards:
-            self._module.front.guards.remove(self._no_sim)
+        if no_sim_answer in self._module.front.guards:
+            self._module.front.guards.remove(no_sim_answer)
         self._module.registration.insert_sim()
-
-    @staticmethod
-    def _no_sim(command: ATCommand) -> Reply | None:
-        if command.name in SIM_COMMANDS and command.kind is not CommandKind.TEST:
-            return cme_error(SIM_NOT_INSERTED)
-        return None
 
     def _close_sockets(self, fault: Fault) -> None:
         connect_id = fault.parameters.get("connect_id")
@@ -201,3 +195,10 @@ class FaultEffects:
             self._module.front.sleep(is_line_lost=self._wake_loss == "line")
         else:
             self._module.front.wake()
+
+
+def no_sim_answer(command: ATCommand) -> Reply | None:
+    """An ATFront guard: the card's commands answered as by a module without a card."""
+    if command.name in SIM_COMMANDS and command.kind is not CommandKind.TEST:
+        return cme_error(SIM_NOT_INSERTED)
+    return None

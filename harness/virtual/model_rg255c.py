@@ -9,7 +9,8 @@ not registered in EPS), AT+QENG="servingcell" / AT+QNWINFO / AT+QCSQ (quectel_re
 (quectel_netdev); no AT sockets (RedCap traffic goes via="host"). RDY when booted.
 Model options: `rx` (1 or 2 receive antennas: the redcap_1rx / redcap_2rx profile, default 2, the
 configuration behind the RG255C-class rates in cellular-iot.md §4.4), `usbnet` (1 ECM, 2 MBIM, 3 RNDIS;
-default 1), `sim_slots` (1 or 2; default 1) and the host data interface's `datapath`, `data_slot` and
+default 1), `sim_slots` (1 or 2; default 1) with the second card's `sim2.*` (harness.virtual.sim_slots)
+and the host data interface's `datapath`, `data_slot` and
 `queue_ms` (host_data_path; its carrier follows AT+QNETDEVCTL).
 """
 
@@ -24,6 +25,7 @@ from harness.virtual.option_reader import integer
 from harness.virtual.quectel_netdev import CIDS, QuectelNetdev
 from harness.virtual.quectel_ping import QuectelPing
 from harness.virtual.quectel_redcap_commands import QuectelRedcapCommands
+from harness.virtual.sim_slots import SECOND_SLOT_OPTIONS
 from harness.virtual.ts27007_commands import add_nr_report, fixed_answer, registration_report, standard_table
 
 if TYPE_CHECKING:
@@ -47,6 +49,7 @@ MODEL = ModelSpec(
         ModelOption(name="rx", parse=integer(1, 2), default=2),
         ModelOption(name="usbnet", parse=integer(1, 3), default=1),
         ModelOption(name="sim_slots", parse=integer(1, 2), default=1),
+        *SECOND_SLOT_OPTIONS,
         *DATA_PATH_OPTIONS,
     ),
 )

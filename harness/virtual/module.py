@@ -29,19 +29,19 @@ from harness.virtual.data_interface_topology import DataInterfaceInfo
 from harness.virtual.event_loop import EventLoop
 from harness.virtual.idle_mode import IdleEvents, IdleMode
 from harness.virtual.link import Direction, LinkModel, LinkProfile, ReleaseAssistance, Transfer
-from harness.virtual.options import COLD_ATTACH_FACTOR, MODEL_PREFIX, ModuleOptions
+from harness.virtual.options import COLD_ATTACH_FACTOR, MODEL_PREFIX, Identity, ModuleOptions
 from harness.virtual.pdp_contexts import PdpContexts
 from harness.virtual.power_saving import PowerSaving
-from harness.virtual.profiles import TEST_PLMN, VISITED_PLMN
+from harness.virtual.profiles import VISITED_PLMN
 from harness.virtual.radio import ACT_NR_5GCN, tx_power_dbm
 from harness.virtual.registration import Fun, Registration, RegistrationEvents, RegistrationReport, RegStat
 from harness.virtual.registration_reject import Reject, RejectingNetwork
 from harness.virtual.rrc import RrcState
 from harness.virtual.sim_lock import SimLock
+from harness.virtual.sim_slots import SlotSim, first_card, issue_uicc
 from harness.virtual.state_timeline import StateTimeline, modem_state
 from harness.virtual.tcp_sockets import TcpSocketTable
 from harness.virtual.udp_sockets import SocketTable
-from harness.virtual.uicc import Uicc
 
 # Judgement: time from a reset (AT+CFUN=<fun>,1) to the ready URC; the manuals give no figure.
 BOOT_S = 0.5
@@ -74,7 +74,8 @@ class VirtualModule:
         self.registration_watchers: list[Callable[[bool], None]] = []  # True: registered, False: lost
         self.next_uplink_rai = ReleaseAssistance.NONE  # set by a command that marks the next packet
         self.dropped_dl_count = 0  # downlink for a module that is not registered
-        self.sim_identity = options.identity  # the SIM in use (a dual-SIM model switches it)
+        # the card in use, None for an empty slot (a dual-SIM model switches it: harness.virtual.sim_slots)
+        self.sim_card: SlotSim | None = first_card(options)
         # called with True when a data call for the host's network interface is up (ECM/RNDIS/MBIM data
         # path, harness.virtual.data_interface), False when it is down
         self.data_call_watchers: list[Callable[[bool], None]] = []
@@ -86,13 +87,7 @@ class VirtualModule:
         self.rejects = RejectingNetwork(
             timer_scale=options.timer_scale, retry=options.retry, seed=options.seed
         )
-        self.uicc = Uicc.issued(
-            imsi=self.sim_identity.imsi,
-            iccid=self.sim_identity.iccid,
-            home_plmn=TEST_PLMN,
-            visited_plmn=VISITED_PLMN,
-            tac=self.cell.tac,
-        )
+        self.uicc = issue_uicc(first_card(options), tac=self.cell.tac)  # the card in use's (sim_slots)
         self.registration = Registration(
             loop=loop,
             events=RegistrationEvents(
@@ -255,8 +250,16 @@ class VirtualModule:
     def _send_downlink(self, payload_bytes: int, deliver: Deliver) -> None:
         self._schedule(self._transfer(Direction.DL, payload_bytes), deliver)
 
+    @property
+    def sim_identity(self) -> Identity:
+        """Who the card in use says it is (the IMEI is the module's); an empty slot's commands are answered
+        +CME ERROR: 10 before this is read."""
+        card = self.sim_card or first_card(self.options)
+        return Identity(imei=self.options.identity.imei, imsi=card.imsi, iccid=card.iccid)
+
     def _serving_plmn(self) -> str:
-        return VISITED_PLMN if self.network.is_roaming else TEST_PLMN
+        home_plmn = (self.sim_card or first_card(self.options)).plmn  # the network of the card in use
+        return VISITED_PLMN if self.network.is_roaming else home_plmn
 
     def _attach_s(self) -> float:
         """With a valid EF_EPSLOCI for the serving area the attach uses the GUTI (warm); else a full one."""

@@ -33,7 +33,7 @@ from harness.virtual.link import LinkProfile
 from harness.virtual.model_spec import ModelSpec, Setting
 from harness.virtual.network_policy import NetworkPolicy, read_network_policy
 from harness.virtual.option_reader import OptionReader, digits, integer, number, shown_url
-from harness.virtual.profiles import PROFILES, RadioProfile
+from harness.virtual.profiles import PROFILES, TEST_PLMN, RadioProfile
 from harness.virtual.radio import RadioConditions
 from harness.virtual.retry_policy import RetryPolicy, read_retry_policy
 
@@ -68,6 +68,7 @@ class ModuleOptions:
     settings: Mapping[str, Setting]  # the model's own options
     faults: tuple[Fault, ...] = ()  # the rig's faults (harness.virtual.faults), applied from boot
     pin: str | None = None  # the SIM's PIN (harness.virtual.sim_lock); None: the card asks for none
+    plmn: str = TEST_PLMN  # the SIM's home network, where the module registers (harness.virtual.sim_slots)
     # how the module retries after a reject (harness.virtual.retry_policy)
     retry: RetryPolicy = dataclasses.field(default_factory=RetryPolicy)
     # a full attach (no valid EF_EPSLOCI); None: COLD_ATTACH_FACTOR x attach_s
@@ -183,6 +184,7 @@ def _build(url: str, model: str, reader: OptionReader) -> ModuleOptions:
         faults=read_url_faults(reader),
         cold_attach_s=reader.get("cold_attach_s", number(0.0, 3_600.0), None),
         pin=reader.get("pin", digits(4, 8), None),  # judgement: 4-8 digits as a UICC takes (ETSI TS 102 221)
+        plmn=reader.get("plmn", digits(5, 6), TEST_PLMN),  # MCC+MNC, 3GPP TS 23.003 §2.2
         retry=read_retry_policy(reader),
     )
 

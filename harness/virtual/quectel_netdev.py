@@ -14,8 +14,9 @@
                            read shows its layout.
   AT+QUIMSLOT[=<n>|?]      dual-SIM firmware (model option `sim_slots` 2): test +QUIMSLOT: (1,2), read
                            +QUIMSLOT: <n>; a new slot at CFUN=1 is a SIM change: deregistered, then an attach
-                           with the other SIM; the slot outlives a reset (both judgement). Single-SIM firmware
-                           answers ERROR
+                           with the other SIM (on its home network); the slot outlives a reset (both
+                           judgement). The cards: harness.virtual.sim_slots (`sim2.*` options, an empty slot
+                           answers +CME ERROR: 10). Single-SIM firmware answers ERROR
                            (fixtures/at/golden/quectel_redcap/sim-slot-*.log).
 """
 
@@ -27,8 +28,7 @@ from harness.virtual.at_front import Handler, Reply, cme_error, error, ok
 from harness.virtual.command_line import ATCommand, CommandKind, int_arg
 from harness.virtual.data_call import DataCall
 from harness.virtual.model_spec import int_setting
-from harness.virtual.options import Identity, derived_identity
-from harness.virtual.registration import Fun
+from harness.virtual.sim_slots import first_card, insert_card, issue_uicc, second_card
 
 if TYPE_CHECKING:
     from harness.virtual.module import VirtualModule
@@ -46,6 +46,9 @@ class QuectelNetdev:
         self.usbnet_active = self.usbnet_saved
         self.sim_slots = int_setting(module.options.settings, "sim_slots")
         self.sim_slot = 1
+        self.cards = {1: first_card(module.options), 2: second_card(module.options)}
+        second = self.cards[2]
+        self.uiccs = {1: module.uicc, 2: None if second is None else issue_uicc(second, tac=module.cell.tac)}
         self._call: tuple[int, int, int] | None = None  # (op, cid, urc_en) as last written
         self.data_call = DataCall(module)
         module.reboot_watchers.append(self._reboot)
@@ -103,20 +106,8 @@ class QuectelNetdev:
         return error()
 
     def _switch_sim(self, slot: int) -> None:
-        module = self._module
         self.sim_slot = slot
-        module.sim_identity = self._identity_of(slot)
-        registration = module.registration
-        if registration.fun is Fun.FULL:
-            registration.detach()
-            registration.attach()
-
-    def _identity_of(self, slot: int) -> Identity:
-        options = self._module.options
-        if slot == 1:
-            return options.identity
-        other = derived_identity(f"{options.url}#sim{slot}")
-        return Identity(imei=options.identity.imei, imsi=other.imsi, iccid=other.iccid)
+        insert_card(self._module, self.cards[slot], self.uiccs[slot])
 
     def _reboot(self) -> None:
         self.usbnet_active = self.usbnet_saved

@@ -18,6 +18,9 @@ from harness.virtual.options import (
 NO_DATA_PATH = {"datapath": "none", "data_slot": "any", "queue_ms": 100}
 
 
+NO_SECOND_SIM = {"sim2.imsi": "", "sim2.iccid": "", "sim2.plmn": "", "sim2.inserted": 1}
+
+
 def test_every_model_file_is_a_known_model() -> None:
     assert set(known_models()) >= {"bc660k", "rg255c", "ml307r", "generic"}
 
@@ -28,11 +31,23 @@ def test_every_model_file_is_a_known_model() -> None:
         ("virtual://bc660k", "nbiot", {"qsclk": 1}),
         ("virtual://bc660k?qsclk=0", "nbiot", {"qsclk": 0}),
         ("virtual://ml307r", "cat1", NO_DATA_PATH),
-        ("virtual://rg255c", "redcap_2rx", {"rx": 2, "usbnet": 1, "sim_slots": 1, **NO_DATA_PATH}),
         (
-            "virtual://rg255c?rx=1&usbnet=3&sim_slots=2",
+            "virtual://rg255c",
+            "redcap_2rx",
+            {"rx": 2, "usbnet": 1, "sim_slots": 1, **NO_SECOND_SIM, **NO_DATA_PATH},
+        ),
+        (
+            "virtual://rg255c?rx=1&usbnet=3&sim_slots=2&sim2.plmn=46011&sim2.inserted=0",
             "redcap_1rx",
-            {"rx": 1, "usbnet": 3, "sim_slots": 2, **NO_DATA_PATH},
+            {
+                "rx": 1,
+                "usbnet": 3,
+                "sim_slots": 2,
+                **NO_SECOND_SIM,
+                "sim2.plmn": "46011",
+                "sim2.inserted": 0,
+                **NO_DATA_PATH,
+            },
         ),
         ("virtual://generic", "cat1", {"profile": "cat1"}),
         ("virtual://generic?profile=nbiot", "nbiot", {"profile": "nbiot"}),
