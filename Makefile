@@ -24,7 +24,7 @@ reliability: $(STAMP) test-deps
 	MIOT_RELIABILITY=full $(BIN)/python -m pytest -q -p no:cacheprovider tests/reliability
 
 # Every scenario plan of testplans/scenarios/ run as a user runs it, each checked to pass within the time its
-# header states (issue 12; about 15 minutes in all), and the shipped cold and warm attach cases; `make test`
+# header states (issue 12; about 12 minutes in all), and the shipped cold and warm attach cases; `make test`
 # runs the shortest scenario.
 scenarios: $(STAMP) test-deps
 	MIOT_SCENARIOS=all $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_scenario_plans.py \
