@@ -32,7 +32,7 @@ def case_figures(test_dir: Path, *, name: str, lang: Lang = "en") -> list[Report
     """The figures of the test in `test_dir`; `name` (its test id) ends each title."""
     figures = []
     rtts = echo_rtts_ms(test_dir)
-    if rtts:
+    if rtts is not None:
         title = f"{label('rtt_cdf', lang)}, {name}"
         figures.append(
             ReportFigure(key="rtt-cdf", title=title, png=rtt_cdf_png(rtts, title=title, lang=lang))

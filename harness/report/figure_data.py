@@ -25,6 +25,7 @@ RADIO_COLUMNS = ("rsrp_dbm", "sinr_db")
 BIN_S = 1.0
 # latency under load (harness.traffic.latency_under_load), through the module's sockets or over the host's
 LOAD_LATENCY_ENGINES = ("latency_under_load", "host_latency_under_load")
+ECHO_COLUMNS = ("is_warmup", "rtt_ms")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,14 +35,17 @@ class PowerData:
     markers: list[Marker]
 
 
-def echo_rtts_ms(test_dir: Path) -> list[float] | None:
-    """RTTs of the udp_echo probes that came back, warm-up probes left out."""
+def echo_rtts_ms(test_dir: Path) -> np.ndarray | None:
+    """RTTs of the udp_echo probes that came back, warm-up probes left out; None when none came back.
+    An array, not a list: a cross-run RTT CDF pools millions of them (issue 10's profile)."""
     path = samples_path(test_dir, "udp_echo")
     if not path.exists():
         return None
-    samples = read_samples(path)
-    rtts = samples.loc[~samples["is_warmup"].astype(bool), "rtt_ms"].dropna().astype(float).tolist()
-    return rtts or None
+    samples = read_samples(path, columns=ECHO_COLUMNS)
+    is_measured = ~samples["is_warmup"].to_numpy(dtype=bool, na_value=False)
+    rtts = samples["rtt_ms"].to_numpy(dtype=float, na_value=np.nan)[is_measured]
+    rtts = rtts[~np.isnan(rtts)]
+    return rtts if rtts.size else None
 
 
 def load_latency_of(test_dir: Path) -> pd.DataFrame | None:

@@ -21,11 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from harness.report.coverage_map import SitePoint, coverage_map_png
 from harness.report.current_plot import current_trace_png
-from harness.report.figure_data import echo_rtts_ms, goodput_series_of, power_of
+from harness.report.drawing_pool import draw_all
+from harness.report.figure_data import POWER_FILE, echo_rtts_ms, goodput_series_of, power_of
 from harness.report.labels import Lang, label
 from harness.report.plots import rtt_cdf_png
 from harness.report.site_coverage import site_points
@@ -72,10 +74,10 @@ def rtt_cdf_figures(tests: pd.DataFrame, *, lang: Lang) -> list[ReportFigure]:
     """One RTT CDF per module, pooling the udp_echo samples (warm-up probes left out) of all its tests."""
     figures = []
     for module_id, rows in tests.groupby("module_id", sort=True):
-        rtts = [rtt for test_dir in rows["test_dir"] for rtt in echo_rtts_ms(test_dir) or []]
-        if rtts:
+        tests_rtts = [rtts for test_dir in rows["test_dir"] if (rtts := echo_rtts_ms(test_dir)) is not None]
+        if tests_rtts:
             title = f"{label('rtt_cdf', lang)}, {module_id}"
-            png = rtt_cdf_png(rtts, title=title, lang=lang)
+            png = rtt_cdf_png(np.concatenate(tests_rtts), title=title, lang=lang)
             figures.append(ReportFigure(key=html_key("rtt-cdf", str(module_id)), title=title, png=png))
     return figures
 
@@ -135,17 +137,43 @@ def goodput_radio_points(run_dirs: Sequence[Path]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CurrentTraceJob:
+    """What a worker needs to draw one test's current trace (drawing_pool.draw_all)."""
+
+    test_dir: Path
+    title: str
+    lang: Lang
+
+
 def current_figures(tests: pd.DataFrame, *, lang: Lang) -> list[ReportFigure]:
-    figures = []
+    """One current trace per test with a power.parquet, drawn side by side (drawing_pool): one per run and
+    power test, they are most of a many-run report's time."""
+    keys, jobs = [], []
     for run_id, test_id, test_dir in zip(tests["run_id"], tests["test_id"], tests["test_dir"], strict=True):
-        power = power_of(test_dir)
-        if power is not None:
-            title = f"{label('current_trace', lang)}, {test_id}"
-            png = current_trace_png(
-                power.trace, title=title, segments=power.segments, markers=power.markers, lang=lang
+        if (test_dir / POWER_FILE).exists():
+            keys.append(html_key("current", run_id, test_id))
+            jobs.append(
+                CurrentTraceJob(
+                    test_dir=test_dir, title=f"{label('current_trace', lang)}, {test_id}", lang=lang
+                )
             )
-            figures.append(ReportFigure(key=html_key("current", run_id, test_id), title=title, png=png))
-    return figures
+    pngs = draw_all(draw_current_trace, jobs)
+    return [
+        ReportFigure(key=key, title=job.title, png=png)
+        for key, job, png in zip(keys, jobs, pngs, strict=True)
+        if png is not None
+    ]
+
+
+def draw_current_trace(job: CurrentTraceJob) -> bytes | None:
+    """The PNG of the job's current trace; None when its trace has no rows."""
+    power = power_of(job.test_dir)
+    if power is None:
+        return None
+    return current_trace_png(
+        power.trace, title=job.title, segments=power.segments, markers=power.markers, lang=job.lang
+    )
 
 
 def coverage_map_figures(run_dirs: Sequence[Path], *, lang: Lang) -> list[ReportFigure]:

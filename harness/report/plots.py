@@ -19,12 +19,13 @@ MARKED_PERCENTILES = (50, 95)
 
 
 def rtt_cdf_png(
-    rtt_ms: Iterable[float], *, title: str, reference_ms: float | None = None, lang: Lang = "en"
+    rtt_ms: Iterable[float] | np.ndarray, *, title: str, reference_ms: float | None = None, lang: Lang = "en"
 ) -> bytes:
     """The empirical CDF of round-trip times (ms) with p50 and p95 marked and, when given, a vertical
     reference line (e.g. the link model's expected median). Values that are not finite (NaN for a lost
     probe) are left out and counted in the legend."""
-    values = np.asarray(list(rtt_ms), dtype=float)
+    # an array as it is: list() of a pooled array of millions would make a Python float of each
+    values = np.asarray(rtt_ms if isinstance(rtt_ms, np.ndarray) else list(rtt_ms), dtype=float)
     finite = np.sort(values[np.isfinite(values)])
     if finite.size == 0:
         raise ValueError(f"rtt_cdf_png: no finite RTT to plot ({values.size} values given)")

@@ -38,16 +38,16 @@ from harness.results.samples import read_samples, write_samples
 from harness.results.schema import SCHEMA_VERSION, NewerSchemaError
 
 __all__ = [
-    "CaseRecord",
-    "CaseState",
     "COLUMNS",
     "ID_KEY_ENV",
     "SCHEMA_VERSION",
+    "CaseRecord",
+    "CaseState",
     "FileRef",
     "MeasurementContext",
     "MeasurementsWriter",
-    "NewerSchemaError",
     "ModuleRecord",
+    "NewerSchemaError",
     "RunContents",
     "RunDirectory",
     "RunRecord",

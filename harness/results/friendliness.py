@@ -179,7 +179,6 @@ def _connections_with_reports(activity: TranscriptActivity) -> int:
     return sum(1 for t in activity.rrc_connected if t >= first_s)
 
 
-
 def _changes(reports: Sequence[StatReport]) -> list[StatReport]:
     changes: list[StatReport] = []
     for report in sorted(reports, key=lambda r: r.t_s):

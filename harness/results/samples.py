@@ -8,6 +8,7 @@ with radio.parquet and power.parquet line up without knowing the engine.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -34,8 +35,10 @@ def write_samples(test_dir: Path, engine: str, frame: pd.DataFrame) -> Path:
     return path
 
 
-def read_samples(path: Path) -> pd.DataFrame:
-    frame = read_run_parquet(path)
+def read_samples(path: Path, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The samples file whole, or `t_s` and these columns only (a file's other columns are not read)."""
+    kept = None if columns is None else [TIME_COLUMN, *(c for c in columns if c != TIME_COLUMN)]
+    frame = read_run_parquet(path, columns=kept)
     check_samples(frame, str(path))
     return frame
 

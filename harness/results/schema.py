@@ -17,6 +17,7 @@ Where each file says its version:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -59,7 +60,7 @@ def parquet_schema_version(path: Path) -> int:
     return version
 
 
-def read_run_parquet(path: Path) -> pd.DataFrame:
-    """A Parquet file of a run, after its schema version is checked."""
+def read_run_parquet(path: Path, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A Parquet file of a run (only `columns` when given), after its schema version is checked."""
     parquet_schema_version(path)
-    return pd.read_parquet(path)
+    return pd.read_parquet(path, columns=None if columns is None else list(columns))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 from harness.at.responses import C5greg, Cereg, Cgreg, Creg, Cscon, parse
 from harness.errors import ParseError
 from harness.traffic.registration_watch import StatReport, stat_report_of
-from harness.transcript_grammar import Direction, TranscriptEntry, read_transcript
+from harness.transcript_grammar import Direction, TranscriptEntry, read_numbered_entries
 
 _OPENED = re.compile(r"^# session opened (\S+);")
 _PORT = re.compile(r"^# miot-harness AT transcript; port (.*)$")
@@ -139,7 +139,26 @@ class TranscriptActivity:
 def read_activity(path: str | Path) -> TranscriptActivity:
     """The activity in a transcript file (InputError naming the lines it cannot read)."""
     port, opened = _header(Path(path))
-    return activity_of(read_transcript(path), port=port, opened_utc_s=opened)
+    return activity_of(_entries_on_first_clock(Path(path), opened), port=port, opened_utc_s=opened)
+
+
+def _entries_on_first_clock(path: Path, first_opened_utc_s: float | None) -> list[TranscriptEntry]:
+    """The entries with every instant on the first session's clock. A port reopened for the same test (module
+    recovery, a rerun) continues the file under a new `# session opened` header whose clock starts at 0
+    again; taken as they stand, its instants would fall before the earlier ones and every interval across the
+    reopen (a retry's wait, an hour's attempts) would be wrong. The headers' opening times give the shift."""
+    shifts: list[tuple[int, float]] = []  # (line number of a session header, its shift in seconds)
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for number, line in enumerate(lines, start=1):
+            if line.startswith("#") and (found := _OPENED.match(line)) is not None:
+                opened = _utc_s(found[1])
+                if opened is not None and first_opened_utc_s is not None:
+                    shifts.append((number, opened - first_opened_utc_s))
+    entries = []
+    for number, entry in read_numbered_entries(path):
+        shift = next((s for at, s in reversed(shifts) if at < number), 0.0)
+        entries.append(entry if shift == 0.0 else replace(entry, t_s=entry.t_s + shift))
+    return entries
 
 
 def activity_of(
@@ -238,6 +257,12 @@ def _header(path: Path) -> tuple[str, float | None]:
             if (found := _PORT.match(line.rstrip("\n"))) is not None:
                 port = found[1]
             elif (found := _OPENED.match(line)) is not None:
-                with contextlib.suppress(ValueError):
-                    opened = datetime.fromisoformat(found[1].replace("Z", "+00:00")).timestamp()
+                opened = _utc_s(found[1])
     return port, opened
+
+
+def _utc_s(stamp: str) -> float | None:
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

@@ -40,9 +40,11 @@ def test_a_fleet_in_step_is_caught_and_a_randomised_one_passes() -> None:
     assert synced["report_offset_spread_pct"].n_samples == 30
     assert synced["first_retry_delay_cv_pct"].value == 0.0
     value = randomised["report_offset_spread_pct"].value
-    assert value is not None and value >= 50
+    assert value is not None
+    assert value >= 50
     cv = randomised["first_retry_delay_cv_pct"].value
-    assert cv is not None and cv > 10
+    assert cv is not None
+    assert cv > 10
 
 
 def test_without_a_clock_or_enough_figures_there_is_no_value() -> None:

@@ -51,7 +51,8 @@ def test_a_module_keeping_to_the_3gpp_backoff_passes() -> None:
     assert figures["retry_backoff_violation_count"].value == 0
     assert figures["attach_attempts_per_hour_count"].value <= 24
     growth = figures["retry_wait_growth_min_pct"].value
-    assert growth is not None and growth >= 150
+    assert growth is not None
+    assert growth >= 150
     assert figures["first_retry_delay_s"].value == pytest.approx(T3411_S * SCALE)
 
 
@@ -65,7 +66,8 @@ def test_a_retry_storm_breaks_the_backoff_and_the_hourly_bound() -> None:
 def test_flat_spacing_keeps_t3411_but_never_grows() -> None:
     figures = friendliness_metrics(rejected_then_retried([T3411_S * SCALE] * 12))
     growth = figures["retry_wait_growth_min_pct"].value
-    assert growth is not None and growth < 150
+    assert growth is not None
+    assert growth < 150
     assert figures["retry_backoff_violation_count"].value >= 1  # the 6th attempt came before T3402
 
 

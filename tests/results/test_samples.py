@@ -45,3 +45,13 @@ def test_reader_checks_files_it_did_not_write(tmp_path: Path) -> None:
 def test_bad_engine_names_are_refused(tmp_path: Path, engine: str) -> None:
     with pytest.raises(ValueError, match="engine"):
         write_samples(tmp_path, engine, pd.DataFrame({"t_s": [0.0]}))
+
+
+def test_named_columns_are_read_after_t_s_and_the_others_not(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"t_s": [0.0, 1.0], "seq": [1, 2], "is_warmup": [True, False], "rtt_ms": [9.0, 3.0]})
+    path = write_samples(tmp_path, "udp_echo", frame)
+
+    read = read_samples(path, columns=["rtt_ms", "t_s", "is_warmup"])
+
+    assert list(read.columns) == ["t_s", "rtt_ms", "is_warmup"]
+    pd.testing.assert_frame_equal(read, frame[["t_s", "rtt_ms", "is_warmup"]])

@@ -85,6 +85,23 @@ def test_the_header_gives_port_start_and_timer_scale(tmp_path: Path) -> None:
     assert activity.report_sends == (1.0,)
 
 
+def test_a_session_reopened_in_the_same_file_continues_on_the_first_clock(tmp_path: Path) -> None:
+    # module recovery reopens the port for the same test: a second header, its clock at 0 again
+    log = tmp_path / "at.log"
+    log.write_text(
+        "# miot-harness AT transcript; port virtual://bc660k\n"
+        "# session opened 2026-11-25T19:29:04.500Z; t = seconds since then (monotonic)\n"
+        "# this file starts at +0.000s\n"
+        "+1.000s > AT+CFUN=1\n+1.001s < OK\n"
+        "# miot-harness AT transcript; port virtual://bc660k\n"
+        "# session opened 2026-11-25T19:29:34.500Z; t = seconds since then (monotonic)\n"
+        "# this file starts at +0.000s\n"
+        "+2.000s > AT+CFUN=1\n+2.001s < OK\n",
+        encoding="utf-8",
+    )
+    assert read_activity(log).attach_commands == (1.0, 32.0)
+
+
 def test_hardware_runs_its_timers_at_their_length() -> None:
     assert activity_of([], port="/dev/ttyUSB2").timer_scale == 1.0
     assert activity_of([], port="virtual://bc660k?ce=1").timer_scale == 1.0
