@@ -24,9 +24,11 @@ reliability: $(STAMP) test-deps
 	MIOT_RELIABILITY=full $(BIN)/python -m pytest -q -p no:cacheprovider tests/reliability
 
 # Every scenario plan of testplans/scenarios/ run as a user runs it, each checked to pass within the time its
-# header states (issue 12; about 10 minutes in all); `make test` runs the shortest one.
+# header states (issue 12; about 12 minutes in all), and the shipped cold and warm attach cases; `make test`
+# runs the shortest scenario.
 scenarios: $(STAMP) test-deps
-	MIOT_SCENARIOS=all $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_scenario_plans.py
+	MIOT_SCENARIOS=all $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_scenario_plans.py \
+		tests/test_shipped_cold_warm_attach.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check harness tests testplans benchmarks fuzz conftest.py

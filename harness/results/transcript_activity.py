@@ -13,7 +13,8 @@ Which commands count (the commands the dialects and the virtual modules send; GS
   report sends  AT+QISEND=<id>,<len>[,<RAI>] (not its `,0` query), AT+QISENDEX, AT+NSOST, AT+NSOSTF,
                 AT+MIPSEND; release assistance: QISEND's <RAI> 1/2, NSOSTF's flags 0x200/0x400
   DNS           AT+QIDNSGIP, AT+QDNSGIP, AT+MDNSGIP (a host name inside a socket-open command is not seen)
-  power saving  AT+CPSMS=1 (27.007 §7.38), AT+CEDRXS=1/2 (§7.40): requested
+  power saving  AT+CPSMS=1 (27.007 §7.38), AT+CEDRXS=1/2 (§7.40), AT+QEDRXCFG=1/2 (Quectel, with a PTW):
+                requested
 A failure is ERROR / +CME ERROR ending an attach or PDN command. Registration states are every +CEREG /
 +C5GREG / +CGREG / +CREG line, as URC or as the answer to the read command it follows.
 """
@@ -214,9 +215,17 @@ def _count_command(command: Command, found: dict[str, list[float]]) -> None:
     ):
         if test(command):
             found[kind].append(command.t_s)
-    first = command.arg(0)
-    if (command.name == "+CPSMS" and first == "1") or (command.name == "+CEDRXS" and first in ("1", "2")):
+    if is_power_saving_request(command):
         found["power_saving_requests"].append(command.t_s)
+
+
+def is_power_saving_request(command: Command) -> bool:
+    """PSM or eDRX switched on: +CPSMS=1, +CEDRXS=1/2, or Quectel's +QEDRXCFG=1/2 (eDRX with a PTW, the
+    modes of +CEDRXS; BC660K AT manual §9.6), which the quectel_nbiot dialect sends to ask for a PTW."""
+    first = command.arg(0)
+    return (command.name == "+CPSMS" and first == "1") or (
+        command.name in ("+CEDRXS", "+QEDRXCFG") and first in ("1", "2")
+    )
 
 
 def _read_line(

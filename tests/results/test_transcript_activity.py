@@ -34,6 +34,10 @@ def test_commands_are_sorted_into_their_kinds() -> None:
         written(9.0, "AT+CPSMS=1,,,\"00000110\",\"00000100\""), read(9.01, "OK"),
         written(10.0, "AT+CFUN=0"), read(10.01, "OK"),
         written(11.0, "AT+CGACT=0,1"), read(11.01, "OK"),
+        written(12.0, "AT+CEDRXS=0"), read(12.01, "OK"),
+        written(13.0, 'AT+QEDRXCFG=2,5,"0010","0001"'), read(13.01, "OK"),
+        written(14.0, "AT+QEDRXCFG=0"), read(14.01, "OK"),
+        written(15.0, "AT+QEDRXCFG?"), read(15.01, '+QEDRXCFG: 5,"0010","0001"'), read(15.02, "OK"),
     ]  # fmt: skip
     activity = activity_of(entries)
     assert activity.attach_commands == (1.0, 2.0)
@@ -42,7 +46,7 @@ def test_commands_are_sorted_into_their_kinds() -> None:
     assert activity.report_sends == (5.0, 6.0)
     assert activity.release_assisted_sends == (5.0,)
     assert activity.dns_lookups == (8.0,)
-    assert activity.power_saving_requests == (9.0,)
+    assert activity.power_saving_requests == (9.0, 13.0)  # PSM on; eDRX on with a PTW (Quectel)
 
 
 def test_registration_and_rrc_states_from_urcs_and_read_answers() -> None:
