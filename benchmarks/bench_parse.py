@@ -153,7 +153,8 @@ def main() -> list[BenchFigure]:
             reference_tool='partition(":")/split(",")',
             reference=f"{floor_rate:,.0f} lines/s",
             ratio=floor_rate / parse_rate,
-            goal="- (context: time per line vs the floor)",
+            goal="- (context)",
             met=None,
+            note="ratio: time per line, parse() over the no-checks floor",
         )
     ]

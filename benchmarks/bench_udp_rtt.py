@@ -59,6 +59,7 @@ IRTT_WAIT = "250ms"  # after the last probe; irtt's default waits 4 s at least
 TOOL_TIMEOUT_S = 60.0
 HARNESS, IN_PROCESS, IRTT, PING = "harness", "in-process", "irtt", "ping"
 GOAL = "<= irtt"
+FLOOR = "- (the kernel's floor)"
 TOOL_NAMES = {
     HARNESS: "harness + miot server",
     IN_PROCESS: "harness + reflector thread",
@@ -234,32 +235,37 @@ def print_path(path: ProbePath, results: dict[str, Rtts]) -> None:
 
 
 def figures_of(path: ProbePath, results: dict[str, Rtts], missing: dict[str, str]) -> list[BenchFigure]:
+    """Median and p99 against irtt (judged) and ping (the floor, not judged). A missing tool or a side with
+    no round trip leaves the row unjudged; the harness's figure is shown whenever it has one."""
     ours = results[HARNESS]
     rows = []
-    for tool, goal in ((IRTT, GOAL), (PING, "- (the kernel's floor)")):
+    for tool, goal in ((IRTT, GOAL), (PING, FLOOR)):
+        theirs_rtts = results.get(tool)
         for label, pct in (("median", 50.0), ("p99", 99.0)):
-            figure = f"UDP RTT {path.label}, {label}"
-            if tool in missing:
-                rows.append(skipped(figure, reference_tool=tool, goal=goal, note=missing[tool]))
-                continue
-            mine, theirs = ours.percentile_us(pct), results[tool].percentile_us(pct)
-            if mine is None or theirs is None:
-                note = f"no round trip came back from {HARNESS if mine is None else tool}"
-                rows.append(skipped(figure, reference_tool=tool, goal=goal, note=note))
-                continue
+            mine = ours.percentile_us(pct)
+            theirs = None if theirs_rtts is None else theirs_rtts.percentile_us(pct)
+            is_met = None if mine is None or theirs is None or tool != IRTT else mine <= theirs
             rows.append(
                 BenchFigure(
-                    figure=figure,
-                    harness=f"{mine:.0f} us",
+                    figure=f"UDP RTT {path.label}, {label}",
+                    harness="-" if mine is None else f"{mine:.0f} us",
                     reference_tool=tool,
-                    reference=f"{theirs:.0f} us",
-                    ratio=mine / theirs,
+                    reference="-" if theirs is None else f"{theirs:.0f} us",
+                    ratio=None if mine is None or theirs is None else mine / theirs,
                     goal=goal,
-                    met=mine <= theirs if tool == IRTT else None,
-                    note=f"{mine - theirs:.0f} us above irtt" if tool == IRTT and mine > theirs else "",
+                    met=is_met,
+                    note=_note(tool, mine, theirs, missing),
                 )
             )
     return rows
+
+
+def _note(tool: str, mine: float | None, theirs: float | None, missing: dict[str, str]) -> str:
+    if tool in missing:
+        return missing[tool]
+    if mine is None or theirs is None:
+        return f"no round trip came back from {HARNESS if mine is None else tool}"
+    return f"{mine - theirs:.0f} us above irtt" if tool == IRTT and mine > theirs else ""
 
 
 def missing_tools() -> dict[str, str]:
@@ -311,7 +317,7 @@ def main() -> list[BenchFigure]:
             rows += run_path(path, missing)
     else:
         print(f"veth rows skipped: {reason}")
-        for tool, goal in ((IRTT, GOAL), (PING, "- (the kernel's floor)")):
+        for tool, goal in ((IRTT, GOAL), (PING, FLOOR)):
             rows += [
                 skipped(f"UDP RTT veth, {label}", reference_tool=tool, goal=goal, note=reason)
                 for label in ("median", "p99")
