@@ -150,9 +150,9 @@ def figures_of(what: str, unit: str, costs: dict[int, Cost]) -> list[BenchFigure
     first_count, first = next(iter(costs.items()))
     return [
         BenchFigure(
-            figure=f"{what}, {count} {unit}",
+            figure=f"{what}, {count} {_counted(count, unit)}",
             harness=f"{cost.wall_s:.1f} s wall, {cost.cpu_s:.1f} s CPU, {cost.peak_mib:.0f} MiB",
-            reference_tool=f"{first_count} {unit.removesuffix('s')}",
+            reference_tool=f"{first_count} {_counted(first_count, unit)}",
             reference=f"{first.wall_s:.1f} s wall, {first.cpu_s:.1f} s CPU, {first.peak_mib:.0f} MiB",
             ratio=cost.wall_s / first.wall_s,
             goal=CONTEXT,
@@ -162,6 +162,10 @@ def figures_of(what: str, unit: str, costs: dict[int, Cost]) -> list[BenchFigure
         )
         for count, cost in costs.items()
     ]
+
+
+def _counted(count: int, plural: str) -> str:
+    return plural.removesuffix("s") if count == 1 else plural
 
 
 def main() -> list[BenchFigure]:

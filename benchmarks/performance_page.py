@@ -39,12 +39,20 @@ def render_page(run: PageRun, outputs: list[tuple[str, float, str]], figures: li
 
 
 def _run_lines(run: PageRun) -> list[str]:
-    return [
+    lines = [
         f"- command: `{run.command}`",
         f"- started: {run.started_utc:%Y-%m-%d %H:%M} UTC; took {run.elapsed_s / 60:.1f} min",
         f"- load average (1, 5, 15 min) before: {_load(run.load_before)}; after: {_load(run.load_after)} "
         f"(on {run.machine.cores} cores: a load above that slows every figure, ratios less so)",
     ]
+    busiest = max(run.load_before[0], run.load_after[0])
+    if busiest > run.machine.cores:
+        lines.insert(
+            0,
+            f"- **run on a loaded machine** (1-minute load {busiest:.1f} on {run.machine.cores} cores): "
+            "absolute figures are slower than this machine can do: compare ratios, or rerun when it is quiet",
+        )
+    return lines
 
 
 def _load(values: tuple[float, float, float]) -> str:

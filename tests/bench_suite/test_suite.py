@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import types
 from datetime import UTC, datetime
@@ -117,5 +118,10 @@ def test_page_holds_machine_run_table_and_each_output() -> None:
     assert "- tools: irtt: irtt version: 0.9.0; tshark: missing" in text
     assert "- started: 2026-11-26 05:00 UTC; took 12.6 min" in text
     assert "before: 3.50, 3.00, 2.00; after: 1.00, 2.00, 2.50" in text
+    assert "- **run on a loaded machine** (1-minute load 3.5 on 2 cores)" in text
     assert "### bench_udp_rtt (95 s)\n\n```\nloopback: ...\n```" in text
     assert text.index("## Figures") < text.index("| fake figure") < text.index("## Detailed output")
+    quiet = render_page(
+        dataclasses.replace(run, load_before=(0.5, 0.5, 0.5), load_after=(1.9, 1, 1)), [], [ROW]
+    )
+    assert "loaded machine" not in quiet
