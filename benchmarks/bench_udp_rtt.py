@@ -22,9 +22,7 @@ Needs root for the veth rows (namespaces); irtt or ping missing leaves their row
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -35,12 +33,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from benchmarks.bench_table import BenchFigure, skipped
 from benchmarks.bench_throughput import HOST_ADDRESS, SERVER_ADDRESS, shaped_link
+from benchmarks.rtt_tool_output import irtt_rtts_us, ping_rtts_us
 from harness import netns
 from harness.server import ServerClient, SessionKind, UdpReflector
 from harness.server.control import TOKEN_ENV
@@ -66,7 +64,6 @@ TOOL_NAMES = {
     IRTT: "irtt client + server",
     PING: "ping (ICMP)",
 }
-_PING_TIME = re.compile(r"icmp_seq=\d+ .*time=([0-9.]+) ms")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,26 +87,6 @@ class Rtts:
 
     def percentile_us(self, pct: float) -> float | None:
         return float(np.percentile(self.rtts_us, pct)) if self.rtts_us else None
-
-
-# --- parsing the reference tools' output ------------------------------------------------------------------
-
-
-def irtt_rtts_us(report: str) -> tuple[list[float | None], int]:
-    """irtt client's JSON report (-o): each round trip's RTT in us in send order (None: lost either way), and
-    how many were sent. irtt gives delays in ns; `lost` is "false", "true", "true_down" or "true_up"."""
-    data: dict[str, Any] = json.loads(report)
-    rtts: list[float | None] = []
-    for round_trip in data.get("round_trips") or []:
-        rtt_ns = round_trip.get("delay", {}).get("rtt")
-        is_lost = round_trip.get("lost", "false") != "false"
-        rtts.append(None if is_lost or rtt_ns is None else rtt_ns / 1000)
-    return rtts, int(data["stats"]["packets_sent"])
-
-
-def ping_rtts_us(output: str) -> list[float]:
-    """Each reply's time (ms, iputils `time=0.045 ms`; busybox prints the same) of ping's output, in us."""
-    return [float(match.group(1)) * 1000 for match in _PING_TIME.finditer(output)]
 
 
 # --- one round of each tool -------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""benchmarks/bench_udp_rtt.py: reading irtt's JSON report and ping's output, and judging the figures."""
+"""benchmarks/bench_udp_rtt.py and rtt_tool_output.py: reading irtt's JSON report and ping's output, and
+judging the figures."""
 
 from __future__ import annotations
 
@@ -7,16 +8,8 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from benchmarks.bench_udp_rtt import (
-    HARNESS,
-    IRTT,
-    LOOPBACK,
-    PING,
-    Rtts,
-    figures_of,
-    irtt_rtts_us,
-    ping_rtts_us,
-)
+from benchmarks.bench_udp_rtt import HARNESS, IRTT, LOOPBACK, PING, Rtts, figures_of
+from benchmarks.rtt_tool_output import irtt_rtts_us, ping_rtts_us
 
 LOST = st.sampled_from(["true", "true_down", "true_up"])
 ROUND_TRIP = st.one_of(st.integers(min_value=1, max_value=10**10), LOST)
