@@ -258,9 +258,9 @@ def throughput_table(link: Link, folder: Path) -> BenchFigure:
         reference_tool="tbf rate",
         reference=f"{TBF_KBPS / 1000:g} Mbit/s",
         ratio=share,
-        goal="within 1 %",
-        met=abs(share - 1) <= 0.01,
-        note=f"goodput: iperf3 receiver = capture x {ratio:.4f}",
+        goal="- (context: bench_throughput judges rates)",
+        met=None,
+        note=f"a sender short of CPU stays below the tbf rate; iperf3 goodput = capture x {ratio:.4f}",
     )
 
 
