@@ -7,7 +7,9 @@ TESTS_PER_MODULE x PROBES = 10 M samples in 1000 parquet files; measurements.csv
 statistics and radio medians of each test. Modules differ in model, firmware, operator and RAT, runs in
 site, and a test's radio medians put it in one of two coverage classes, so the report forms several groups.
 
-Each side runs in a child process so its peak memory (ru_maxrss) is its own:
+Each side runs in a child process so its peak memory is its own: VmHWM of /proc/self/status, the high-water
+mark of the address space its exec created (ru_maxrss would not do: Linux carries it across fork and exec,
+so each child reported this process's own peak after writing the runs, about 3 GB, whatever it used).
 - harness: harness.report.run_set.load_runs + indicator_table, i.e. everything `miot report` does
   before drawing (reading every run, grouping, pooling each group's RTT samples for min/p50/p95/p99/max);
 - DuckDB: the pooled percentiles only, one SQL query over all the samples files joined with a test ->
@@ -18,7 +20,6 @@ The two must agree on every pooled value (both interpolate linearly between orde
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.bench_table import BenchFigure
+from benchmarks.process_tree import status_kib
 
 RUNS = 25
 MODULES = 4
@@ -269,7 +271,7 @@ def _seconds(result: dict[str, object]) -> float:
 
 
 def _peak_bytes(result: dict[str, object]) -> float:
-    return int(str(result["maxrss_kb"])) * 1024.0  # ru_maxrss is in kB on Linux
+    return int(str(result["peak_kib"])) * 1024.0
 
 
 def _print_side(name: str, result: dict[str, object]) -> None:
@@ -288,7 +290,7 @@ def _child(argv: list[str]) -> None:
         result = measure_harness(run_dirs, Path(argv[2]))
     else:
         result = measure_duckdb(runs, Path(argv[2]), Path(argv[3]))
-    result["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
+    result["peak_kib"] = status_kib(Path("/proc/self/status").read_text(), "VmHWM")
     print(json.dumps(result))
 
 

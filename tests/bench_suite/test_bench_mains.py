@@ -84,12 +84,12 @@ def test_pcap_analysis_without_tshark_is_unjudged_and_judged_with_it() -> None:
 
 
 def test_report_aggregation_rows_without_duckdb_keep_the_goals() -> None:
-    ours: dict[str, object] = {"seconds": 12.5, "maxrss_kb": 1024 * 1024, "groups": 4}
+    ours: dict[str, object] = {"seconds": 12.5, "peak_kib": 1024 * 1024, "groups": 4}
     time_row, memory_row = bench_report_aggregation.figures_of(ours, None)
     assert (time_row.harness, time_row.met, time_row.ratio) == ("12.50 s", False, None)
     assert (memory_row.harness, memory_row.met) == ("1024 MiB", True)
     assert "duckdb" in time_row.note
-    theirs: dict[str, object] = {"seconds": 2.5, "maxrss_kb": 512 * 1024, "groups": 4}
+    theirs: dict[str, object] = {"seconds": 2.5, "peak_kib": 512 * 1024, "groups": 4}
     time_row, memory_row = bench_report_aggregation.figures_of(ours, theirs)
     assert (time_row.ratio, memory_row.ratio, time_row.reference) == (5.0, 2.0, "2.50 s")
 
@@ -117,8 +117,11 @@ def test_cost_growth_refuses_a_subset_smoke_lacks() -> None:
 
 def test_cost_growth_rows_compare_with_the_smallest() -> None:
     cost = bench_cost_growth.Cost
-    costs = {1: cost(wall_s=40.0, cpu_s=20.0, peak_mib=150.0, exit_status=0)}
-    costs[8] = cost(wall_s=80.0, cpu_s=100.0, peak_mib=160.0, exit_status=1)
+    costs = {1: cost(wall_s=40.0, cpu_s=20.0, peak_tree_mib=150.0, peak_process_mib=90.0, exit_status=0)}
+    costs[8] = cost(wall_s=80.0, cpu_s=100.0, peak_tree_mib=900.0, peak_process_mib=95.0, exit_status=1)
     first, last = bench_cost_growth.figures_of("miot run", "modules", costs)
     assert (first.ratio, last.ratio, last.reference_tool) == (1.0, 2.0, "1 module")
-    assert last.note == "ratio: wall time; CPU 5.00x; exit status 1 (see its log)"
+    assert last.harness == "80.0 s wall, 100.0 s CPU, 900 MiB"
+    assert (
+        last.note == "ratio: wall time; CPU 5.00x; MiB: the tree's resident peak; exit status 1 (see its log)"
+    )
