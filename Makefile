@@ -40,6 +40,8 @@ FUZZ_BUDGET_S ?= 60
 fuzz: $(STAMP)
 	$(BIN)/python -m fuzz.run_at_reader --budget-s $(FUZZ_BUDGET_S)
 
+# Every benchmark, then the one table of their figures; writes docs/performance.md (issue 10). One bench:
+# `$(BIN)/python -m benchmarks --only udp_rtt --no-write`.
 bench: $(STAMP) bench-deps
 	$(BIN)/python -m benchmarks
 
@@ -53,7 +55,8 @@ $(STAMP): pyproject.toml
 # System packages: tcpdump (it writes every capture; scapy also asks it to compile filters), iperf3
 # (throughput through the virtual data interface) and a CJK font (the report's Chinese labels, `--lang zh`;
 # checked with fc-list, not a command); `make test` also opens the HTML reports in headless Chromium
-# (selenium drives it through chromedriver); `make bench` also compares pcap analysis with tshark.
+# (selenium drives it through chromedriver); `make bench` also compares pcap analysis with tshark and UDP
+# round trips with irtt and ping.
 # Installed when missing and running as root; without root, capture and network namespaces are off anyway
 # (they need CAP_NET_RAW / CAP_NET_ADMIN), so only a warning. A tool is `command` or `command=package` when
 # Debian's package has another name.
@@ -61,7 +64,7 @@ $(STAMP): pyproject.toml
 SYSTEM_TOOLS := tcpdump iperf3
 CJK_FONT_PACKAGE := fonts-noto-cjk
 TEST_TOOLS := ser2net chromium chromedriver=chromium-driver
-BENCH_TOOLS := tshark
+BENCH_TOOLS := tshark irtt ping=iputils-ping
 
 system-deps:
 	@$(MAKE) -s --no-print-directory install-tools TOOLS="$(SYSTEM_TOOLS)" FONT_PACKAGE="$(CJK_FONT_PACKAGE)"

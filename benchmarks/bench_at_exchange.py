@@ -23,6 +23,7 @@ from typing import cast
 
 import serial
 
+from benchmarks.bench_table import BenchFigure
 from harness.at import ATSession, SerialPort
 from harness.transport import open_port
 
@@ -34,6 +35,7 @@ READLINE = "raw write/readline"
 CHUNKED = "raw write/read(in_waiting)"
 SESSION = "ATSession.send"
 SESSION_FILE = "ATSession.send, transcript file"
+GOAL_RATIO = 1.5  # issue 3: the session at most 1.5x a raw pyserial write/readline loop
 
 
 def raw_readline(port: serial.SerialBase) -> None:
@@ -83,7 +85,7 @@ def run_rounds(port: serial.SerialBase, folder: Path) -> dict[str, list[list[flo
     return blocks
 
 
-def main() -> None:
+def main() -> list[BenchFigure]:
     port = open_port(URL, timeout=2.0)
     try:
         time.sleep(0.3)  # let RDY arrive, then drop it
@@ -97,18 +99,36 @@ def main() -> None:
         f"interleaved; Python {platform.python_version()} ({sys.executable})"
     )
     print(f"{'method':34} {'median us':>10} {'p90 us':>9} {'exchanges/s':>12}")
+    medians_us = {}
     for name, rounds in blocks.items():
         times = [t for block in rounds for t in block]
-        median_us = statistics.median(times)
+        medians_us[name] = statistics.median(times)
         p90_us = statistics.quantiles(times, n=10)[-1]
-        print(f"{name:34} {median_us:10.0f} {p90_us:9.0f} {1e6 / median_us:12.0f}")
+        print(f"{name:34} {medians_us[name]:10.0f} {p90_us:9.0f} {1e6 / medians_us[name]:12.0f}")
+    figures = []
     for session in (SESSION, SESSION_FILE):
         for reference in (READLINE, CHUNKED):
             per_round = [
                 statistics.median(ours) / statistics.median(theirs)
                 for ours, theirs in zip(blocks[session], blocks[reference], strict=True)
             ]
+            ratio = statistics.median(per_round)
             print(
-                f"ratio {session} / {reference}: median {statistics.median(per_round):.2f} "
+                f"ratio {session} / {reference}: median {ratio:.2f} "
                 f"(rounds {min(per_round):.2f}-{max(per_round):.2f})"
             )
+            if reference == READLINE:
+                figures.append(
+                    BenchFigure(
+                        figure="AT exchange round trip"
+                        + (", transcript file" if session == SESSION_FILE else ""),
+                        harness=f"{medians_us[session]:.0f} us",
+                        reference_tool="pyserial write/readline",
+                        reference=f"{medians_us[READLINE]:.0f} us",
+                        ratio=ratio,
+                        goal="<= 1.5x",
+                        met=ratio <= GOAL_RATIO,
+                        note="ratio: median of per-round ratios (module docstring)",
+                    )
+                )
+    return figures

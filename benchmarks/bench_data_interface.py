@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from benchmarks.bench_table import BenchFigure, skipped
 from harness import netns
 from harness.probe import ProbeHeader, decode_probe, encode_probe
 from harness.server import UdpReflector
@@ -53,6 +54,8 @@ UDP_DATAGRAM_BYTES = 1400
 UDP_OFFER = 1.2
 CEILING_TBF_KBPS = 10_000_000.0
 CEILING_OFFER_KBPS = 1_000_000
+CONFIGURED = "the profile's configured figure"
+CONTEXT = "- (context, issue 4)"
 # bytes on the wire per byte of goodput, as tbf counts them (module docstring)
 FRAMING = {"udp": (1400 + 8 + 20 + 14) / 1400, "tcp": (1448 + 32 + 20 + 14) / 1448}
 
@@ -86,13 +89,13 @@ class RateRow:
     received_kbps: float
 
 
-def main() -> None:
+def main() -> list[BenchFigure]:
     reason = netns.missing_net_admin() or (
         None if shutil.which("iperf3") else "iperf3 not found (apt-get install iperf3)"
     )
     if reason is not None:
         print(f"data interface: skipped: {reason}")
-        return
+        return [skipped("virtual data interface", reference_tool=CONFIGURED, goal=CONTEXT, note=reason)]
     print(
         f"data interface through namespaces, relay and tbf; relay on {sys.executable} "
         f"(Python {platform.python_version()}), kernel {platform.release()}"
@@ -108,6 +111,45 @@ def main() -> None:
     print_delay(delay_rows)
     print_rates(rate_rows)
     print_ceiling(PROFILES[PROFILE_NAMES[-1]].links[0])
+    return figures_of(delay_rows, rate_rows)
+
+
+def figures_of(delay_rows: list[DelayRow], rate_rows: list[RateRow]) -> list[BenchFigure]:
+    """Per profile: the RTT median against the configured one, and the rate run furthest from its
+    configured rate (framed: headers counted). Context rows: issue 4's figures, no issue 10 goal."""
+    figures = []
+    for row in delay_rows:
+        median_ms = statistics.median(e.rtt_ms for e in row.idle)
+        figures.append(
+            BenchFigure(
+                figure=f"virtual data interface {row.profile}: RTT median",
+                harness=f"{median_ms:.1f} ms",
+                reference_tool=CONFIGURED,
+                reference=f"{row.expected_ms:.1f} ms",
+                ratio=median_ms / row.expected_ms,
+                goal=CONTEXT,
+                met=None,
+            )
+        )
+        runs = [r for r in rate_rows if r.profile == row.profile]
+        worst = max(runs, key=lambda r: abs(_framed(r) - 1))
+        figures.append(
+            BenchFigure(
+                figure=f"virtual data interface {row.profile}: rate, run furthest off",
+                harness=f"{worst.received_kbps / 1000:.2f} Mbit/s",
+                reference_tool=CONFIGURED,
+                reference=f"{worst.configured_kbps / 1000:.2f} Mbit/s",
+                ratio=_framed(worst),
+                goal=CONTEXT,
+                met=None,
+                note=f"{worst.direction} {worst.protocol.upper()}; ratio framed (headers counted)",
+            )
+        )
+    return figures
+
+
+def _framed(row: RateRow) -> float:
+    return row.received_kbps / row.configured_kbps * FRAMING[row.protocol]
 
 
 # --- delay ------------------------------------------------------------------------------------------------

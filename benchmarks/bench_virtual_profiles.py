@@ -27,6 +27,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from benchmarks.bench_table import BenchFigure, skipped
 from harness import netns
 from harness.dialects import ConnectOptions, connect
 from harness.dialects.quectel_redcap import QuectelRedcapModem
@@ -45,6 +46,8 @@ HOST_PROBE_TIMEOUT_S = 2.0
 COMMON = "attach_s=0&echo=0"
 AT_SOCKET_PATH = "AT sockets"
 HOST_PATH = "data interface"
+CONFIGURED = "the profile's configured median"
+CONTEXT = "- (context, issue 4)"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,7 +80,7 @@ HOST_CASES = (
 )
 
 
-def main() -> None:
+def main() -> list[BenchFigure]:
     print(f"RTT per virtual profile, {PAYLOAD_BYTES}-byte UDP echo: measured median / configured median")
     started_s = time.monotonic()
     with ThreadPoolExecutor(max_workers=len(AT_SOCKET_CASES)) as pool:
@@ -89,6 +92,34 @@ def main() -> None:
     if reason is not None:
         print(f"RedCap rows (data interface) skipped: {reason}")
     print(f"({time.monotonic() - started_s:.0f} s in all)")
+    figures = [figure_of(row) for row in rows]
+    if reason is not None:
+        figures += [
+            skipped(_figure(case.label), reference_tool=CONFIGURED, goal=CONTEXT, note=reason)
+            for case in HOST_CASES
+        ]
+    return figures
+
+
+def figure_of(row: Row) -> BenchFigure:
+    """Context rows (issue 4: the ratio is reported; a median of few probes scatters with the jitter)."""
+    figure = _figure(row.label)
+    if row.median_ms is None:
+        return skipped(figure, reference_tool=CONFIGURED, goal=CONTEXT, note="no probe came back")
+    return BenchFigure(
+        figure=figure,
+        harness=f"{row.median_ms:.1f} ms",
+        reference_tool=CONFIGURED,
+        reference=f"{row.configured_ms:.1f} ms",
+        ratio=row.median_ms / row.configured_ms,
+        goal=CONTEXT,
+        met=None,
+        note=f"{row.received} of {row.probes} probes, {row.path}",
+    )
+
+
+def _figure(label: str) -> str:
+    return f"virtual profile RTT median, {label}"
 
 
 def interval_s(profile: LinkProfile) -> float:
