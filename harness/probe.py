@@ -72,12 +72,15 @@ def decode_probe(payload: bytes) -> ProbeHeader | None:
     )
 
 
-def stamp_reflection(payload: bytes, *, server_rx_ns: int, server_tx_ns: int) -> bytes:
-    """The same payload with the server's stamps written in place: never longer than what came in."""
-    header = decode_probe(payload)
+def stamp_reflection(
+    payload: bytes, *, server_rx_ns: int, server_tx_ns: int, header: ProbeHeader | None = None
+) -> bytes:
+    """The same payload with the server's stamps written in place: never longer than what came in. `header`
+    is the payload's own, decoded, when the caller has it already (the reflector decodes each probe once)."""
+    header = header if header is not None else decode_probe(payload)
     if header is None:
         raise ValueError("not a probe payload")
-    stamped = encode_probe(
-        header.reflected(server_rx_ns=server_rx_ns, server_tx_ns=server_tx_ns), HEADER_BYTES
+    stamped = HEADER.pack(
+        MAGIC, VERSION, FLAG_REFLECTED, header.seq, header.client_tx_ns, server_rx_ns, server_tx_ns
     )
     return stamped + payload[HEADER_BYTES:]

@@ -65,24 +65,29 @@ class UdpReflector(SessionWorker):
                 payload, peer = sock.recvfrom(RECEIVE_BYTES)
             except BlockingIOError:
                 return
-            received_ns = time.time_ns()
-            self._count(received_packets=1, received_bytes=len(payload))
+            received_ns, received_mono_ns = time.time_ns(), time.monotonic_ns()
             header = decode_probe(payload)
             # An already reflected probe is dropped too: two reflectors must never bounce one between them.
             if header is None or header.is_reflected:
-                self._count(dropped_packets=1)
-                self.samples.add(now_ns=time.monotonic_ns(), payload_bytes=len(payload))
+                self._count(received_packets=1, received_bytes=len(payload), dropped_packets=1)
+                self.samples.add(now_ns=received_mono_ns, payload_bytes=len(payload))
                 continue
-            reply = stamp_reflection(payload, server_rx_ns=received_ns, server_tx_ns=time.time_ns())
-            self.samples.add(
-                now_ns=time.monotonic_ns(),
-                payload_bytes=len(payload),
-                seq=header.seq,
-                sent_ns=header.client_tx_ns,
+            # The echo leaves before any bookkeeping: whatever the reflector does first adds to every round
+            # trip it serves (counting and the sample row cost more than the echo itself here).
+            reply = stamp_reflection(
+                payload, header=header, server_rx_ns=received_ns, server_tx_ns=time.time_ns()
             )
             try:
                 sent = sock.sendto(reply, peer)
             except OSError:  # a full send buffer or an unreachable peer loses this echo, as a network would
-                self._count(dropped_packets=1)
-                continue
-            self._count(sent_packets=1, sent_bytes=sent)
+                sent = -1
+            self.samples.add(
+                now_ns=received_mono_ns,
+                payload_bytes=len(payload),
+                seq=header.seq,
+                sent_ns=header.client_tx_ns,
+            )
+            if sent < 0:
+                self._count(received_packets=1, received_bytes=len(payload), dropped_packets=1)
+            else:
+                self._count(received_packets=1, received_bytes=len(payload), sent_packets=1, sent_bytes=sent)
