@@ -1,14 +1,16 @@
 """glue layer: `miot sim prepare`, a rig module's test SIM prepared by hand (issue 11 item 2; the
 preparation is harness.sim_card.prepare's).
 
-    miot sim prepare [RIG] [--rig RIG] --module ID (--cold | --warm) [--dry-run]
+    miot sim prepare [RIG] [--rig RIG] --module ID [--operator PLMN] (--cold | --warm) [--dry-run]
 
 Opens the module under its port lock, enters the SIM's PIN when it asks for it (from the variable the rig
 names), and prepares the card: `--cold` empties EF_FPLMN and deletes EF_LOCI / EF_PSLOCI / EF_EPSLOCI with the
 radio off (the radio is on again afterwards); `--warm` leaves it. Every file written is printed with its old
 and new content (hex), so it can be restored; `--dry-run` prints what would change and writes nothing. A
 SIM the rig does not mark `writable = true` is refused with one line (exit 2) unless it is a dry run; a
-card or module that refuses is one line, exit 1.
+card or module that refuses is one line, exit 1. A module with several SIMs (`[[module.sims]]`) needs
+`--operator`: its SIM is switched in front of the module as a plan's rotation does (slot, then the ICCID
+checked against the rig's) before anything is written, so the card written is the one the rig names.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness.cli_rig import add_rig_argument, checked_rig, rig_path
-from harness.errors import HarnessError, UserError
+from harness.errors import HarnessError, ModemError, UserError
 
 if TYPE_CHECKING:
+    from harness.rig import Module, Sim
     from harness.sim_card import PreparationResult, SimWrite
 
 RUN_ID = "miot-sim"
@@ -41,6 +44,9 @@ def add_sim_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     which.add_argument("--cold", dest="preparation", action="store_const", const="cold")
     which.add_argument("--warm", dest="preparation", action="store_const", const="warm")
     prepare_parser.add_argument(
+        "--operator", metavar="PLMN", help="which SIM, when the module has several ([[module.sims]])"
+    )
+    prepare_parser.add_argument(
         "--dry-run", action="store_true", help="print what would be written, write nothing"
     )
     prepare_parser.set_defaults(command=sim_prepare)
@@ -48,8 +54,9 @@ def add_sim_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 def sim_prepare(args: argparse.Namespace) -> int:
     from harness.dialects import ConnectOptions, connect
-    from harness.dialects.sim import unlock_sim
+    from harness.dialects.sim import check_iccid, unlock_sim
     from harness.sim_card import Preparation, prepare, sim_card_of
+    from harness.sim_card.rotation import RotatingModem, select_slot
     from harness.transport.port_lock import hold_port, this_holder
 
     rig = checked_rig(rig_path(args))
@@ -57,13 +64,19 @@ def sim_prepare(args: argparse.Namespace) -> int:
     if module is None:
         has = ", ".join(rig.module_ids)
         raise UserError(f"miot sim prepare: rig {rig.path} has no module {args.module!r} ({has})")
-    sim = module.sim
+    sim = chosen_sim(module, args.operator)
     is_writable = sim is not None and sim.writable
     try:
         with hold_port(module.port, this_holder(RUN_ID, module.id)):
             options = ConnectOptions(dialect=module.dialect, baudrate=module.baudrate)
             with connect(module.port, options) as link:
+                if sim is not None and sim.slot is not None and len(module.all_sims) > 1:
+                    if not isinstance(link.modem, RotatingModem):
+                        raise ModemError(f"dialect {link.dialect} cannot switch SIMs")
+                    select_slot(link.modem, module, sim.slot)
                 unlock_sim(link.modem, sim.pin_env if sim else None, os.environ)
+                if sim is not None:
+                    check_iccid(link.modem.identity().iccid, sim.iccid, [])
                 card = sim_card_of(link.modem, is_writable=is_writable, on_write=_print_write)
                 result = prepare(card, Preparation(args.preparation), is_dry_run=args.dry_run)
     except UserError:
@@ -76,6 +89,26 @@ def sim_prepare(args: argparse.Namespace) -> int:
             print(f"would write {write.describe()}")
     print(f"miot: module {module.id}: {_summary(result)}")
     return 0
+
+
+def chosen_sim(module: Module, operator: str | None) -> Sim | None:
+    """The rig's SIM to prepare: the module's one, or of several the operator's (UserError naming them)."""
+    sims = module.all_sims
+    operators = ", ".join(str(sim.operator) for sim in sims)
+    if operator is None:
+        if len(sims) > 1:
+            raise UserError(
+                f"miot sim prepare: module {module.id} holds several SIMs: "
+                f"name one with --operator ({operators})"
+            )
+        return sims[0] if sims else None
+    sim = module.sim_for(operator)
+    if sim is None:
+        raise UserError(
+            f"miot sim prepare: module {module.id} has no SIM of operator {operator!r} "
+            f"({operators or 'none listed'})"
+        )
+    return sim
 
 
 def _print_write(write: SimWrite) -> None:
