@@ -69,9 +69,13 @@ def probe_modem(modem: ProbedModem, module: Module, settings: ProbeSettings, fin
     if identity is not None:
         imei = "none" if identity.imei is None else hash_identifier(identity.imei, settings.id_key)
         findings.answered.append(f"{identity.model} {identity.firmware}, IMEI {imei}")
-    # Of several SIMs, which one is in use is not known before a switch: each is checked as a plan switches
-    # to it (harness.sim_card.rotation), so here only the one SIM of a single-SIM module is.
-    sim = module.all_sims[0] if len(module.all_sims) == 1 else Sim()
+    sim = _sim_in_use(module, None if identity is None else identity.iccid)
+    if len(module.all_sims) > 1 and identity is not None and identity.iccid is not None and sim.iccid is None:
+        operators = ", ".join(str(each.operator) for each in module.all_sims)
+        findings.failed.append(
+            f"ICCID: wrong SIM: its ICCID ends in {identity.iccid.strip()[-4:]}, "
+            f"not one of the rig's SIMs of this module ({operators})"
+        )
     is_pin_entered = steps.run("SIM", lambda: unlock_sim(modem, sim.pin_env, settings.environ))
     if is_pin_entered is not None:
         findings.answered.append(f"SIM ready (PIN from ${sim.pin_env})" if is_pin_entered else "SIM ready")
@@ -105,6 +109,23 @@ class _Steps:
         text = self.run(name, describe)
         if text is not None:
             self.findings.answered.append(text)
+
+
+def _sim_in_use(module: Module, iccid: str | None) -> Sim:
+    """The rig's SIM the module holds now: its only one, or of several the one whose ICCID it reads (which
+    slot is in use is not known before a plan switches: harness.sim_card.rotation checks each then). Sim()
+    when none is known, so no PIN variable and no ICCID are taken from a SIM the module may not hold."""
+    sims = module.all_sims
+    if len(sims) == 1:
+        return sims[0]
+    for sim in sims:
+        try:
+            check_iccid(iccid, sim.iccid, [])
+        except ModemError:
+            continue
+        if iccid is not None and sim.iccid is not None:
+            return sim
+    return Sim()
 
 
 def _iccid_as_expected(iccid: str | None, expected: str) -> str:

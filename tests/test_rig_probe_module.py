@@ -158,3 +158,38 @@ def test_a_sim_absent_or_blocked_is_a_failed_sim_step(state: SimState) -> None:
     row = probed(FakeModem(states=[state]), Sim(pin_env=PIN_ENV), {PIN_ENV: PIN})
 
     assert [failure.split(":")[0] for failure in row.failed] == ["SIM"]
+
+
+def probed_with_sims(modem: FakeModem, sims: tuple[Sim, ...], environ: dict[str, str]) -> ProbeRow:
+    module = Module(id="redcap", port="loop://", rat=Rat.REDCAP, sims=sims)
+    findings = Findings("module", module.id)
+    probe_modem(modem, module, ProbeSettings(id_key=KEY, environ=environ), findings)
+    return findings.row()
+
+
+def test_of_several_sims_the_one_whose_iccid_is_read_gives_the_pin_and_passes() -> None:
+    sims = (
+        Sim(operator="46000", iccid="89860000000000000017", slot=1, pin_env="MIOT_TEST_OTHER_PIN"),
+        Sim(operator="46011", iccid=ICCID, slot=2, pin_env=PIN_ENV),
+    )
+    modem = FakeModem(states=[SimState.SIM_PIN, SimState.READY])
+
+    row = probed_with_sims(modem, sims, {PIN_ENV: PIN, "MIOT_TEST_OTHER_PIN": "1111"})
+
+    assert modem.entered == [PIN]
+    assert "ICCID as expected" in row.answered
+    assert row.status is ProbeStatus.OK
+
+
+def test_a_card_none_of_the_modules_sims_fails_naming_its_last_digits() -> None:
+    sims = (
+        Sim(operator="46000", iccid="89860000000000000017", slot=1),
+        Sim(operator="46011", iccid="89861100000000000025", slot=2),
+    )
+
+    row = probed_with_sims(FakeModem(), sims, {})
+
+    assert row.failed == (
+        "ICCID: wrong SIM: its ICCID ends in 1234, not one of the rig's SIMs of this module (46000, 46011)",
+    )
+    assert ICCID not in repr(row)
