@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from benchmarks.bench_table import BenchFigure, render_markdown
 from benchmarks.machine import Machine, markdown_lines
@@ -26,6 +27,7 @@ class PageRun:
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
     machine: Machine
+    checkout: Path = Path(__file__).resolve().parents[1]
 
 
 def render_page(run: PageRun, outputs: list[tuple[str, float, str]], figures: list[BenchFigure]) -> str:
@@ -35,7 +37,9 @@ def render_page(run: PageRun, outputs: list[tuple[str, float, str]], figures: li
     lines += ["## Detailed output", ""]
     for name, elapsed_s, printed in outputs:
         lines += [f"### bench_{name} ({elapsed_s:.0f} s)", "", "```", printed.strip("\n"), "```", ""]
-    return "\n".join(lines)
+    # The page is committed: paths inside this checkout (the interpreter the benches print) are written
+    # relative to it, so it names no directory of the machine that ran it.
+    return "\n".join(lines).replace(f"{run.checkout}/", "")
 
 
 def _run_lines(run: PageRun) -> list[str]:

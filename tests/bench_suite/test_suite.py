@@ -6,6 +6,7 @@ import dataclasses
 import sys
 import types
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -114,6 +115,11 @@ def test_page_holds_machine_run_table_and_each_output() -> None:
         machine=machine,
     )
     text = render_page(run, [("udp_rtt", 95.2, "loopback: ...\n")], [ROW])
+    checkout_run = dataclasses.replace(run, checkout=Path("/srv/lab/miot"))
+    printed = "interpreter: /srv/lab/miot/.venv/bin/python (Python 3.11.7)\n"
+    assert "interpreter: .venv/bin/python (Python 3.11.7)" in render_page(
+        checkout_run, [("x", 1.0, printed)], []
+    )
     assert "- CPU: Test CPU, 2 cores" in text
     assert "- tools: irtt: irtt version: 0.9.0; tshark: missing" in text
     assert "- started: 2026-11-26 05:00 UTC; took 12.6 min" in text
