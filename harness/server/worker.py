@@ -12,7 +12,6 @@ import selectors
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from types import TracebackType
 from typing import Self
 
@@ -46,7 +45,8 @@ class SessionWorker:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._lock = threading.Lock()
-        self._counters = SessionCounters()
+        # plain ints under the lock, a SessionCounters only when asked: counting is on every packet's path
+        self._tally: dict[str, int] = {}
         self.port = 0
 
     # --- what subclasses provide --------------------------------------------------------------------
@@ -78,8 +78,8 @@ class SessionWorker:
 
     def _count(self, **increments: int) -> None:
         with self._lock:
-            values = {name: getattr(self._counters, name) + step for name, step in increments.items()}
-            self._counters = replace(self._counters, **values)
+            for name, step in increments.items():
+                self._tally[name] = self._tally.get(name, 0) + step
 
     def _bind_socket(self, kind: int) -> socket.socket:
         sock = socket.socket(socket.AF_INET, kind)
@@ -100,9 +100,9 @@ class SessionWorker:
 
     def counters(self) -> SessionCounters:
         with self._lock:
-            counters = self._counters
-        return replace(
-            counters,
+            tally = dict(self._tally)
+        return SessionCounters(
+            **tally,
             samples_kept=self.samples.kept,
             samples_dropped=self.samples.dropped,
             is_open=self._thread is not None and not self._stop.is_set(),
